@@ -1,0 +1,241 @@
+// The WebGPU device, its limits, the buffer pool and the command recorder. One Gpu per process (or page).
+// All dispatches go into one open compute pass of one command encoder until something needs the results
+// (a read back, an explicit flush), so a training step is one submission.
+import { BufferPool } from '../graph/pool.ts';
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  backend: string;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+/** Limits the engine relies on; doctor prints them and kernels read them from here. */
+export const ENGINE_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxUniformBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+  'maxBindGroups',
+] as const;
+
+export class GpuError extends Error {}
+
+export class Gpu {
+  readonly limits: GPUSupportedLimits;
+  readonly pool: BufferPool;
+  private encoder_: GPUCommandEncoder | null = null;
+  private pass_: GPUComputePassEncoder | null = null;
+  private pendingDispatches = 0;
+  private retired: GPUBuffer[] = [];
+  private failure: GpuError | null = null;
+  private uniformCache = new Map<string, GPUBuffer>();
+  private readBuffers: GPUBuffer[] = [];
+  /** dispatches submitted so far (for tests and benchmarks) */
+  dispatchCount = 0;
+  submitCount = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+  ) {
+    this.limits = device.limits;
+    this.pool = new BufferPool(device, device.limits.maxBufferSize, (b) => this.retired.push(b));
+    device.addEventListener('uncapturederror', (ev) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      this.failure ??= new GpuError(`WebGPU error: ${e.message}`);
+    });
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.failure ??= new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`);
+    });
+  }
+
+  /** Throws the first uncaptured GPU error or device loss seen so far. */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  get encoder(): GPUCommandEncoder {
+    this.encoder_ ??= this.device.createCommandEncoder();
+    return this.encoder_;
+  }
+
+  /** The open compute pass all kernels record into. */
+  get pass(): GPUComputePassEncoder {
+    this.pass_ ??= this.encoder.beginComputePass();
+    return this.pass_;
+  }
+
+  /** Ends the compute pass so copy commands can be recorded in order after it. */
+  endPass(): GPUCommandEncoder {
+    if (this.pass_) {
+      this.pass_.end();
+      this.pass_ = null;
+    }
+    return this.encoder;
+  }
+
+  noteDispatch(): void {
+    this.pendingDispatches++;
+    this.dispatchCount++;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    this.check();
+    if (this.encoder_) {
+      this.endPass();
+      this.device.queue.submit([this.encoder_.finish()]);
+      this.encoder_ = null;
+      this.pendingDispatches = 0;
+      this.submitCount++;
+    }
+    for (const b of this.retired) b.destroy();
+    this.retired = [];
+  }
+
+  /** Waits until the GPU has finished all submitted work, then surfaces any error. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check();
+  }
+
+  /**
+   * A uniform buffer holding `bytes`. Buffers are cached by content: a training step that repeats the
+   * same parameters every step writes no uniforms after the first step, and a pending command never
+   * sees its uniform overwritten by a later queue.writeBuffer.
+   */
+  uniform(bytes: Uint8Array): GPUBuffer {
+    let key = '';
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    for (let i = 0; i < words.length; i++) key += words[i].toString(36) + ',';
+    let buf = this.uniformCache.get(key);
+    if (buf) {
+      // move to the back: Map iteration order is our LRU order
+      this.uniformCache.delete(key);
+      this.uniformCache.set(key, buf);
+      return buf;
+    }
+    buf = this.device.createBuffer({ size: Math.max(16, bytes.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+    new Uint8Array(buf.getMappedRange()).set(bytes);
+    buf.unmap();
+    this.uniformCache.set(key, buf);
+    if (this.uniformCache.size > 4096) {
+      const oldest = this.uniformCache.keys().next().value as string;
+      this.retired.push(this.uniformCache.get(oldest)!);
+      this.uniformCache.delete(oldest);
+    }
+    return buf;
+  }
+
+  /** Writes host data into a buffer, ordered after every command recorded so far. */
+  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    if (this.encoder_) this.flush();
+    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Copies `bytes` from a GPU buffer back to the host, after everything recorded so far. */
+  async read(buffer: GPUBuffer, bytes: number, byteOffset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.readBuffers.find((b) => b.size >= size && b.size <= size * 2) ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.readBuffers = this.readBuffers.filter((b) => b !== staging);
+    this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (e) {
+      this.check();
+      throw new GpuError(`reading back a GPU buffer failed: ${(e as Error).message}`);
+    }
+    this.check();
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    if (this.readBuffers.length < 8) this.readBuffers.push(staging);
+    else staging.destroy();
+    return out;
+  }
+
+  describe(): AdapterDescription {
+    return this.adapter;
+  }
+
+  destroy(): void {
+    this.flush();
+    this.device.destroy();
+  }
+}
+
+let current: Gpu | null = null;
+let starting: Promise<Gpu> | null = null;
+
+async function platformGpu(): Promise<GPU> {
+  if (typeof navigator !== 'undefined' && (navigator as Navigator).gpu && typeof process === 'undefined') {
+    const { browserGpu } = await import('../platform/browser.ts');
+    return browserGpu();
+  }
+  const nodePlatform = '../platform/node.ts';
+  const { nodeGpu } = (await import(/* @vite-ignore */ nodePlatform)) as typeof import('../platform/node.ts');
+  return nodeGpu();
+}
+
+export interface GpuOptions {
+  powerPreference?: GPUPowerPreference;
+}
+
+/** Creates (once) and returns the process-wide Gpu. Requests the adapter's own limits, not the defaults. */
+export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
+  if (current) return Promise.resolve(current);
+  starting ??= (async () => {
+    const gpu = await platformGpu();
+    const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) {
+      throw new GpuError('no WebGPU adapter found. On Linux without a GPU run `bash scripts/setup.sh` (installs Mesa lavapipe); in a browser enable WebGPU.');
+    }
+    const limits: Record<string, number> = {};
+    for (const name of ENGINE_LIMITS) limits[name] = adapter.limits[name as keyof GPUSupportedLimits] as number;
+    const requiredFeatures = (['shader-f16', 'timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+    const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+    const info = adapter.info;
+    const description: AdapterDescription = {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      backend: (info as unknown as { backendType?: string }).backendType ?? backendFromDescription(info.description),
+      features: [...adapter.features].sort(),
+      limits,
+    };
+    current = new Gpu(device, description);
+    return current;
+  })();
+  return starting;
+}
+
+function backendFromDescription(d: string): string {
+  if (/vulkan|mesa|llvmpipe|radv|nvidia/i.test(d)) return 'vulkan';
+  if (/metal|apple/i.test(d)) return 'metal';
+  if (/d3d|direct3d/i.test(d)) return 'd3d12';
+  if (/swiftshader/i.test(d)) return 'vulkan (swiftshader)';
+  return 'unknown';
+}
+
+/** The Gpu created by initGpu(); throws if none yet. */
+export function gpu(): Gpu {
+  if (!current) throw new GpuError('the GPU is not initialised: await initGpu() first');
+  return current;
+}
+
+/** A short adapter name for tables: "llvmpipe (mesa, vulkan)". */
+export function adapterName(a: AdapterDescription): string {
+  const what = a.description || a.device || a.architecture || 'unknown adapter';
+  return `${what} [${[a.vendor, a.architecture].filter(Boolean).join(' ')}, ${a.backend}]`;
+}

@@ -1,0 +1,14 @@
+// Batched 2-D transpose through workgroup-memory tiles (shaders/transpose2d.wgsl).
+import { gpu } from './gpu.ts';
+import { defineKernel } from './runner.ts';
+import { Tensor } from '../graph/tensor.ts';
+
+export const transposeKernel = defineKernel({ name: 'transpose2d', shader: 'transpose2d', doc: 'out[c, r] = x[r, c], 16x16 shared tiles, batched' });
+
+/** x viewed as [batch, rows, cols] -> [batch, cols, rows]. */
+export function transpose2d(x: Tensor, rows: number, cols: number, batch = 1): Tensor {
+  if (x.size !== batch * rows * cols) throw new Error(`transpose2d: [${x.shape}] is not ${batch}x${rows}x${cols}`);
+  const out = Tensor.empty(batch === 1 ? [cols, rows] : [batch, cols, rows]);
+  transposeKernel.dispatch(gpu(), { x, out }, { rows, cols }, [Math.ceil(cols / 16), Math.ceil(rows / 16), batch]);
+  return out;
+}

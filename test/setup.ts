@@ -1,0 +1,7 @@
+// Every test file gets the process-wide GPU (Dawn on lavapipe here) before its tests run.
+import { beforeAll } from 'vitest';
+import { initGpu } from '../src/kernels/gpu.ts';
+
+beforeAll(async () => {
+  await initGpu();
+});
