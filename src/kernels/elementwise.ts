@@ -30,3 +30,11 @@ export function reluForward(x: Tensor): Tensor {
   unaryKernel.dispatch(gpu(), { x, out }, { n: x.size, alpha: 1, beta: 0 }, grid1d(x.size, 256), { OP: 1 });
   return out;
 }
+
+export const axpyKernel = defineKernel({ name: 'axpy', shader: 'axpy', doc: 'in place y += alpha * x' });
+
+/** In place: y += alpha * x (no autograd; optimizer updates). */
+export function axpyInPlace(y: Tensor, alpha: number, x: Tensor): void {
+  if (x.size !== y.size) throw new Error(`axpy: [${x.shape}] and [${y.shape}] differ in size`);
+  axpyKernel.dispatch(gpu(), { x, y }, { n: y.size, alpha }, grid1d(y.size, 256));
+}

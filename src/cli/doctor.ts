@@ -1,0 +1,32 @@
+// `spineseg doctor`: what WebGPU adapter the engine runs on, its features and the limits it relies on.
+import type { Command } from 'commander';
+import { initGpu, ENGINE_LIMITS } from '../kernels/gpu.ts';
+import { registry } from '../kernels/runner.ts';
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('print the WebGPU adapter, its features and the limits the engine relies on')
+    .option('--json', 'print the same as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const g = await initGpu();
+      const a = g.adapter;
+      if (opts.json) {
+        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, features: a.features, limits: a.limits }, null, 2));
+        return;
+      }
+      const rows: [string, string][] = [
+        ['vendor', a.vendor || '-'],
+        ['architecture', a.architecture || '-'],
+        ['device', a.device || '-'],
+        ['description', a.description || '-'],
+        ['backend', a.backend],
+        ['features', a.features.join(', ') || '(none)'],
+        ...ENGINE_LIMITS.map((l) => [l, String(a.limits[l])] as [string, string]),
+      ];
+      const w = Math.max(...rows.map((r) => r[0].length));
+      for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+      await import('../kernels/all.ts').catch(() => undefined);
+      console.log(`${'kernels'.padEnd(w)}  ${registry.size} registered`);
+    });
+}

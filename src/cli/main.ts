@@ -1,0 +1,43 @@
+// spineseg command line: verbs in the nnU-Net habit (doctor | phantom | prepare | train | evaluate |
+// predict | demo | summary | bench). Each verb lives in its own module with a register(program) function.
+import { Command, CommanderError } from 'commander';
+
+/** Verb modules, loaded lazily so `spineseg doctor` does not pay for itk-wasm or the model. */
+const verbs = ['doctor', 'phantom', 'prepare', 'evaluate', 'summary', 'train', 'predict', 'demo', 'bench'];
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('spineseg')
+    .description('Lumbar-spine MRI segmentation (the SPIDER U-Net) on hand-written WebGPU kernels')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const verb of verbs) {
+    let mod: { register(p: Command): void };
+    try {
+      mod = await import(`./${verb}.ts`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`${verb}.ts`)) continue;
+      throw e;
+    }
+    mod.register(program);
+  }
+  return program;
+}
+
+/** Runs the CLI; errors become one line on stderr and a non-zero exit code. */
+export async function main(argv: string[]): Promise<void> {
+  let code = 0;
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) code = e.exitCode;
+    else {
+      process.stderr.write(`spineseg: ${(e as Error).message ?? String(e)}\n`);
+      if (process.env.SPINESEG_DEBUG) console.error(e);
+      code = 1;
+    }
+  }
+  // Dawn keeps the event loop alive: end explicitly once the verb is done.
+  process.exit(code || process.exitCode || 0);
+}
