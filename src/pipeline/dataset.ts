@@ -1,0 +1,232 @@
+/**
+ * One dataset interface for 2-D slice folders: the shared PNG set, data/sample, and `spineseg prepare` output
+ * (all `images/<patient>_<sequence>_slice<n>.png` + `masks/<same>`, masks in grey 0/76/150/29; prepare also writes
+ * `meta/<same>.json` with the pixel spacing). PNGs are decoded with fast-png (pure JS, fast, no wasm start-up).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decode } from 'fast-png';
+import { PipelineError, fieldError } from './errors.js';
+import { mapGreyLevels, type UnknownLabelPolicy } from './labels.js';
+import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.js';
+import { seededRandom, shuffleInPlace } from './random.js';
+
+export interface Sample {
+  patient: string;
+  sequence: string;
+  file: string;
+  /** height*width, row-major, values in [0, 1]. */
+  image: Float32Array;
+  /** height*width classes 0-3. */
+  labels: Uint8Array;
+  height: number;
+  width: number;
+  /** [row mm, column mm]; source pixels when the folder has no spacing metadata. */
+  spacing: [number, number];
+}
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The shared PNG set, or $SPINESEG_DATA. */
+export function defaultDataRoot(repoRoot: string = REPO_ROOT): string {
+  return process.env.SPINESEG_DATA ?? path.resolve(repoRoot, '../shared/data/spider-t2space-png');
+}
+
+/** The small sample bundled with the repository. */
+export function sampleDataRoot(repoRoot: string = REPO_ROOT): string {
+  return path.resolve(repoRoot, 'data/sample');
+}
+
+const SLICE_NAME = /^(.+?)_(t1|t2|t2_SPACE)_slice(\d+)\.png$/;
+
+/** patient, sequence and slice index from `<patient>_<sequence>_slice<n>.png`. */
+export function parseSliceName(file: string): { patient: string; sequence: string; slice: number } {
+  const m = SLICE_NAME.exec(path.basename(file));
+  if (!m) throw fieldError(file, 'file name', path.basename(file), 'expected <patient>_<t1|t2|t2_SPACE>_slice<n>.png');
+  return { patient: m[1]!, sequence: m[2]!, slice: Number(m[3]) };
+}
+
+export interface LoadOptions {
+  /** Target width x height after canvas fit; omit to keep the canvas size. */
+  width?: number;
+  height?: number;
+  /** Every slice is first centre-cropped/zero-padded to this canvas (so 512x620 fits 512x640); null keeps each size. */
+  canvas?: { width: number; height: number } | null;
+  /** Keep only these patients. */
+  patients?: readonly string[];
+  /** Load at most this many slices per patient (evenly spaced), for quick runs. */
+  maxSlicesPerPatient?: number;
+  unknownLabels?: UnknownLabelPolicy;
+}
+
+/** Decodes an 8-bit grey PNG to its pixels; anything else is an error naming the file. */
+export function decodeGreyPng(file: string): { data: Uint8Array; width: number; height: number } {
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(fs.readFileSync(file));
+  } catch (err) {
+    throw new PipelineError(`${file}: not a readable PNG (${err instanceof Error ? err.message : String(err)})`, { file, field: 'file' });
+  }
+  if (png.depth !== 8) throw fieldError(file, 'bit depth', png.depth, 'expected 8-bit PNG');
+  if (png.channels === 1) return { data: png.data as Uint8Array, width: png.width, height: png.height };
+  if (png.channels === 3 || png.channels === 4) {
+    // an RGB(A) export of a grey image: accept it only when the three channels agree
+    const grey = new Uint8Array(png.width * png.height);
+    for (let i = 0; i < grey.length; i++) {
+      const r = png.data[i * png.channels]!;
+      if (png.data[i * png.channels + 1] !== r || png.data[i * png.channels + 2] !== r) {
+        throw fieldError(file, 'pixel', i, 'colour PNG; expected grey (R = G = B)');
+      }
+      grey[i] = r;
+    }
+    return { data: grey, width: png.width, height: png.height };
+  }
+  throw fieldError(file, 'channels', png.channels, 'expected a grey PNG');
+}
+
+/** Lists image/mask pairs of a slice folder; unpaired or unnamed files are errors. */
+export function listSlicePairs(root: string): Array<{ imageFile: string; maskFile: string; name: string }> {
+  const imagesDir = path.join(root, 'images');
+  const masksDir = path.join(root, 'masks');
+  for (const d of [imagesDir, masksDir]) {
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new PipelineError(`${d}: folder does not exist`, { file: d, field: 'folder' });
+  }
+  const images = fs.readdirSync(imagesDir).filter((f) => !f.startsWith('.')).sort();
+  const masks = new Set(fs.readdirSync(masksDir).filter((f) => !f.startsWith('.')));
+  if (images.length === 0) throw new PipelineError(`${imagesDir}: folder holds no images`, { file: imagesDir, field: 'folder' });
+  for (const m of masks) {
+    if (!images.includes(m)) throw new PipelineError(`${path.join(masksDir, m)}: mask has no image ${path.join(imagesDir, m)}`, { file: path.join(masksDir, m), field: 'image' });
+  }
+  return images.map((name) => {
+    parseSliceName(path.join(imagesDir, name));
+    if (!masks.has(name)) throw new PipelineError(`${path.join(imagesDir, name)}: image has no mask ${path.join(masksDir, name)}`, { file: path.join(imagesDir, name), field: 'mask' });
+    return { imageFile: path.join(imagesDir, name), maskFile: path.join(masksDir, name), name };
+  });
+}
+
+function readSpacing(root: string, name: string): [number, number] | undefined {
+  const meta = path.join(root, 'meta', name.replace(/\.png$/, '.json'));
+  if (!fs.existsSync(meta)) return undefined;
+  const json = JSON.parse(fs.readFileSync(meta, 'utf8')) as { spacing?: unknown };
+  const s = json.spacing;
+  if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => typeof v === 'number' && v > 0)) throw fieldError(meta, 'spacing', JSON.stringify(s), 'expected [row mm, column mm]');
+  return [s[0] as number, s[1] as number];
+}
+
+/** Loads one image/mask pair as a Sample. */
+export function loadSlicePair(root: string, pair: { imageFile: string; maskFile: string; name: string }, options: LoadOptions = {}): Sample {
+  const { patient, sequence } = parseSliceName(pair.imageFile);
+  const img = decodeGreyPng(pair.imageFile);
+  const msk = decodeGreyPng(pair.maskFile);
+  if (img.width !== msk.width || img.height !== msk.height) {
+    throw new PipelineError(`${pair.maskFile}: size ${msk.width}x${msk.height} does not match ${pair.imageFile} size ${img.width}x${img.height}`, { file: pair.maskFile, field: 'size' });
+  }
+  if (img.width < 8 || img.height < 8) throw fieldError(pair.imageFile, 'size', `${img.width}x${img.height}`, 'too small to be a slice (minimum 8x8)');
+  let labels: Uint8Array = mapGreyLevels(msk.data, pair.maskFile, { unknownLabels: options.unknownLabels });
+  let image: Float32Array = new Float32Array(img.data.length);
+  for (let i = 0; i < image.length; i++) image[i] = img.data[i]! / 255;
+  let width = img.width;
+  let height = img.height;
+  let spacing = readSpacing(root, pair.name) ?? [1, 1];
+  const canvas = options.canvas === undefined ? { width: 512, height: 640 } : options.canvas;
+  if (canvas && (canvas.width !== width || canvas.height !== height)) {
+    image = cropOrPadCentred(image, width, height, canvas.width, canvas.height);
+    labels = cropOrPadCentred(labels, width, height, canvas.width, canvas.height);
+    width = canvas.width;
+    height = canvas.height;
+  }
+  const tw = options.width ?? width;
+  const th = options.height ?? height;
+  if (tw !== width || th !== height) {
+    image = resizeArea(image, width, height, tw, th);
+    labels = resizeNearest(labels, width, height, tw, th);
+    spacing = [(spacing[0] * height) / th, (spacing[1] * width) / tw];
+    width = tw;
+    height = th;
+  }
+  return { patient, sequence, file: pair.imageFile, image, labels, height, width, spacing };
+}
+
+/** Loads a slice folder (shared PNG set, data/sample or prepare output). */
+export function loadSliceDataset(root: string, options: LoadOptions = {}): Sample[] {
+  let pairs = listSlicePairs(root);
+  if (options.patients) {
+    const keep = new Set(options.patients);
+    pairs = pairs.filter((p) => keep.has(parseSliceName(p.imageFile).patient));
+  }
+  if (options.maxSlicesPerPatient !== undefined) {
+    const byPatient = new Map<string, typeof pairs>();
+    for (const p of pairs) {
+      const id = parseSliceName(p.imageFile).patient;
+      byPatient.set(id, [...(byPatient.get(id) ?? []), p]);
+    }
+    const limit = options.maxSlicesPerPatient;
+    pairs = [...byPatient.values()].flatMap((list) => (list.length <= limit ? list : Array.from({ length: limit }, (_, i) => list[Math.floor(((i + 0.5) * list.length) / limit)]!)));
+  }
+  return pairs.map((p) => loadSlicePair(root, p, options));
+}
+
+export interface SplitOptions {
+  valFraction: number;
+  seed: number;
+}
+
+/** Patient-wise split: every slice of a patient lands on the same side (neighbouring slices are near copies). */
+export function patientSplit<T extends { patient: string }>(samples: readonly T[], options: SplitOptions): { train: T[]; val: T[] } {
+  if (!(options.valFraction >= 0 && options.valFraction < 1)) throw new PipelineError(`valFraction = ${options.valFraction}: must be in [0, 1)`, { field: 'valFraction', value: options.valFraction });
+  const patients = shuffleInPlace([...new Set(samples.map((s) => s.patient))].sort(), seededRandom(options.seed));
+  const nVal = options.valFraction === 0 || patients.length < 2 ? 0 : Math.min(patients.length - 1, Math.max(1, Math.round(patients.length * options.valFraction)));
+  const valPatients = new Set(patients.slice(0, nVal));
+  const train = samples.filter((s) => !valPatients.has(s.patient));
+  const val = samples.filter((s) => valPatients.has(s.patient));
+  const trainPatients = new Set(train.map((s) => s.patient));
+  for (const p of valPatients) if (trainPatients.has(p)) throw new PipelineError(`patient ${p} is on both sides of the split`, { field: 'patient', value: p });
+  return { train, val };
+}
+
+export interface Batch {
+  /** [n, height, width, 1] NHWC. */
+  images: Float32Array;
+  /** [n, height, width] class indices. */
+  labels: Uint32Array;
+  n: number;
+  height: number;
+  width: number;
+  /** Files of the samples in this batch, in order. */
+  files: string[];
+}
+
+export interface BatchOptions {
+  shuffle?: boolean;
+  seed?: number;
+  /** Drop a last batch smaller than batchSize. */
+  dropLast?: boolean;
+}
+
+/** CPU-side batches in sample order (or a seeded shuffle); all samples must share one size. */
+export function* batches(samples: readonly Sample[], batchSize: number, options: BatchOptions = {}): Generator<Batch> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new PipelineError(`batchSize = ${batchSize}: must be a positive integer`, { field: 'batchSize', value: batchSize });
+  if (samples.length === 0) return;
+  const { height, width } = samples[0]!;
+  for (const s of samples) {
+    if (s.height !== height || s.width !== width) throw fieldError(s.file, 'size', `${s.width}x${s.height}`, `differs from ${samples[0]!.file} (${width}x${height}); load with a fixed width and height`);
+  }
+  const order = samples.map((_, i) => i);
+  if (options.shuffle) shuffleInPlace(order, seededRandom(options.seed ?? 0));
+  const plane = height * width;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const n = Math.min(batchSize, order.length - start);
+    if (n < batchSize && options.dropLast) return;
+    const images = new Float32Array(n * plane);
+    const labels = new Uint32Array(n * plane);
+    const files: string[] = [];
+    for (let b = 0; b < n; b++) {
+      const s = samples[order[start + b]!]!;
+      images.set(s.image, b * plane);
+      labels.set(s.labels, b * plane);
+      files.push(s.file);
+    }
+    yield { images, labels, n, height, width, files };
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Image files to Volumes and back, through @itk-wasm/image-io in Node.
+ * Every file is checked before itk-wasm sees it (header, size budget, data length) and what comes back is
+ * checked again (dimension, pixel type, size, NaN), so failures are PipelineErrors that name the file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
+import { Image, ImageType, IntTypes, FloatTypes, PixelTypes } from 'itk-wasm';
+import { PipelineError, fieldError } from './errors.js';
+import { DEFAULT_SIZE_BUDGET_BYTES, parseMetaImageHeader, type MetaImageHeader } from './mha.js';
+import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.js';
+import { voxelCount, type Vec3, type Volume, type VoxelArray } from './volume.js';
+
+export interface ReadImageOptions {
+  /** Largest voxel data accepted, in bytes (uncompressed). */
+  sizeBudgetBytes?: number;
+}
+
+export type ImageFormat = 'mha' | 'nifti' | 'png';
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Format from the file name; undefined for anything the pipeline does not read. */
+export function imageFormat(file: string): ImageFormat | undefined {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.mha')) return 'mha';
+  if (lower.endsWith('.nii.gz') || lower.endsWith('.nii')) return 'nifti';
+  if (lower.endsWith('.png')) return 'png';
+  return undefined;
+}
+
+function describeFailure(err: unknown): string {
+  if (typeof err === 'number') return `itk-wasm aborted with code ${err}`;
+  if (err instanceof Error) return err.message.split('\n')[0]!;
+  return String(err);
+}
+
+async function itkRead(file: string, informationOnly = false): Promise<Image> {
+  try {
+    return await readImageNode(file, informationOnly ? { informationOnly: true } : {});
+  } catch (err) {
+    throw new PipelineError(`${file}: itk-wasm could not read the image (${describeFailure(err)})`, { file, field: 'file' });
+  }
+}
+
+function statFile(file: string): fs.Stats {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new PipelineError(`${file}: file does not exist`, { file, field: 'path' });
+  }
+  if (!stat.isFile()) throw new PipelineError(`${file}: is not a regular file`, { file, field: 'path' });
+  if (stat.size === 0) throw new PipelineError(`${file}: file is empty (0 bytes)`, { file, field: 'size', value: 0 });
+  return stat;
+}
+
+/** Reads and validates a MetaImage header (and, for compressed data, that the zlib stream inflates to the right size). */
+export function checkMetaImageFile(file: string, options: ReadImageOptions = {}): MetaImageHeader {
+  const stat = statFile(file);
+  const budget = options.sizeBudgetBytes ?? DEFAULT_SIZE_BUDGET_BYTES;
+  const fd = fs.openSync(file, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(Math.min(stat.size, 64 * 1024));
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const header = parseMetaImageHeader(file, head, stat.size, { sizeBudgetBytes: budget });
+  if (header.compressed) {
+    const all = fs.readFileSync(file);
+    const stream = all.subarray(header.dataOffset, header.dataOffset + header.compressedDataSize!);
+    let inflated: Buffer;
+    try {
+      inflated = zlib.inflateSync(stream, { maxOutputLength: header.dataBytes + 1 });
+    } catch (err) {
+      throw fieldError(file, 'CompressedData', 'True', `pixel data does not inflate (${describeFailure(err)}): corrupt compressed data`);
+    }
+    if (inflated.length !== header.dataBytes) {
+      throw fieldError(file, 'CompressedData', 'True', `pixel data inflates to ${inflated.length} bytes, DimSize and ElementType need ${header.dataBytes}`);
+    }
+  }
+  return header;
+}
+
+function checkPngSignature(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(8);
+  try {
+    fs.readSync(fd, head, 0, 8, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!PNG_SIGNATURE.every((b, i) => head[i] === b)) {
+    throw fieldError(file, 'signature', [...head].map((b) => b.toString(16).padStart(2, '0')).join(''), 'not a PNG file');
+  }
+}
+
+function toVolume(file: string, image: Image): Volume {
+  const t = image.imageType;
+  if (t.pixelType !== PixelTypes.Scalar || t.components !== 1) {
+    throw fieldError(file, 'pixelType', `${t.pixelType} x${t.components}`, 'only scalar single-component images are supported');
+  }
+  if (t.dimension !== 2 && t.dimension !== 3) throw fieldError(file, 'dimension', t.dimension, 'must be 2 or 3');
+  const n = t.dimension;
+  const size: Vec3 = [1, 1, 1];
+  const spacing: Vec3 = [1, 1, 1];
+  const origin: Vec3 = [0, 0, 0];
+  const direction = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  for (let i = 0; i < n; i++) {
+    size[i] = image.size[i]!;
+    spacing[i] = image.spacing[i]!;
+    origin[i] = image.origin[i]!;
+    for (let j = 0; j < n; j++) direction[i * 3 + j] = Number(image.direction[i * n + j]);
+  }
+  size.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 1) throw fieldError(file, 'size', size, `dimension ${i} is not a positive integer`);
+  });
+  spacing.forEach((s, i) => {
+    if (!(s > 0)) throw fieldError(file, 'spacing', spacing, `spacing ${i} must be positive`);
+  });
+  const data = image.data as VoxelArray | null;
+  if (data === null) throw new PipelineError(`${file}: itk-wasm returned no pixel data`, { file, field: 'data' });
+  if (data.length !== voxelCount(size)) {
+    throw fieldError(file, 'size', size, `needs ${voxelCount(size)} voxels but itk-wasm returned ${data.length}`);
+  }
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        throw fieldError(file, 'pixel', data[i], `at voxel ${i} (x ${i % size[0]}, y ${Math.floor(i / size[0]) % size[1]}, z ${Math.floor(i / (size[0] * size[1]))}) is not finite`);
+      }
+    }
+  }
+  return { data, size, spacing, origin, direction };
+}
+
+/** Reads a .mha (raw or compressed), .nii/.nii.gz or .png image into a Volume (2-D images get size z = 1). */
+export async function readImage(file: string, options: ReadImageOptions = {}): Promise<Volume> {
+  const format = imageFormat(file);
+  if (format === undefined) {
+    throw fieldError(file, 'extension', path.extname(file), 'unsupported image file; expected .mha, .nii, .nii.gz or .png');
+  }
+  const budget = options.sizeBudgetBytes ?? DEFAULT_SIZE_BUDGET_BYTES;
+  statFile(file);
+  if (format === 'mha') checkMetaImageFile(file, { sizeBudgetBytes: budget });
+  if (format === 'png') checkPngSignature(file);
+  if (format === 'nifti') {
+    const info = await itkRead(file, true);
+    const bytesPer = componentBytes(info.imageType.componentType) * info.imageType.components;
+    const bytes = voxelCount(info.size) * bytesPer;
+    if (bytes > budget) throw fieldError(file, 'dim', info.size, `${bytes} bytes of voxel data exceed the size budget of ${budget} bytes`);
+  }
+  return toVolume(file, await itkRead(file));
+}
+
+function componentBytes(type: string): number {
+  const m = /(\d+)$/.exec(type);
+  return m ? Number(m[1]) / 8 : 8;
+}
+
+export interface ReadLabelsOptions extends ReadImageOptions, LabelMapOptions {
+  /** 'spider' codes (volumes), 'grey' PNG levels 0/76/150/29, or 'auto' (png -> grey, otherwise spider). */
+  encoding?: 'spider' | 'grey' | 'auto';
+}
+
+/** Reads a mask and maps it to classes 0-3 (Uint8Array), keeping its geometry. */
+export async function readLabels(file: string, options: ReadLabelsOptions = {}): Promise<Volume<Uint8Array>> {
+  const vol = await readImage(file, options);
+  const encoding = options.encoding === undefined || options.encoding === 'auto' ? (imageFormat(file) === 'png' ? 'grey' : 'spider') : options.encoding;
+  const data = encoding === 'grey' ? mapGreyLevels(vol.data, file, options) : mapSpiderLabels(vol.data, file, options);
+  return { ...vol, data };
+}
+
+function componentTypeOf(data: VoxelArray): string {
+  if (data instanceof Uint8Array) return IntTypes.UInt8;
+  if (data instanceof Int8Array) return IntTypes.Int8;
+  if (data instanceof Int16Array) return IntTypes.Int16;
+  if (data instanceof Uint16Array) return IntTypes.UInt16;
+  if (data instanceof Int32Array) return IntTypes.Int32;
+  if (data instanceof Uint32Array) return IntTypes.UInt32;
+  if (data instanceof Float32Array) return FloatTypes.Float32;
+  return FloatTypes.Float64;
+}
+
+export interface WriteImageOptions {
+  /** zlib-compress the pixel data where the format allows it (.mha). */
+  compress?: boolean;
+}
+
+/**
+ * Writes a Volume to .mha, .nii.gz or .png through a temp file in the same folder and a rename, so a reader never
+ * sees half a file. .png needs a 2-D (size z = 1) Uint8Array volume.
+ */
+export async function writeImage(vol: Volume, file: string, options: WriteImageOptions = {}): Promise<void> {
+  const format = imageFormat(file);
+  if (format === undefined) throw fieldError(file, 'extension', path.extname(file), 'cannot write; expected .mha, .nii.gz or .png');
+  if (vol.data.length !== voxelCount(vol.size)) {
+    throw fieldError(file, 'size', vol.size, `needs ${voxelCount(vol.size)} voxels but the data holds ${vol.data.length}`);
+  }
+  const dimension = format === 'png' ? 2 : 3;
+  if (format === 'png' && (vol.size[2] !== 1 || !(vol.data instanceof Uint8Array))) {
+    throw fieldError(file, 'size', vol.size, 'a .png must be a 2-D (z = 1) 8-bit image');
+  }
+  const componentType = componentTypeOf(vol.data) as ConstructorParameters<typeof ImageType>[1];
+  const image = new Image(new ImageType(dimension, componentType, PixelTypes.Scalar, 1));
+  image.size = vol.size.slice(0, dimension);
+  image.spacing = vol.spacing.slice(0, dimension);
+  image.origin = vol.origin.slice(0, dimension);
+  const direction = new Float64Array(dimension * dimension);
+  for (let i = 0; i < dimension; i++) for (let j = 0; j < dimension; j++) direction[i * dimension + j] = vol.direction[i * 3 + j]!;
+  image.direction = direction;
+  image.data = vol.data;
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${path.basename(file)}`);
+  try {
+    await writeImageNode(image, tmp, { useCompression: options.compress ?? false });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if (err instanceof PipelineError) throw err;
+    throw new PipelineError(`${file}: could not write the image (${describeFailure(err)})`, { file, field: 'file' });
+  }
+}
+
+/** Writes text through a temp file and a rename. */
+export function writeTextAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${path.basename(file)}`);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
