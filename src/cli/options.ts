@@ -1,0 +1,14 @@
+// Small parsers shared by the verbs; each error names the option and the value.
+export function parseSize(s: string, option: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`${option} '${s}' is not WIDTHxHEIGHT (for example 512x640)`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function parseNumber(s: string, option: string, { min = -Infinity, max = Infinity, integer = false } = {}): number {
+  const v = Number(s);
+  if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new Error(`${option} '${s}' must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`);
+  }
+  return v;
+}

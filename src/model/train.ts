@@ -1,0 +1,209 @@
+// Training loop: the paper's setting (0.6 focal + 0.4 Dice, Adam 1e-3, batch 8, early stopping and
+// checkpoints on validation mean IoU), seeded and resumable. Each step is one scope and one submission:
+// forward, fused loss, backward and Adam all record into the same command encoder; only the scalar
+// loss is read back after the step.
+import { Tensor, scoped, scopedAsync } from '../graph/tensor.ts';
+import { backward, noGrad } from '../graph/autograd.ts';
+import { focalDiceLoss, argmaxChannels } from '../graph/nn.ts';
+import { Adam } from '../graph/optim.ts';
+import { gpu } from '../kernels/gpu.ts';
+import { Rng } from '../reference/random.ts';
+import { UNet } from './unet.ts';
+
+export interface Sample {
+  /** file or case name */
+  id: string;
+  patient: string;
+  /** [height * width] intensities in [0, 1] */
+  image: Float32Array;
+  /** [height * width] classes 0..3 */
+  labels: Uint8Array;
+  width: number;
+  height: number;
+  /** pixel spacing [row, col] in mm */
+  spacing?: [number, number];
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** epochs without a better validation mean IoU before stopping */
+  patience: number;
+  seed: number;
+  /** stop an epoch after this many steps (quick runs); default all batches */
+  stepsPerEpoch?: number;
+}
+
+export const paperTraining: TrainOptions = { epochs: 100, batchSize: 8, lr: 1e-3, patience: 10, seed: 42 };
+
+export interface EpochRecord {
+  epoch: number;
+  steps: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Keras-style MeanIoU over the 4 classes (background included) */
+  valMeanIoU: number;
+  valIoU: number[];
+  valDice: number[];
+  seconds: number;
+}
+
+export interface TrainState {
+  /** epochs completed */
+  epoch: number;
+  step: number;
+  bestMeanIoU: number;
+  bestEpoch: number;
+  history: EpochRecord[];
+}
+
+/** Uploads samples as x [N,H,W,1] f32 and y [N,H,W] u32. */
+export function uploadBatch(samples: Sample[]): { x: Tensor; y: Tensor } {
+  const { width: W, height: H } = samples[0];
+  const img = new Float32Array(samples.length * H * W);
+  const lab = new Uint32Array(samples.length * H * W);
+  samples.forEach((s, i) => {
+    if (s.width !== W || s.height !== H) throw new Error(`batch mixes sizes: ${s.id} is ${s.width}x${s.height}, expected ${W}x${H}`);
+    img.set(s.image, i * H * W);
+    lab.set(s.labels, i * H * W);
+  });
+  return { x: Tensor.fromData(img, [samples.length, H, W, 1]), y: Tensor.fromData(lab, [samples.length, H, W], 'u32') };
+}
+
+/** The sample order of one epoch: a permutation seeded by (seed, epoch), so a resumed run sees the same batches. */
+export function epochOrder(n: number, seed: number, epoch: number): number[] {
+  return new Rng((seed * 1_000_003 + epoch * 7919) >>> 0).shuffle([...Array(n).keys()]);
+}
+
+/** Per-class confusion counts [truth][pred] of argmax predictions, accumulated on the host. */
+export function confusionFromLabels(pred: Uint32Array, truth: Uint8Array | Uint32Array, classes: number, into?: Float64Array): Float64Array {
+  const m = into ?? new Float64Array(classes * classes);
+  for (let i = 0; i < pred.length; i++) m[truth[i] * classes + pred[i]]++;
+  return m;
+}
+
+export function iouDiceFromConfusion(m: Float64Array, classes: number): { iou: number[]; dice: number[] } {
+  const iou: number[] = [];
+  const dice: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const tp = m[c * classes + c];
+    let fp = 0;
+    let fn = 0;
+    for (let k = 0; k < classes; k++) {
+      if (k === c) continue;
+      fp += m[k * classes + c];
+      fn += m[c * classes + k];
+    }
+    // a class absent from truth and prediction has no IoU (NaN) and, as in Keras MeanIoU, is left out of means
+    iou.push(tp + fp + fn === 0 ? NaN : tp / (tp + fp + fn));
+    dice.push(tp + fp + fn === 0 ? NaN : (2 * tp) / (2 * tp + fp + fn));
+  }
+  return { iou, dice };
+}
+
+export function nanMean(xs: number[]): number {
+  const v = xs.filter((x) => !Number.isNaN(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+}
+
+export interface Evaluation {
+  loss: number;
+  iou: number[];
+  dice: number[];
+  meanIoU: number;
+}
+
+/** Inference-mode loss and per-class IoU/Dice over a sample set. */
+export async function evaluateModel(model: UNet, samples: Sample[], batchSize: number): Promise<Evaluation> {
+  const classes = model.config.classes;
+  const conf = new Float64Array(classes * classes);
+  let lossSum = 0;
+  for (let i = 0; i < samples.length; i += batchSize) {
+    const batch = samples.slice(i, i + batchSize);
+    const [lossValue, pred] = await scopedAsync(async () => {
+      const { loss, pred } = noGrad(() => {
+        const { x, y } = uploadBatch(batch);
+        const logits = model.forward(x, { training: false });
+        return { loss: focalDiceLoss(logits, y), pred: argmaxChannels(logits) };
+      });
+      return [(await loss.read())[0], await pred.readU32()] as const;
+    });
+    lossSum += lossValue * batch.length;
+    const n = batch[0].width * batch[0].height;
+    batch.forEach((s, k) => confusionFromLabels(pred.subarray(k * n, (k + 1) * n), s.labels, classes, conf));
+  }
+  const { iou, dice } = iouDiceFromConfusion(conf, classes);
+  return { loss: lossSum / samples.length, iou, dice, meanIoU: nanMean(iou) };
+}
+
+export interface TrainHooks {
+  /** after every step with the step's loss */
+  onStep?(info: { epoch: number; step: number; stepInEpoch: number; stepsInEpoch: number; loss: number }): void;
+  /** after every epoch; persist checkpoints here (the state is complete for --resume) */
+  onEpoch?(record: EpochRecord, state: TrainState, improved: boolean, optimizer: Adam): Promise<void> | void;
+}
+
+export function stepsPerEpoch(nTrain: number, opts: TrainOptions): number {
+  const full = Math.floor(nTrain / opts.batchSize) || 1;
+  return Math.min(full, opts.stepsPerEpoch ?? full);
+}
+
+/** One optimisation step on a batch; returns the loss. */
+export async function trainStep(model: UNet, optimizer: Adam, batch: Sample[], dropoutSeed: number): Promise<number> {
+  const loss = scoped(() => {
+    const { x, y } = uploadBatch(batch);
+    const logits = model.forward(x, { training: true, dropoutSeed });
+    const l = focalDiceLoss(logits, y);
+    backward(l);
+    optimizer.step();
+    for (const p of optimizer.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+    l.creator = null;
+    return l;
+  });
+  const value = (await loss.read())[0];
+  loss.dispose();
+  return value;
+}
+
+/**
+ * Trains until `opts.epochs` or early stopping. `state` and `optimizer` come from a checkpoint when
+ * resuming; training continues at epoch state.epoch + 1 with the same per-epoch order and dropout seeds.
+ */
+export async function train(model: UNet, trainSet: Sample[], valSet: Sample[], opts: TrainOptions, hooks: TrainHooks = {}, resume?: { state: TrainState; optimizer: Adam }): Promise<TrainState> {
+  if (trainSet.length === 0) throw new Error('training set is empty');
+  if (valSet.length === 0) throw new Error('validation set is empty (need at least one held-out patient)');
+  const optimizer = resume?.optimizer ?? new Adam(model.trainable(), { lr: opts.lr });
+  const state: TrainState = resume?.state ?? { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
+  const perEpoch = stepsPerEpoch(trainSet.length, opts);
+  const bs = Math.min(opts.batchSize, trainSet.length);
+  while (state.epoch < opts.epochs && state.epoch - state.bestEpoch < opts.patience) {
+    const epoch = state.epoch + 1;
+    const t0 = performance.now();
+    const order = epochOrder(trainSet.length, opts.seed, epoch);
+    let lossSum = 0;
+    for (let s = 0; s < perEpoch; s++) {
+      const batch = order.slice(s * bs, s * bs + bs).map((i) => trainSet[i]);
+      const loss = await trainStep(model, optimizer, batch, (opts.seed * 65_537 + state.step + 1) >>> 0);
+      if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch} step ${s + 1}`);
+      state.step++;
+      lossSum += loss;
+      hooks.onStep?.({ epoch, step: state.step, stepInEpoch: s + 1, stepsInEpoch: perEpoch, loss });
+    }
+    const val = await evaluateModel(model, valSet, bs);
+    await gpu().sync();
+    const record: EpochRecord = { epoch, steps: perEpoch, trainLoss: lossSum / perEpoch, valLoss: val.loss, valMeanIoU: val.meanIoU, valIoU: val.iou, valDice: val.dice, seconds: (performance.now() - t0) / 1000 };
+    state.history.push(record);
+    state.epoch = epoch;
+    const improved = val.meanIoU > state.bestMeanIoU;
+    if (improved) {
+      state.bestMeanIoU = val.meanIoU;
+      state.bestEpoch = epoch;
+    }
+    await hooks.onEpoch?.(record, state, improved, optimizer);
+  }
+  return state;
+}
