@@ -18,3 +18,8 @@ export async function nodeGpu(): Promise<GPU> {
   setShaderLoader((name) => readFileSync(join(shaderDir, `${name}.wgsl`), 'utf8'));
   return gpu;
 }
+
+/** The Dawn GPU object created by nodeGpu() (null before): benchmarks hand it to tfjs so both share one instance. */
+export function nodeGpuInstance(): GPU | null {
+  return gpu;
+}

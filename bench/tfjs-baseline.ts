@@ -1,0 +1,26 @@
+// tfjs-core + tfjs-backend-webgpu on the SAME Dawn instance the engine uses, for side-by-side benchmarks
+// (see /work/shared/notes/tfjs-webgpu-in-node.md). The backend registers itself only when navigator.gpu
+// exists at import time, so it is imported dynamically after navigator.gpu is defined.
+import { initGpu, type Gpu } from '../src/kernels/gpu.ts';
+import { nodeGpuInstance } from '../src/platform/node.ts';
+
+export type Tf = typeof import('@tensorflow/tfjs-core');
+
+let loaded: Promise<Tf> | null = null;
+
+/** Initialises the engine's GPU, then tfjs-backend-webgpu over the same GPU object; returns tfjs-core. */
+export function loadTfjsWebgpu(): Promise<Tf> {
+  loaded ??= (async () => {
+    const ours: Gpu = await initGpu();
+    const instance = nodeGpuInstance();
+    if (!instance) throw new Error('tfjs baseline: the engine did not create a Dawn GPU object (not running in Node?)');
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: instance }, configurable: true, writable: true });
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const ok = await tf.setBackend('webgpu');
+    if (!ok) throw new Error(`tfjs: the webgpu backend failed to initialise on ${ours.adapter.description}`);
+    await tf.ready();
+    return tf;
+  })();
+  return loaded;
+}

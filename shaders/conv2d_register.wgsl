@@ -1,0 +1,124 @@
+// Implicit-GEMM convolution with barrier-free register tiles (the CPU-Vulkan variant; see
+// src/kernels/conv2d.ts for the contract and shaders/conv2d_tiled.wgsl for the workgroup-memory twin).
+//
+//   dst[n, a*ostride + oy, b*ostride + ox, o] = bias[o] + sum over taps (ty, tx) and channels c of
+//       src[n, a*sstride + dh0 + ty*dhStep, b*sstride + dw0 + tx*dwStep, c] * wt[kh*KW + kw, c, o]
+//   with kh = kh0 + ty*khStep, kw = kw0 + tx*kwStep, for every grid pixel (n, a, b) < (N, Hg, Wg).
+//
+// One contract covers the conv forward (taps 0..k-1, dh = kh - pad), its input gradient (dy convolved
+// with the tap-reversed, per-tap-transposed kernel), and each output-parity class of a stride-2
+// transposed conv (a small GEMM over the taps that hit that parity).
+//
+// GEMM view: rows = grid pixels, K = taps x C, cols = O. A workgroup owns 64*TM pixels and 8 output
+// channels; each thread TM pixels x 8 channels. Every thread of a workgroup reads the SAME weights,
+// so those loads are uniform (one scalar load broadcast to all SIMD lanes on lavapipe); only the
+// activation loads differ per thread, and they are vec4 along channels (NHWC) when C % 4 == 0.
+override V: u32 = 4u;   // 4: C % 4 == 0, read src as vec4 along channels; 1: scalar
+override VO: u32 = 4u;  // 4: O % 4 == 0, read weight rows as vec4
+
+const TM: u32 = 2u;     // pixels per thread
+const WG: u32 = 64u;
+
+struct Params {
+  N: u32, Hs: u32, Ws: u32, C: u32,
+  Hg: u32, Wg: u32, O: u32, KW: u32,
+  Hd: u32, Wd: u32, sstride: u32, ostride: u32,
+  oy: u32, ox: u32, th: u32, tw: u32,
+  kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
+  kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
+  hasBias: u32, blocksX: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> wt: array<f32>;
+@group(0) @binding(4) var<storage, read> wt4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst: array<f32>;
+
+// Four weights wt[idx .. idx+3] of output channels col .. col+3 (zero past O).
+fn weights4(idx: u32, col: u32) -> vec4<f32> {
+  if (VO == 4u && col + 4u <= p.O) { return wt4[idx >> 2u]; }
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < p.O) { r[j] = wt[idx + j]; }
+  }
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tile = wid.x + wid.y * p.blocksX;
+  let o0 = wid.z * 8u;
+  let M = p.N * p.Hg * p.Wg;
+  var pn: array<i32, TM>;
+  var pa: array<i32, TM>;
+  var pb: array<i32, TM>;
+  var live: array<bool, TM>;
+  for (var i = 0u; i < TM; i++) {
+    let m = tile * WG * TM + i * WG + lid.x;
+    live[i] = M > m;
+    let mm = min(m, M - 1u);
+    pb[i] = i32(mm % p.Wg);
+    pa[i] = i32((mm / p.Wg) % p.Hg);
+    pn[i] = i32(mm / (p.Wg * p.Hg));
+  }
+  var acc: array<vec4<f32>, 2 * TM>;
+  let Hs = i32(p.Hs);
+  let Ws = i32(p.Ws);
+  let ss = i32(p.sstride);
+  for (var ty = 0u; ty < p.th; ty++) {
+    let kh = p.kh0 + i32(ty) * p.khStep;
+    let dh = p.dh0 + i32(ty) * p.dhStep;
+    for (var tx = 0u; tx < p.tw; tx++) {
+      let kw = p.kw0 + i32(tx) * p.kwStep;
+      let dw = p.dw0 + i32(tx) * p.dwStep;
+      let wbase = u32(kh * i32(p.KW) + kw) * p.C * p.O + o0;
+      var base: array<u32, TM>;
+      var ok: array<bool, TM>;
+      for (var i = 0u; i < TM; i++) {
+        let sh = pa[i] * ss + dh;
+        let sw = pb[i] * ss + dw;
+        ok[i] = sh >= 0 && sh < Hs && sw >= 0 && sw < Ws;
+        base[i] = select(0u, u32((pn[i] * Hs + sh) * Ws + sw) * p.C, ok[i]);
+      }
+      if (V == 4u) {
+        for (var c = 0u; c < p.C; c += 4u) {
+          var a: array<vec4<f32>, TM>;
+          for (var i = 0u; i < TM; i++) { a[i] = select(vec4<f32>(0.0), src4[(base[i] + c) >> 2u], ok[i]); }
+          for (var q = 0u; q < 4u; q++) {
+            let wi = wbase + (c + q) * p.O;
+            let w0 = weights4(wi, o0);
+            let w1 = weights4(wi + 4u, o0 + 4u);
+            for (var i = 0u; i < TM; i++) {
+              acc[2u * i] = fma(vec4<f32>(a[i][q]), w0, acc[2u * i]);
+              acc[2u * i + 1u] = fma(vec4<f32>(a[i][q]), w1, acc[2u * i + 1u]);
+            }
+          }
+        }
+      } else {
+        for (var c = 0u; c < p.C; c++) {
+          let wi = wbase + c * p.O;
+          let w0 = weights4(wi, o0);
+          let w1 = weights4(wi + 4u, o0 + 4u);
+          for (var i = 0u; i < TM; i++) {
+            let a = select(0.0, src[base[i] + c], ok[i]);
+            acc[2u * i] = fma(vec4<f32>(a), w0, acc[2u * i]);
+            acc[2u * i + 1u] = fma(vec4<f32>(a), w1, acc[2u * i + 1u]);
+          }
+        }
+      }
+    }
+  }
+  for (var i = 0u; i < TM; i++) {
+    if (!live[i]) { continue; }
+    let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
+    for (var j = 0u; j < 8u; j++) {
+      let o = o0 + j;
+      if (o >= p.O) { break; }
+      var v = acc[2u * i + j / 4u][j % 4u];
+      if (p.hasBias == 1u) { v += bias[o]; }
+      dst[row * p.O + o] = v;
+    }
+  }
+}
