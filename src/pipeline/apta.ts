@@ -60,30 +60,47 @@ const N8 = [
   [1, 1],
 ] as const;
 
-function neighbourColours(img: ColourImage, x: number, y: number, offsets: ReadonlyArray<readonly [number, number]>): number[] {
-  const out: number[] = [];
-  for (const [dx, dy] of offsets) {
-    const nx = x + dx;
-    const ny = y + dy;
-    if (nx >= 0 && ny >= 0 && nx < img.width && ny < img.height) out.push(img.pixels[ny * img.width + nx]!);
+/** Writes the in-image neighbours' colours into `into` and returns how many there are (no allocation per pixel). */
+function neighbourColours(img: ColourImage, x: number, y: number, offsets: ReadonlyArray<readonly [number, number]>, into: Int32Array): number {
+  let n = 0;
+  const { width, height, pixels } = img;
+  for (let k = 0; k < offsets.length; k++) {
+    const o = offsets[k]!;
+    const nx = x + o[0];
+    const ny = y + o[1];
+    if (nx >= 0 && ny >= 0 && nx < width && ny < height) into[n++] = pixels[ny * width + nx]!;
   }
-  return out;
+  return n;
+}
+
+/** Most common of the first n colours; ties go to the colour seen first (deterministic). */
+function modeOf(colours: Int32Array, n: number): { colour: number; count: number } {
+  let best = n > 0 ? colours[0]! : BLACK;
+  let bestCount = 0;
+  let uniform = true;
+  for (let i = 1; i < n && uniform; i++) uniform = colours[i] === best;
+  if (uniform) return { colour: best, count: n };
+  for (let i = 0; i < n; i++) {
+    const c = colours[i]!;
+    let count = 0;
+    for (let j = 0; j < n; j++) if (colours[j] === c) count++;
+    if (count > bestCount) {
+      bestCount = count;
+      best = c;
+    }
+  }
+  return { colour: best, count: bestCount };
+}
+
+function countOf(colours: Int32Array, n: number, colour: number): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (colours[i] === colour) count++;
+  return count;
 }
 
 /** Most common colour; ties go to the colour seen first in neighbour order (deterministic). */
 export function mostCommonColour(colours: readonly number[]): number {
-  const counts = new Map<number, number>();
-  let best = colours[0] ?? BLACK;
-  let bestCount = 0;
-  for (const c of colours) {
-    const n = (counts.get(c) ?? 0) + 1;
-    counts.set(c, n);
-    if (n > bestCount) {
-      bestCount = n;
-      best = c;
-    }
-  }
-  return best;
+  return modeOf(Int32Array.from(colours), colours.length).colour;
 }
 
 function colourDistance(a: number, b: number): number {
@@ -108,11 +125,19 @@ export function replaceColourRanges(grey: Uint8Array, width: number, height: num
  */
 export function harmoniseNeighbours(img: ColourImage, tolerance = 0): ColourImage {
   const pixels = new Int32Array(img.pixels.length);
+  const around = new Int32Array(8);
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const p = img.pixels[y * img.width + x]!;
-      const match = neighbourColours(img, x, y, N4).find((c) => colourDistance(c, p) <= tolerance);
-      pixels[y * img.width + x] = match ?? p;
+      const n = neighbourColours(img, x, y, N4, around);
+      let match = p;
+      for (let k = 0; k < n; k++) {
+        if (colourDistance(around[k]!, p) <= tolerance) {
+          match = around[k]!;
+          break;
+        }
+      }
+      pixels[y * img.width + x] = match;
     }
   }
   return { pixels, width: img.width, height: img.height };
@@ -124,14 +149,13 @@ export function harmoniseNeighbours(img: ColourImage, tolerance = 0): ColourImag
  */
 export function removeOutlines(img: ColourImage): ColourImage {
   const pixels = new Int32Array(img.pixels.length);
+  const around = new Int32Array(8);
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const p = img.pixels[y * img.width + x]!;
-      const around = neighbourColours(img, x, y, N8);
-      const mode = mostCommonColour(around);
-      const same = around.filter((c) => c === p).length;
-      const modeCount = around.filter((c) => c === mode).length;
-      pixels[y * img.width + x] = same < modeCount ? mode : p;
+      const n = neighbourColours(img, x, y, N8, around);
+      const mode = modeOf(around, n);
+      pixels[y * img.width + x] = countOf(around, n, p) < mode.count ? mode.colour : p;
     }
   }
   return { pixels, width: img.width, height: img.height };
@@ -144,6 +168,7 @@ export function removeOutlines(img: ColourImage): ColourImage {
  */
 export function alignBorderPixels(img: ColourImage): ColourImage {
   const pixels = new Int32Array(img.pixels.length);
+  const around = new Int32Array(8);
   const { width, height } = img;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -155,26 +180,27 @@ export function alignBorderPixels(img: ColourImage): ColourImage {
       const down = img.pixels[y < height - 1 ? i + width : i - width]!;
       const rowDiffers = width > 1 && left !== p && right !== p;
       const columnDiffers = height > 1 && up !== p && down !== p;
-      pixels[i] = rowDiffers || columnDiffers ? mostCommonColour(neighbourColours(img, x, y, N4)) : p;
+      pixels[i] = rowDiffers || columnDiffers ? modeOf(around, neighbourColours(img, x, y, N4, around)).colour : p;
     }
   }
   return { pixels, width, height };
 }
 
 /** True when none of the pixel's 8 neighbours has its colour. */
-export function isSingleton(img: ColourImage, x: number, y: number): boolean {
+export function isSingleton(img: ColourImage, x: number, y: number, scratch: Int32Array = new Int32Array(8)): boolean {
   const p = img.pixels[y * img.width + x]!;
-  const around = neighbourColours(img, x, y, N8);
-  return around.length > 0 && !around.includes(p);
+  const n = neighbourColours(img, x, y, N8, scratch);
+  return n > 0 && countOf(scratch, n, p) === 0;
 }
 
 /** Step 5: isolated pixels take their most common neighbouring colour. */
 export function removeSingletons(img: ColourImage): ColourImage {
   const pixels = new Int32Array(img.pixels.length);
+  const around = new Int32Array(8);
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const i = y * img.width + x;
-      pixels[i] = isSingleton(img, x, y) ? mostCommonColour(neighbourColours(img, x, y, N8)) : img.pixels[i]!;
+      pixels[i] = isSingleton(img, x, y, around) ? modeOf(around, neighbourColours(img, x, y, N8, around)).colour : img.pixels[i]!;
     }
   }
   return { pixels, width: img.width, height: img.height };
