@@ -9,20 +9,10 @@ import { Adam } from '../graph/optim.ts';
 import { gpu } from '../kernels/gpu.ts';
 import { Rng } from '../reference/random.ts';
 import { UNet } from './unet.ts';
+import type { Sample as PipelineSample } from '../pipeline/dataset.ts';
 
-export interface Sample {
-  /** file or case name */
-  id: string;
-  patient: string;
-  /** [height * width] intensities in [0, 1] */
-  image: Float32Array;
-  /** [height * width] classes 0..3 */
-  labels: Uint8Array;
-  width: number;
-  height: number;
-  /** pixel spacing [row, col] in mm */
-  spacing?: [number, number];
-}
+/** A 2-D training slice: the data pipeline's Sample (image in [0,1], labels 0..3, row-major). */
+export type Sample = Pick<PipelineSample, 'file' | 'patient' | 'image' | 'labels' | 'width' | 'height' | 'spacing'>;
 
 export interface TrainOptions {
   epochs: number;
@@ -64,7 +54,7 @@ export function uploadBatch(samples: Sample[]): { x: Tensor; y: Tensor } {
   const img = new Float32Array(samples.length * H * W);
   const lab = new Uint32Array(samples.length * H * W);
   samples.forEach((s, i) => {
-    if (s.width !== W || s.height !== H) throw new Error(`batch mixes sizes: ${s.id} is ${s.width}x${s.height}, expected ${W}x${H}`);
+    if (s.width !== W || s.height !== H) throw new Error(`batch mixes sizes: ${s.file} is ${s.width}x${s.height}, expected ${W}x${H}`);
     img.set(s.image, i * H * W);
     lab.set(s.labels, i * H * W);
   });

@@ -1,0 +1,30 @@
+// `spineseg predict`: label maps for PNG slices or .mha/.nii.gz volumes, with the input's geometry.
+import type { Command } from 'commander';
+import { parseNumber } from './options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('segment PNG slices or .mha/.nii.gz volumes with a trained checkpoint')
+    .requiredOption('--checkpoint <dir>', 'checkpoint folder (config.json + model.safetensors), e.g. runs/demo/checkpoint-best')
+    .requiredOption('--input <path>', 'an image file or a folder of them')
+    .requiredOption('--output <dir>', 'where the label maps go (same file names; PNG grey 0/76/150/29, volumes as class codes 0-3)')
+    .option('--overlay', 'also write overlays of the prediction on the MRI to <output>/overlays')
+    .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
+    .option('--batch <n>', 'slices per forward pass', '4')
+    .action(async (o: { checkpoint: string; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
+      const { loadCheckpoint } = await import('../model/session.ts');
+      const { predictFiles, listInputs } = await import('../model/predict-files.ts');
+      const inputs = listInputs(o.input);
+      const { model } = await loadCheckpoint(o.checkpoint);
+      const results = await predictFiles(model, inputs, {
+        output: o.output,
+        overlay: Boolean(o.overlay),
+        truth: o.truth,
+        batchSize: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
+        onProgress: (done, total, file) => process.stderr.write(`\r${done}/${total} ${file}`.padEnd(80)),
+      });
+      process.stderr.write('\n');
+      for (const r of results) console.log(`${r.output}: vertebrae ${r.counts[1]}, canal ${r.counts[2]}, discs ${r.counts[3]} px${r.reoriented ? ` (input ${r.reoriented})` : ''}`);
+    });
+}

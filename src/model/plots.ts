@@ -1,0 +1,55 @@
+// Learning curves like the paper's figures (loss, mean IoU, Dice per class against epochs), drawn with
+// vega-lite to SVG and rasterised to PNG with resvg (Node).
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { EpochRecord } from './train.ts';
+
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
+}
+
+const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'discs'];
+
+function lineSpec(title: string, yTitle: string, values: { epoch: number; value: number; series: string }[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 420,
+    height: 240,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
+
+/** The three learning-curve figures as vega-lite specs (also rendered by the web app). */
+export function learningCurveSpecs(history: EpochRecord[]): Record<'loss' | 'miou' | 'dice', TopLevelSpec> {
+  const loss = history.flatMap((h) => [
+    { epoch: h.epoch, value: h.trainLoss, series: 'training' },
+    { epoch: h.epoch, value: h.valLoss, series: 'validation' },
+  ]);
+  const miou = history.map((h) => ({ epoch: h.epoch, value: h.valMeanIoU, series: 'validation mean IoU' }));
+  const dice = history.flatMap((h) => h.valDice.map((d, c) => ({ epoch: h.epoch, value: d, series: CLASS_LABELS[c] ?? `class ${c}` })).filter((r) => Number.isFinite(r.value)));
+  return {
+    loss: lineSpec('Loss (0.6 focal + 0.4 Dice)', 'loss', loss),
+    miou: lineSpec('Validation mean IoU', 'mean IoU', miou),
+    dice: lineSpec('Validation Dice per class', 'Dice', dice),
+  };
+}
+
+export async function learningCurvePngs(history: EpochRecord[]): Promise<Record<string, Uint8Array>> {
+  const specs = learningCurveSpecs(history);
+  const out: Record<string, Uint8Array> = {};
+  for (const [name, spec] of Object.entries(specs)) out[`curve-${name}.png`] = await svgToPng(await vegaLiteToSvg(spec));
+  return out;
+}

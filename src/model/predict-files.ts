@@ -1,0 +1,117 @@
+// Prediction on files (Node): PNG slices or .mha/.nii.gz volumes in, label maps out with the input's size
+// and, for volumes, its origin, spacing and direction. Volumes are reoriented to sagittal slices by
+// their direction matrix, segmented slice by slice and put back in the input's own array order.
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
+import { decodeGreyPng } from '../pipeline/dataset.ts';
+import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
+import { reorientToSagittal, permuteFlipVolume } from '../pipeline/orientation.ts';
+import { nonzeroPercentileWindow, normaliseIntensity } from '../pipeline/extract.ts';
+import type { Volume } from '../pipeline/volume.ts';
+import { predictSlices } from './predict.ts';
+import { comparisonPng } from './overlay.ts';
+import type { UNet } from './unet.ts';
+
+export interface PredictFilesOptions {
+  output: string;
+  overlay: boolean;
+  /** folder of true masks (same file names) to draw beside the prediction */
+  truth?: string;
+  batchSize: number;
+  onProgress?: (done: number, total: number, file: string) => void;
+}
+
+export interface PredictedFile {
+  input: string;
+  output: string;
+  /** pixels (or voxels) per class */
+  counts: number[];
+  reoriented?: string;
+}
+
+/** The image files an --input path names: one file, or every supported image in a folder. */
+export function listInputs(input: string): string[] {
+  if (!existsSync(input)) throw new Error(`${input}: no such file or folder`);
+  if (statSync(input).isFile()) {
+    if (!imageFormat(input)) throw new Error(`${input}: not a .png, .mha, .nii or .nii.gz image`);
+    return [input];
+  }
+  const files = readdirSync(input).filter((f) => imageFormat(f)).sort().map((f) => join(input, f));
+  if (files.length === 0) throw new Error(`${input}: the folder holds no .png, .mha, .nii or .nii.gz images`);
+  return files;
+}
+
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
+  const c = new Array(classes).fill(0);
+  for (let i = 0; i < labels.length; i++) c[labels[i]]++;
+  return c;
+}
+
+async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
+  const png = decodeGreyPng(file);
+  const image = Float32Array.from(png.data, (v) => v / 255);
+  const [labels] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
+  const out = join(o.output, basename(file));
+  writeAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
+  if (o.overlay) {
+    let truth: Uint8Array | null = null;
+    const truthFile = o.truth ? join(o.truth, basename(file)) : null;
+    if (truthFile && existsSync(truthFile)) {
+      const t = decodeGreyPng(truthFile);
+      if (t.width !== png.width || t.height !== png.height) throw new Error(`${truthFile}: size ${t.width}x${t.height} differs from ${file} (${png.width}x${png.height})`);
+      truth = mapGreyLevels(t.data, truthFile);
+    }
+    writeAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
+  }
+  return { input: file, output: out, counts: countClasses(labels) };
+}
+
+async function predictVolume(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
+  const vol = await readImage(file);
+  const { volume: sag, report } = reorientToSagittal(vol);
+  // sagittal layout: axis 0 columns (A->P), axis 1 rows (S->I), axis 2 slices
+  const [w, h, n] = sag.size;
+  const values = normaliseIntensity(Float32Array.from(sag.data as ArrayLike<number>), nonzeroPercentileWindow(sag.data as ArrayLike<number>));
+  const slices = Array.from({ length: n }, (_, k) => ({ image: values.subarray(k * w * h, (k + 1) * w * h), width: w, height: h }));
+  const labels = await predictSlices(model, slices, o.batchSize);
+  const sagLabels = new Uint8Array(w * h * n);
+  labels.forEach((l, k) => sagLabels.set(l, k * w * h));
+  // back to the input's array order: invert the permutation and flips
+  const inv = [0, 0, 0];
+  const invFlips = [false, false, false];
+  report.permutation.forEach((p, t) => {
+    inv[p] = t;
+    invFlips[p] = report.flips[t];
+  });
+  const sagVol: Volume<Uint8Array> = { ...sag, data: sagLabels };
+  const back = report.changed ? permuteFlipVolume(sagVol, inv, invFlips) : sagVol;
+  const name = basename(file);
+  const out = join(o.output, name);
+  await writeImage({ ...back, origin: vol.origin, spacing: vol.spacing, direction: vol.direction, size: vol.size }, out, { compress: true });
+  if (o.overlay) {
+    const mid = Math.floor(n / 2);
+    const stem = name.replace(/\.(mha|nii\.gz|nii)$/, '');
+    writeAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(slices[mid].image, labels[mid], null, w, h));
+  }
+  return { input: file, output: out, counts: countClasses(sagLabels), reoriented: report.changed ? report.description : undefined };
+}
+
+export async function predictFiles(model: UNet, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
+  mkdirSync(o.output, { recursive: true });
+  if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
+  const results: PredictedFile[] = [];
+  for (const [i, file] of inputs.entries()) {
+    const fmt = imageFormat(file);
+    results.push(fmt === 'png' ? await predictPng(model, file, o) : await predictVolume(model, file, o));
+    o.onProgress?.(i + 1, inputs.length, file);
+  }
+  return results;
+}
+

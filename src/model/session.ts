@@ -1,0 +1,160 @@
+// A training run on disk (Node): data loading and the patient-wise split, the model, the loop, and every
+// file a run leaves: runs/<name>/{checkpoint-best, checkpoint-last, history.json, curve-*.png}.
+// Used by `spineseg train` and `spineseg demo`.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { initGpu, adapterName } from '../kernels/gpu.ts';
+import { Adam, type AdamState } from '../graph/optim.ts';
+import { loadSliceDataset, patientSplit, type Sample } from '../pipeline/dataset.ts';
+import { UNet, makeConfig, type UNetConfig } from './unet.ts';
+import { train, type TrainOptions, type TrainState, type EpochRecord } from './train.ts';
+import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
+import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from './checkpoint.ts';
+import { readParams, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
+import { learningCurvePngs } from './plots.ts';
+
+export interface TrainRunOptions extends TrainOptions {
+  /** slice folder: images/ and masks/ (the shared PNG set, data/sample or `spineseg prepare` output) */
+  data: string;
+  width: number;
+  height: number;
+  widthMult: number;
+  valFraction: number;
+  maxSlicesPerPatient?: number;
+  out: string;
+  resume: boolean;
+  /** no progress bar (tests) */
+  quiet?: boolean;
+}
+
+export interface RunConfig extends CheckpointConfig {
+  training: Omit<TrainRunOptions, 'resume' | 'quiet'>;
+  split: { train: string[]; val: string[] };
+}
+
+export interface LoadedData {
+  train: Sample[];
+  val: Sample[];
+}
+
+export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'seed' | 'maxSlicesPerPatient'>): LoadedData {
+  const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient });
+  if (samples.length === 0) throw new Error(`${o.data}: no slices found (expected images/ and masks/ with <patient>_<sequence>_slice<n>.png)`);
+  const { train, val } = patientSplit(samples, { valFraction: o.valFraction, seed: o.seed });
+  return { train, val };
+}
+
+const patientsOf = (s: Sample[]) => [...new Set(s.map((x) => x.patient))].sort();
+
+export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig, extra: { optimizer?: Adam; state?: TrainState } = {}): Promise<void> {
+  const files: Record<string, Uint8Array | string> = {
+    'config.json': JSON.stringify(config, null, 2),
+    'model.safetensors': encodeSafetensors(await readParams(model), { format: 'spineseg-unet' }),
+  };
+  if (extra.optimizer) {
+    const st = await extra.optimizer.getState();
+    const arrays: NamedArray[] = [];
+    extra.optimizer.params.forEach((p, i) => {
+      arrays.push({ name: `m.${p.name}`, shape: [...p.shape], data: st.m[i] }, { name: `v.${p.name}`, shape: [...p.shape], data: st.v[i] });
+    });
+    files['optimizer.safetensors'] = encodeSafetensors(arrays, { step: String(st.step) });
+  }
+  if (extra.state) files['state.json'] = JSON.stringify(extra.state, null, 2);
+  writeDirAtomic(dir, files);
+}
+
+/** Loads a checkpoint directory's model (and, when present, optimizer and training state). */
+export async function loadCheckpoint(dirIn: string, withOptimizer = false): Promise<{ model: UNet; config: RunConfig; optimizer?: Adam; state?: TrainState }> {
+  await initGpu();
+  const dir = resolveCheckpointDir(dirIn);
+  const config = readJsonFile<RunConfig>(join(dir, 'config.json'));
+  if (config.format !== 'spineseg-unet') throw new Error(`${join(dir, 'config.json')}: format '${config.format}' is not a spineseg U-Net checkpoint`);
+  const model = new UNet(makeConfig(config.model));
+  loadParams(model, readSafetensorsFile(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'));
+  if (!withOptimizer) return { model, config };
+  const optPath = join(dir, 'optimizer.safetensors');
+  const { arrays, metadata } = decodeSafetensors(new Uint8Array(readFileSync(optPath)), optPath);
+  const optimizer = new Adam(model.trainable(), { lr: config.training.lr });
+  const st: AdamState = { step: Number(metadata.step), m: [], v: [] };
+  for (const p of optimizer.params) {
+    const m = arrays.get(`m.${p.name}`);
+    const v = arrays.get(`v.${p.name}`);
+    if (!m || !v) throw new Error(`${optPath}: moments of ${p.name} missing`);
+    st.m.push(m.data);
+    st.v.push(v.data);
+  }
+  optimizer.setState(st);
+  const state = readJsonFile<TrainState>(join(dir, 'state.json'));
+  return { model, config, optimizer, state };
+}
+
+function formatEpoch(r: EpochRecord): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  return `epoch ${r.epoch}: train loss ${f(r.trainLoss)}, val loss ${f(r.valLoss)}, val mIoU ${f(r.valMeanIoU)}, Dice vert/canal/disc ${r.valDice.slice(1).map(f).join('/')} (${r.seconds.toFixed(1)} s)`;
+}
+
+export interface TrainRunResult {
+  model: UNet;
+  data: LoadedData;
+  state: TrainState;
+  config: RunConfig;
+  seconds: number;
+}
+
+export async function runTraining(o: TrainRunOptions, log: (line: string) => void = console.log): Promise<TrainRunResult> {
+  const g = await initGpu();
+  const lastDir = join(o.out, 'checkpoint-last');
+  const hasLast = existsSync(join(lastDir, 'config.json')) || existsSync(join(`${lastDir}.prev`, 'config.json'));
+  if (hasLast && !o.resume) throw new Error(`${o.out} already holds a training run; pass --resume to continue it or choose another --out`);
+  if (o.resume && !hasLast) throw new Error(`${o.out}: nothing to resume (no checkpoint-last)`);
+
+  let model: UNet;
+  let config: RunConfig;
+  let resume: { state: TrainState; optimizer: Adam } | undefined;
+  let opts: TrainRunOptions = o;
+  if (o.resume) {
+    const ck = await loadCheckpoint(lastDir, true);
+    model = ck.model;
+    config = ck.config;
+    // the run's own settings win over the command line, except how many epochs to go to
+    opts = { ...config.training, epochs: o.epochs, out: o.out, resume: true, quiet: o.quiet };
+    resume = { state: ck.state!, optimizer: ck.optimizer! };
+    log(`resuming ${o.out} after epoch ${ck.state!.epoch} (step ${ck.state!.step})`);
+  } else {
+    const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed });
+    model = new UNet(mc);
+    const { resume: _r, quiet: _q, ...training } = o;
+    config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [] } };
+  }
+  const data = loadSplit(opts);
+  if (o.resume && (patientsOf(data.train).join() !== config.split.train.join() || patientsOf(data.val).join() !== config.split.val.join())) {
+    throw new Error(`${o.out}: the data in ${opts.data} no longer gives the split this run was trained with`);
+  }
+  config.split = { train: patientsOf(data.train), val: patientsOf(data.val) };
+  log(`training on ${data.train.length} slices of ${config.split.train.length} patients, validating on ${data.val.length} slices of ${config.split.val.length} patients (${config.split.val.join(', ')})`);
+  log(`model ${model.config.width}x${model.config.height}, width x${model.config.widthMult}, batch ${opts.batchSize}, adapter ${adapterName(g.adapter)}`);
+
+  const bar = opts.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} steps | loss {loss} | val mIoU {miou} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
+  let lastMiou = 'n/a';
+  const t0 = performance.now();
+  const state = await train(model, data.train, data.val, opts, {
+    onStep: ({ epoch, stepInEpoch, stepsInEpoch, loss }) => {
+      if (!bar) return;
+      if (stepInEpoch === 1) bar.start(stepsInEpoch, 0, { epoch, loss: loss.toFixed(4), miou: lastMiou });
+      bar.update(stepInEpoch, { loss: loss.toFixed(4), epoch, miou: lastMiou });
+    },
+    onEpoch: async (record, st, improved, optimizer) => {
+      bar?.stop();
+      lastMiou = record.valMeanIoU.toFixed(3);
+      log(formatEpoch(record) + (improved ? ' *best*' : ''));
+      if (improved) await saveCheckpoint(join(o.out, 'checkpoint-best'), model, config);
+      await saveCheckpoint(lastDir, model, config, { optimizer, state: st });
+      writeFileAtomic(join(o.out, 'history.json'), JSON.stringify(st.history, null, 2));
+      for (const [name, png] of Object.entries(await learningCurvePngs(st.history))) writeFileAtomic(join(o.out, name), png);
+    },
+  }, resume);
+  const seconds = (performance.now() - t0) / 1000;
+  if (state.epoch - state.bestEpoch >= opts.patience) log(`early stopping: no better validation mean IoU for ${opts.patience} epochs (best ${state.bestMeanIoU.toFixed(3)} at epoch ${state.bestEpoch})`);
+  return { model, data, state, config, seconds };
+}
