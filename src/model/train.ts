@@ -23,6 +23,8 @@ export interface TrainOptions {
   seed: number;
   /** stop an epoch after this many steps (quick runs); default all batches */
   stepsPerEpoch?: number;
+  /** no new epoch starts when it would end past this many seconds of training (the demo's time budget) */
+  maxSeconds?: number;
 }
 
 export const paperTraining: TrainOptions = { epochs: 100, batchSize: 8, lr: 1e-3, patience: 10, seed: 42 };
@@ -170,7 +172,10 @@ export async function train(model: UNet, trainSet: Sample[], valSet: Sample[], o
   const state: TrainState = resume?.state ?? { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
   const perEpoch = stepsPerEpoch(trainSet.length, opts);
   const bs = Math.min(opts.batchSize, trainSet.length);
+  const started = performance.now();
   while (state.epoch < opts.epochs && state.epoch - state.bestEpoch < opts.patience) {
+    const lastEpoch = state.history.at(-1)?.seconds ?? 0;
+    if (opts.maxSeconds !== undefined && state.history.length > 0 && (performance.now() - started) / 1000 + lastEpoch > opts.maxSeconds) break;
     const epoch = state.epoch + 1;
     const t0 = performance.now();
     const order = epochOrder(trainSet.length, opts.seed, epoch);
