@@ -1,0 +1,27 @@
+// Adam update kernels (shaders/adam.wgsl): one `advance` per optimizer step, one `update` per parameter tensor.
+import { gpu } from './gpu.ts';
+import { defineKernel, grid1d } from './runner.ts';
+import type { Tensor } from '../graph/tensor.ts';
+
+export const adamAdvanceKernel = defineKernel({ name: 'adam_advance', shader: 'adam', entry: 'advance', doc: 'step counter, beta powers and the bias-corrected learning rate' });
+export const adamUpdateKernel = defineKernel({ name: 'adam_update', shader: 'adam', entry: 'update', doc: 'Adam: updates param, m and v in place for one tensor' });
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** sched = [beta1^t, beta2^t, lr_t, t] advanced to the next step. */
+function uniforms(n: number, h: AdamHyper) {
+  return { n, lr: h.lr, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2 };
+}
+
+export function adamAdvance(sched: Tensor, h: AdamHyper): void {
+  adamAdvanceKernel.dispatch(gpu(), { sched }, uniforms(1, h), [1]);
+}
+
+export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, schedule: Tensor, h: AdamHyper): void {
+  adamUpdateKernel.dispatch(gpu(), { param, grad, m, v, schedule }, uniforms(param.size, h), grid1d(param.size, 256));
+}

@@ -1,0 +1,23 @@
+// Channel softmax and argmax of NHWC logits for inference (shaders/softmax.wgsl).
+import { gpu } from './gpu.ts';
+import { defineKernel, grid1d } from './runner.ts';
+import { Tensor } from '../graph/tensor.ts';
+
+export const softmaxKernel = defineKernel({ name: 'softmax_channels', shader: 'softmax', entry: 'softmax', doc: 'per-pixel softmax over the channel axis' });
+export const argmaxKernel = defineKernel({ name: 'argmax_channels', shader: 'softmax', entry: 'argmax', doc: 'per-pixel argmax over the channel axis (u32 labels)' });
+
+export function softmaxChannels(logits: Tensor): Tensor {
+  const c = logits.shape[logits.shape.length - 1];
+  const pixels = logits.size / c;
+  const probs = Tensor.empty(logits.shape);
+  softmaxKernel.dispatch(gpu(), { logits, probs }, { pixels, c }, grid1d(pixels, 256));
+  return probs;
+}
+
+export function argmaxChannels(logits: Tensor): Tensor {
+  const c = logits.shape[logits.shape.length - 1];
+  const pixels = logits.size / c;
+  const labels = Tensor.empty(logits.shape.slice(0, -1), 'u32');
+  argmaxKernel.dispatch(gpu(), { logits, labels }, { pixels, c }, grid1d(pixels, 256));
+  return labels;
+}
