@@ -1,0 +1,47 @@
+// Per-image confusion counts of two label maps (u32, any shape flattened per image): each workgroup counts
+// its chunk of one image into a 4x4 matrix of atomics in workgroup memory (cheap, uncontended across
+// workgroups), then adds the non-zero cells to the global matrix once. Labels >= numClasses are counted
+// in a separate "invalid" cell so the host can name the bad input instead of silently dropping it.
+// Layout of counts: [images, numClasses * numClasses + 1], cell truth * numClasses + pred, then invalid.
+// imageBase: first image of this dispatch (more than 65535 images are split over several dispatches)
+struct Params { pixels: u32, numClasses: u32, chunk: u32, stride: u32, imageBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> pred: array<u32>;
+@group(0) @binding(2) var<storage, read> truth: array<u32>;
+@group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
+
+// 16 cells: up to 4 classes (background + vertebrae, canal, discs)
+var<workgroup> cells: array<atomic<u32>, 16>;
+var<workgroup> invalid: atomic<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  if (lid.x < 16u) { atomicStore(&cells[lid.x], 0u); }
+  if (lid.x == 0u) { atomicStore(&invalid, 0u); }
+  workgroupBarrier();
+  let image = p.imageBase + wid.y;
+  let start = wid.x * p.chunk;
+  let end = min(start + p.chunk, p.pixels);
+  let base = image * p.pixels;
+  let C = p.numClasses;
+  for (var i = start + lid.x; i < end; i += 256u) {
+    let t = truth[base + i];
+    let q = pred[base + i];
+    if (t < C && q < C) {
+      atomicAdd(&cells[t * C + q], 1u);
+    } else {
+      atomicAdd(&invalid, 1u);
+    }
+  }
+  workgroupBarrier();
+  let cellsUsed = C * C;
+  let out = image * p.stride;
+  if (lid.x < cellsUsed) {
+    let v = atomicLoad(&cells[lid.x]);
+    if (v > 0u) { atomicAdd(&counts[out + lid.x], v); }
+  }
+  if (lid.x == 0u) {
+    let v = atomicLoad(&invalid);
+    if (v > 0u) { atomicAdd(&counts[out + cellsUsed], v); }
+  }
+}

@@ -1,0 +1,56 @@
+// Bounding box, per (case, foreground class), of the voxels of that class in the prediction OR the
+// truth. Every surface voxel of both lies inside it, so the EDT passes can stay inside the box (exact:
+// all seeds and all query points are in it) and skip the rest of the image.
+// Each thread keeps a private box per class over its strided voxels, then the workgroup merges them
+// with workgroup atomics and adds one global atomicMin/atomicMax per cell.
+// Layout of boxes: [cases * F, 6] i32 (lo d, lo h, lo w, hi d, hi h, hi w), F = numClasses - 1, to be
+// initialised by the host to lo = i32 max, hi = -1 (an empty box has lo > hi).
+const MAX_F: u32 = 7u;
+
+struct Params { D: u32, H: u32, W: u32, numClasses: u32, chunk: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> pred: array<u32>;
+@group(0) @binding(2) var<storage, read> truth: array<u32>;
+@group(0) @binding(3) var<storage, read_write> boxes: array<atomic<i32>>;
+
+var<workgroup> local: array<atomic<i32>, 42>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let F = p.numClasses - 1u;
+  if (lid.x < F * 6u) { atomicStore(&local[lid.x], select(-1, 2147483647, lid.x % 6u < 3u)); }
+  workgroupBarrier();
+  var lo: array<vec3<i32>, 7>;
+  var hi: array<vec3<i32>, 7>;
+  for (var c = 0u; c < MAX_F; c++) { lo[c] = vec3<i32>(2147483647); hi[c] = vec3<i32>(-1); }
+  let voxels = p.D * p.H * p.W;
+  let caseIndex = wid.y;
+  let base = caseIndex * voxels;
+  let start = wid.x * p.chunk;
+  let end = min(start + p.chunk, voxels);
+  for (var i = start + lid.x; i < end; i += 256u) {
+    let a = pred[base + i];
+    let b = truth[base + i];
+    let at = vec3<i32>(i32(i / (p.H * p.W)), i32((i / p.W) % p.H), i32(i % p.W));
+    if (a >= 1u && a < p.numClasses) { lo[a - 1u] = min(lo[a - 1u], at); hi[a - 1u] = max(hi[a - 1u], at); }
+    if (b != a && b >= 1u && b < p.numClasses) { lo[b - 1u] = min(lo[b - 1u], at); hi[b - 1u] = max(hi[b - 1u], at); }
+  }
+  for (var c = 0u; c < F; c++) {
+    if (hi[c].x >= 0) {
+      for (var k = 0u; k < 3u; k++) {
+        atomicMin(&local[c * 6u + k], lo[c][k]);
+        atomicMax(&local[c * 6u + 3u + k], hi[c][k]);
+      }
+    }
+  }
+  workgroupBarrier();
+  if (lid.x < F * 6u) {
+    let v = atomicLoad(&local[lid.x]);
+    let out = caseIndex * F * 6u + lid.x;
+    if (lid.x % 6u < 3u) {
+      if (v != 2147483647) { atomicMin(&boxes[out], v); }
+    } else if (v >= 0) {
+      atomicMax(&boxes[out], v);
+    }
+  }
+}
