@@ -51,7 +51,10 @@ export interface LoadOptions {
   /** Target width x height after canvas fit; omit to keep the canvas size. */
   width?: number;
   height?: number;
-  /** Every slice is first centre-cropped/zero-padded to this canvas (so 512x620 fits 512x640); null keeps each size. */
+  /**
+   * Slices within 5% of this canvas are centre-cropped/zero-padded to it (the shared set's 512x620 -> 512x640);
+   * other sizes are left alone. Default 512x640; null never pads.
+   */
   canvas?: { width: number; height: number } | null;
   /** Keep only these patients. */
   patients?: readonly string[];
@@ -130,7 +133,8 @@ export function loadSlicePair(root: string, pair: { imageFile: string; maskFile:
   let height = img.height;
   let spacing = readSpacing(root, pair.name) ?? [1, 1];
   const canvas = options.canvas === undefined ? { width: 512, height: 640 } : options.canvas;
-  if (canvas && (canvas.width !== width || canvas.height !== height)) {
+  const nearCanvas = canvas !== null && Math.abs(canvas.width - width) <= 0.05 * canvas.width && Math.abs(canvas.height - height) <= 0.05 * canvas.height;
+  if (canvas && nearCanvas && (canvas.width !== width || canvas.height !== height)) {
     image = cropOrPadCentred(image, width, height, canvas.width, canvas.height);
     labels = cropOrPadCentred(labels, width, height, canvas.width, canvas.height);
     width = canvas.width;

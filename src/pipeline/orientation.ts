@@ -126,7 +126,7 @@ export function permuteFlipVolume<T extends VoxelArray>(
   for (let t = 0; t < 3; t++) {
     const p = permutation[t]!;
     const s = flips[t] ? -1 : 1;
-    for (let r = 0; r < 3; r++) direction[r * 3 + t] = vol.direction[r * 3 + p]! * s;
+    for (let r = 0; r < 3; r++) direction[r * 3 + t] = vol.direction[r * 3 + p]! * s || 0; // no -0 in reports
     if (flips[t]) {
       startIndex[p] = vol.size[p]! - 1;
       base += (vol.size[p]! - 1) * inStride[p]!;

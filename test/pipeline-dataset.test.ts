@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { batches, defaultDataRoot, loadSliceDataset, patientSplit, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
+
+const sample = loadSliceDataset(sampleDataRoot());
+
+describe('slice dataset', () => {
+  it('loads the built-in sample: 40 slices of 8 patients at 128 x 160 with 4 classes', () => {
+    expect(sample.length).toBe(40);
+    expect(new Set(sample.map((s) => s.patient)).size).toBe(8);
+    for (const s of sample) {
+      expect([s.width, s.height]).toEqual([128, 160]);
+      expect(s.sequence).toBe('t2_SPACE');
+      expect(s.image.length).toBe(128 * 160);
+      expect(Math.max(...s.image)).toBeLessThanOrEqual(1);
+      expect(new Set(s.labels).size).toBe(4);
+    }
+  });
+
+  it('default data root resolves to ../shared/data and follows SPINESEG_DATA', () => {
+    expect(defaultDataRoot('/work/main')).toBe(process.env.SPINESEG_DATA ?? '/work/shared/data/spider-t2space-png');
+    const before = process.env.SPINESEG_DATA;
+    process.env.SPINESEG_DATA = '/somewhere/else';
+    expect(defaultDataRoot('/work/main')).toBe('/somewhere/else');
+    if (before === undefined) delete process.env.SPINESEG_DATA;
+    else process.env.SPINESEG_DATA = before;
+  });
+
+  const shared = defaultDataRoot();
+  it.skipIf(!fs.existsSync(path.join(shared, 'images')))('loads shared 620-high slices padded to 640 and downsampled to 128 x 160', () => {
+    const s620 = fs.readdirSync(path.join(shared, 'images')).find((f) => f.startsWith('234_'))!;
+    const [loaded] = loadSliceDataset(shared, { patients: ['234'], maxSlicesPerPatient: 1, width: 128, height: 160 });
+    expect(loaded).toBeDefined();
+    expect(s620).toBeDefined();
+    expect([loaded!.width, loaded!.height]).toEqual([128, 160]);
+    expect(loaded!.spacing).toEqual([4, 4]);
+  });
+
+  it('patient split is patient-wise, seeded and complete', () => {
+    const a = patientSplit(sample, { valFraction: 0.25, seed: 7 });
+    const b = patientSplit(sample, { valFraction: 0.25, seed: 7 });
+    const c = patientSplit(sample, { valFraction: 0.25, seed: 8 });
+    const trainP = new Set(a.train.map((s) => s.patient));
+    const valP = new Set(a.val.map((s) => s.patient));
+    expect(valP.size).toBe(2);
+    expect([...valP].filter((p) => trainP.has(p))).toEqual([]);
+    expect(a.train.length + a.val.length).toBe(40);
+    expect(b.val.map((s) => s.file)).toEqual(a.val.map((s) => s.file));
+    const seeds = Array.from({ length: 5 }, (_, i) => patientSplit(sample, { valFraction: 0.25, seed: 100 + i }).val.map((s) => s.patient).join());
+    expect(new Set([...seeds, c.val.map((s) => s.patient).join()]).size).toBeGreaterThan(1);
+  });
+
+  it('batches: NHWC images, class labels, seeded shuffle, short last batch', () => {
+    const list = [...batches(sample, 16, { shuffle: true, seed: 3 })];
+    expect(list.map((b) => b.n)).toEqual([16, 16, 8]);
+    const first = list[0]!;
+    expect(first.images.length).toBe(16 * 160 * 128);
+    expect(first.labels).toBeInstanceOf(Uint32Array);
+    const s = sample.find((x) => x.file === first.files[1])!;
+    expect(first.images.subarray(160 * 128, 2 * 160 * 128)).toEqual(s.image);
+    expect(Array.from(first.labels.subarray(160 * 128, 2 * 160 * 128))).toEqual(Array.from(s.labels));
+    expect([...batches(sample, 16, { shuffle: true, seed: 3 })][0]!.files).toEqual(first.files);
+    expect([...batches(sample, 16, { dropLast: true })].length).toBe(2);
+    const odd: Sample = { ...sample[0]!, width: 64, image: new Float32Array(64 * 160), labels: new Uint8Array(64 * 160) };
+    expect(() => [...batches([sample[0]!, odd], 2)]).toThrow(/size = "64x160": differs from/);
+  });
+});
