@@ -60,8 +60,8 @@ describe('readImage / writeImage', () => {
     const itk = await readImageNode(file);
     const matrix = [0, 1, 0, 0, 0, 1, 1, 0, 0];
     // row i of TransformMatrix is the direction of array axis i; itk-wasm's row-major direction has it as column i
-    expect(Array.from(itk.direction)).toEqual(directionFromTransformMatrix(matrix, 3));
-    expect(Array.from(itk.direction)).not.toEqual(matrix);
+    expect(Array.from(itk.direction as Float64Array)).toEqual(directionFromTransformMatrix(matrix, 3));
+    expect(Array.from(itk.direction as Float64Array)).not.toEqual(matrix);
     const vol = await readImage(file);
     expect(vol.direction).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
     expect(vol.size).toEqual([2, 3, 4]);
