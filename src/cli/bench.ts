@@ -1,0 +1,53 @@
+// `spineseg bench train | kernels | metrics | matmul`: the benchmarks in bench/, from the CLI.
+import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseNumber, parseSize } from './options.ts';
+
+const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
+
+/** Runs a bench script in its own process (each creates its own GPU and tfjs instance). */
+function runScript(script: string, args: string[]): void {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `${benchDir}${script}`, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`bench/${script} failed (exit ${r.status})`);
+}
+
+export function register(program: Command): void {
+  const bench = program.command('bench').description('benchmarks against tfjs-backend-webgpu on the same adapter');
+  bench
+    .command('train')
+    .description('time full U-Net training steps, spineseg and tfjs-backend-webgpu')
+    .option('--size <WxH>', 'input width x height', '160x128')
+    .option('--batch <n>', 'batch size', '2')
+    .option('--width-mult <m>', 'channel width multiplier', '1')
+    .option('--steps <k>', 'timed steps', '5')
+    .option('--warmup <k>', 'warm-up steps', '1')
+    .option('--no-tfjs', 'skip the tfjs-backend-webgpu baseline')
+    .option('--json <file>', 'write the results as JSON')
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string }) => {
+      const { benchTrain } = await import('../../bench/train.ts');
+      const [width, height] = parseSize(o.size, '--size');
+      await benchTrain({
+        width,
+        height,
+        batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
+        widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
+        steps: parseNumber(o.steps, '--steps', { min: 1, integer: true }),
+        warmup: parseNumber(o.warmup, '--warmup', { min: 0, integer: true }),
+        tfjs: o.tfjs,
+        json: o.json,
+      });
+    });
+  for (const [name, script, what] of [
+    ['kernels', 'kernels.ts', 'conv and transposed conv kernels at the U-Net layer shapes'],
+    ['metrics', 'metrics.ts', 'GPU metrics against the TypeScript reference'],
+    ['matmul', 'matmul.ts', 'f32 matmul GFLOP/s'],
+  ] as const) {
+    bench
+      .command(name)
+      .description(what)
+      .allowUnknownOption()
+      .argument('[args...]', `passed to bench/${script}`)
+      .action((args: string[]) => runScript(script, args));
+  }
+}
