@@ -63,7 +63,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     pa[i] = i32((mm / p.Wg) % p.Hg);
     pn[i] = i32(mm / (p.Wg * p.Hg));
   }
-  var acc: array<vec4<f32>, 2 * TM>;
+  // acc0/acc1: pixel 0, channels o0..o0+3 / o0+4..o0+7; acc2/acc3: pixel 1 (named, so they stay in registers)
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  // a full block of 8 output channels with vec4-aligned rows: no per-load bounds checks
+  let full = VO == 4u && o0 + 8u <= p.O;
   let Hs = i32(p.Hs);
   let Ws = i32(p.Ws);
   let ss = i32(p.sstride);
@@ -82,34 +88,45 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         ok[i] = sh >= 0 && sh < Hs && sw >= 0 && sw < Ws;
         base[i] = select(0u, u32((pn[i] * Hs + sh) * Ws + sw) * p.C, ok[i]);
       }
-      if (V == 4u) {
+      if (V == 4u && full) {
+        // hot path, unrolled by hand so the accumulators stay in registers
         for (var c = 0u; c < p.C; c += 4u) {
-          var a: array<vec4<f32>, TM>;
-          for (var i = 0u; i < TM; i++) { a[i] = select(vec4<f32>(0.0), src4[(base[i] + c) >> 2u], ok[i]); }
-          for (var q = 0u; q < 4u; q++) {
-            let wi = wbase + (c + q) * p.O;
-            let w0 = weights4(wi, o0);
-            let w1 = weights4(wi + 4u, o0 + 4u);
-            for (var i = 0u; i < TM; i++) {
-              acc[2u * i] = fma(vec4<f32>(a[i][q]), w0, acc[2u * i]);
-              acc[2u * i + 1u] = fma(vec4<f32>(a[i][q]), w1, acc[2u * i + 1u]);
-            }
-          }
+          let a0 = select(vec4<f32>(0.0), src4[(base[0] + c) >> 2u], ok[0]);
+          let a1 = select(vec4<f32>(0.0), src4[(base[1] + c) >> 2u], ok[1]);
+          let wi = (wbase + c * p.O) >> 2u;
+          let O4 = p.O >> 2u;
+          var w0 = wt4[wi];
+          var w1 = wt4[wi + 1u];
+          acc0 = fma(vec4<f32>(a0.x), w0, acc0); acc1 = fma(vec4<f32>(a0.x), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.x), w0, acc2); acc3 = fma(vec4<f32>(a1.x), w1, acc3);
+          w0 = wt4[wi + O4];
+          w1 = wt4[wi + O4 + 1u];
+          acc0 = fma(vec4<f32>(a0.y), w0, acc0); acc1 = fma(vec4<f32>(a0.y), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.y), w0, acc2); acc3 = fma(vec4<f32>(a1.y), w1, acc3);
+          w0 = wt4[wi + 2u * O4];
+          w1 = wt4[wi + 2u * O4 + 1u];
+          acc0 = fma(vec4<f32>(a0.z), w0, acc0); acc1 = fma(vec4<f32>(a0.z), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.z), w0, acc2); acc3 = fma(vec4<f32>(a1.z), w1, acc3);
+          w0 = wt4[wi + 3u * O4];
+          w1 = wt4[wi + 3u * O4 + 1u];
+          acc0 = fma(vec4<f32>(a0.w), w0, acc0); acc1 = fma(vec4<f32>(a0.w), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.w), w0, acc2); acc3 = fma(vec4<f32>(a1.w), w1, acc3);
         }
       } else {
+        // ragged channel counts or a partial block of output channels
         for (var c = 0u; c < p.C; c++) {
           let wi = wbase + c * p.O;
           let w0 = weights4(wi, o0);
           let w1 = weights4(wi + 4u, o0 + 4u);
-          for (var i = 0u; i < TM; i++) {
-            let a = select(0.0, src[base[i] + c], ok[i]);
-            acc[2u * i] = fma(vec4<f32>(a), w0, acc[2u * i]);
-            acc[2u * i + 1u] = fma(vec4<f32>(a), w1, acc[2u * i + 1u]);
-          }
+          let a0 = select(0.0, src[base[0] + c], ok[0]);
+          let a1 = select(0.0, src[base[1] + c], ok[1]);
+          acc0 = fma(vec4<f32>(a0), w0, acc0); acc1 = fma(vec4<f32>(a0), w1, acc1);
+          acc2 = fma(vec4<f32>(a1), w0, acc2); acc3 = fma(vec4<f32>(a1), w1, acc3);
         }
       }
     }
   }
+  var acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
   for (var i = 0u; i < TM; i++) {
     if (!live[i]) { continue; }
     let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
