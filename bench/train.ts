@@ -71,14 +71,14 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     await trainStep(model, opt, batch, ++step);
     await g.sync();
   });
-  let tfjsModel: { step(x: unknown, y: unknown, seed: number): { dataSync(): unknown; dispose(): void }; dispose(): void } | null = null;
+  let tfjsModel: { dispose(): void } | null = null;
   let tf: typeof import('@tensorflow/tfjs-core') | null = null;
   if (o.tfjs) {
     const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
     const { buildTfjsUNet } = await import('./unet-tfjs.ts');
     tf = await loadTfjsWebgpu();
     const tfm = buildTfjsUNet(tf, config, initial);
-    tfjsModel = tfm as never;
+    tfjsModel = tfm;
     const img = new Float32Array(o.batch * o.width * o.height);
     const lab = new Int32Array(o.batch * o.width * o.height);
     batch.forEach((s, k) => {

@@ -48,7 +48,7 @@ export function buildTfjsUNet(tf: Tf, c: UNetConfig, weights: NamedArray[]): Tfj
       const name = `up${4 - i}`;
       const [n, hh, ww] = h.shape;
       const w = v(`${name}.convT.kernel`);
-      h = tf.add(tf.conv2dTranspose(h, w as never, [n, hh * 2, ww * 2, w.shape[2]], 2, 'same'), v(`${name}.convT.bias`)) as Tensor4D;
+      h = tf.add(tf.conv2dTranspose(h, w as never, [n, hh * 2, ww * 2, w.shape[2]!], 2, 'same'), v(`${name}.convT.bias`)) as Tensor4D;
       h = tf.leakyRelu(bn(`${name}.bn`, h), c.leakyAlpha) as Tensor4D;
       h = tf.concat([h, skips[3 - i]], 3);
       h = block(`dec${4 - i}`, h, c.decoderDropout[i], seed + 6 + i);

@@ -1,0 +1,92 @@
+// GPU metrics pipeline (confusion counts + exact EDT surface distances -> IoU, Dice, P, R, F1, ASD, HD95,
+// NSD per class) against the TypeScript reference on the same label maps.
+// Baseline: src/reference/metrics.ts with the CPU separable exact EDT (Felzenszwalb-Huttenlocher, float64,
+// O(voxels) per axis over the whole image as scipy's distance_transform_edt does; NOT the brute-force
+// EDT, which is only for tiny test masks). The GPU side is evaluateCases() end to end: label upload,
+// kernels, read back of the confusion counts and the surface distances only.
+// Usage: npx tsx bench/metrics.ts [--slices 8] [--volume-slices 16] [--iterations 3] [--json FILE]
+import { Bench } from 'tinybench';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { initGpu, adapterName } from '../src/kernels/gpu.ts';
+import { evaluateCases, type EvalCase } from '../src/metrics/evaluate.ts';
+import { readPngLabels } from '../src/metrics/label-files.ts';
+import * as ref from '../src/reference/metrics.ts';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const slices = Number(arg('--slices', '8'));
+const volumeSlices = Number(arg('--volume-slices', '16'));
+const iterations = Number(arg('--iterations', '3'));
+const jsonPath = process.argv.includes('--json') ? arg('--json', '') : null;
+const tau = 1;
+const spacing2d: [number, number, number] = [1, 0.6, 0.6];
+
+const g = await initGpu();
+const masks = path.resolve(import.meta.dirname, '../../shared/data/spider-t2space-png/masks');
+// patient 110's slices: truth = slice n, "prediction" = slice n + 1 (a realistic, imperfect overlap)
+const first = 51;
+const load = (n: number) => readPngLabels(path.join(masks, `110_t2_SPACE_slice${n}.png`));
+const needed = Math.max(slices, volumeSlices) + 1;
+const loaded = Array.from({ length: needed }, (_, k) => load(first + k));
+const [, H, W] = loaded[0].dims;
+
+const cases2d: EvalCase[] = Array.from({ length: slices }, (_, k) => ({ name: `slice${first + k}`, pred: loaded[k + 1].data, truth: loaded[k].data, dims: [1, H, W], spacing: spacing2d }));
+const stack = (from: number) => {
+  const out = new Uint8Array(volumeSlices * H * W);
+  for (let k = 0; k < volumeSlices; k++) out.set(loaded[from + k].data, k * H * W);
+  return out;
+};
+const volume: EvalCase = { name: 'patient110', pred: stack(1), truth: stack(0), dims: [volumeSlices, H, W], spacing: [3.3, 0.6, 0.6] };
+
+function referenceEvaluate(cases: EvalCase[]): number {
+  let checksum = 0;
+  for (const c of cases) {
+    const cm = ref.referenceConfusion(c.pred, c.truth, 4);
+    for (let cls = 1; cls < 4; cls++) {
+      const o = ref.referenceClassScores(cm, 4, cls);
+      const s = ref.referenceSurfaceScores(c.pred, c.truth, c.dims, c.spacing, cls, tau, ref.separableEdt);
+      checksum += (o.dice ?? 0) + (s.asd ?? 0);
+    }
+  }
+  return checksum;
+}
+
+async function gpuEvaluate(cases: EvalCase[]): Promise<number> {
+  const r = await evaluateCases(cases, { tauMm: tau });
+  return r.reduce((a, c) => a + c.classes.reduce((b, k) => b + (k.dice ?? 0) + (k.asd ?? 0), 0), 0);
+}
+
+// the two must agree before they are timed
+const want2d = referenceEvaluate(cases2d);
+const got2d = await gpuEvaluate(cases2d);
+const want3d = referenceEvaluate([volume]);
+const got3d = await gpuEvaluate([volume]);
+if (Math.abs(want2d - got2d) > 1e-3 * Math.abs(want2d) || Math.abs(want3d - got3d) > 1e-3 * Math.abs(want3d)) {
+  throw new Error(`GPU and reference disagree: 2-D ${got2d} vs ${want2d}, 3-D ${got3d} vs ${want3d}`);
+}
+
+const bench = new Bench({ iterations, warmupIterations: 1, time: 0, warmupTime: 0 });
+bench
+  .add(`gpu 2-D ${slices}x${H}x${W}`, () => gpuEvaluate(cases2d))
+  .add(`ts reference 2-D ${slices}x${H}x${W}`, () => void referenceEvaluate(cases2d))
+  .add(`gpu 3-D ${volumeSlices}x${H}x${W}`, () => gpuEvaluate([volume]))
+  .add(`ts reference 3-D ${volumeSlices}x${H}x${W}`, () => void referenceEvaluate([volume]));
+await bench.run();
+
+const median = (name: string) => {
+  const t = bench.tasks.find((x) => x.name.startsWith(name))!;
+  const r = t.result as unknown as { latency?: { p50?: number }; period?: number };
+  return r.latency?.p50 ?? r.period ?? NaN;
+};
+const rows = [
+  { what: `2-D: ${slices} slices ${H}x${W}, 3 classes`, gpuMs: median('gpu 2-D'), refMs: median('ts reference 2-D') },
+  { what: `3-D: one ${volumeSlices}x${H}x${W} volume, 3 classes`, gpuMs: median('gpu 3-D'), refMs: median('ts reference 3-D') },
+];
+console.log(`metrics (IoU, Dice, P, R, F1, ASD, HD95, NSD) on ${adapterName(g.adapter)}, median of ${iterations}`);
+console.log('baseline: TS reference with the CPU separable exact EDT (Felzenszwalb-Huttenlocher, float64, whole image), single thread');
+console.table(rows.map((r) => ({ case: r.what, 'gpu ms': r.gpuMs.toFixed(1), 'ts reference ms': r.refMs.toFixed(1), 'gpu speed-up': `${(r.refMs / r.gpuMs).toFixed(1)}x` })));
+if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter: g.adapter, rows }, null, 2));
+process.exit(0);
