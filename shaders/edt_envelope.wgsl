@@ -52,8 +52,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (lo > hi) { return; }
   var base: u32;
   if (p.axis == 1u) { base = (m * p.D + a) * p.H * p.W + w; } else { base = m * p.D * p.H * p.W + a * p.W + w; }
-  let vBase = line * n;
-  let zBase = line * (n + 1u);
+  // scratch element k of this line lives at k * lines + line: neighbouring threads touch neighbouring words
+  let lines = select(p.M * p.H * p.W, p.M * p.D * p.W, p.axis == 1u);
+  let vBase = line;
+  let zBase = line;
   let s2 = p.spacing2;
   var k = -1;
   for (var q = lo; q <= hi; q++) {
@@ -63,22 +65,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       k = 0;
       envV[vBase] = q;
       envZ[zBase] = -BIG;
-      envZ[zBase + 1u] = BIG;
+      envZ[zBase + lines] = BIG;
       continue;
     }
     // intersection with the rightmost envelope parabola, in index units (q^2 - v^2 = (q - v)(q + v) exactly)
-    var vk = envV[vBase + u32(k)];
+    var vk = envV[vBase + u32(k) * lines];
     var s = ((fq - fIn[base + u32(vk) * qStride]) / (s2 * f32(q - vk)) + f32(q + vk)) * 0.5;
     // z[0] = -BIG stops this before k goes negative
-    while (s <= envZ[zBase + u32(k)]) {
+    while (s <= envZ[zBase + u32(k) * lines]) {
       k--;
-      vk = envV[vBase + u32(k)];
+      vk = envV[vBase + u32(k) * lines];
       s = ((fq - fIn[base + u32(vk) * qStride]) / (s2 * f32(q - vk)) + f32(q + vk)) * 0.5;
     }
     k++;
-    envV[vBase + u32(k)] = q;
-    envZ[zBase + u32(k)] = s;
-    envZ[zBase + u32(k) + 1u] = BIG;
+    envV[vBase + u32(k) * lines] = q;
+    envZ[zBase + u32(k) * lines] = s;
+    envZ[zBase + (u32(k) + 1u) * lines] = BIG;
   }
   if (k < 0) {
     for (var q = lo; q <= hi; q++) { fOut[base + u32(q) * qStride] = BIG; }
@@ -86,8 +88,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   var j = 0u;
   for (var q = lo; q <= hi; q++) {
-    while (envZ[zBase + j + 1u] < f32(q)) { j++; }
-    let vj = envV[vBase + j];
+    while (envZ[zBase + (j + 1u) * lines] < f32(q)) { j++; }
+    let vj = envV[vBase + j * lines];
     let dq = f32(q - vj);
     var d = s2 * dq * dq + fIn[base + u32(vj) * qStride];
     if (p.finish == 1u) { d = sqrt(d); }

@@ -32,8 +32,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let a = pred[base + i];
     let b = truth[base + i];
     let at = vec3<i32>(i32(i / (p.H * p.W)), i32((i / p.W) % p.H), i32(i % p.W));
-    if (a >= 1u && a < p.numClasses) { lo[a - 1u] = min(lo[a - 1u], at); hi[a - 1u] = max(hi[a - 1u], at); }
-    if (b != a && b >= 1u && b < p.numClasses) { lo[b - 1u] = min(lo[b - 1u], at); hi[b - 1u] = max(hi[b - 1u], at); }
+    // class index k is uniform across lanes (no scatter into private memory)
+    for (var k = 0u; k < F; k++) {
+      if (a == k + 1u || b == k + 1u) { lo[k] = min(lo[k], at); hi[k] = max(hi[k], at); }
+    }
   }
   for (var c = 0u; c < F; c++) {
     if (hi[c].x >= 0) {

@@ -59,7 +59,7 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
   const init = new Int32Array(totalJobs * 6);
   for (let j = 0; j < totalJobs; j++) init.set([0x7fffffff, 0x7fffffff, 0x7fffffff, -1, -1, -1], 6 * j);
   const boxes = Tensor.fromData(init, [totalJobs, 6], 'i32', 'surface.boxes');
-  const chunk = Math.max(4096, Math.ceil(voxels / 64 / 256) * 256);
+  const chunk = Math.max(256 * 64, Math.ceil(voxels / 64 / 256) * 256);
   surfaceBboxKernel.dispatch(g, { pred, truth, boxes }, { D, H, W, numClasses, chunk }, [Math.ceil(voxels / chunk), cases]);
 
   // 2-4 in chunks of jobs: two EDT images per job in each of the two ping-pong buffers and the scratch
@@ -80,7 +80,7 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
     for (;;) {
       const counter = Tensor.fromData(new Uint32Array(1), [1], 'u32', 'surface.count');
       const points = Tensor.empty([capacity, 2], 'u32', 'surface.points');
-      surfaceGatherKernel.dispatch(g, { pred, truth, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, grid1d(jobs * voxels, 256, maxWg));
+      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, grid1d(jobs * D * H, 64, maxWg));
       const count = (await counter.readU32())[0];
       if (count <= capacity) {
         const raw = count > 0 ? new Uint32Array(await g.read(points.buffer, count * 8)) : new Uint32Array(0);
