@@ -2,8 +2,9 @@
 // an odd last row/column is dropped, as 'valid' padding does.
 // forward:  one thread per output element; also stores which of the 4 window cells won (0..3, row-major
 //           dy*2+dx) so backward needs no comparison. Ties go to the first cell in that order (strict >).
-// backward: one thread per INPUT element gathers its gradient (g of its window if it was the winner,
-//           else 0), so every input element is written exactly once: no atomics, no zero-fill pass.
+// backward: one thread per OUTPUT element writes its whole 2x2 window (g at the winner, 0 elsewhere).
+//           Windows are disjoint, so every input element is written exactly once without atomics or a
+//           zero-fill pass; threads of the last window row/column also zero the dropped odd row/column.
 struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -39,18 +40,30 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 @compute @workgroup_size(256)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
-  let total = p.n * p.h * p.w * p.c;
+  let total = p.n * p.oh * p.ow * p.c;
   if (i >= total) { return; }
   let ch = i % p.c;
-  let xx = (i / p.c) % p.w;
-  let yy = (i / (p.c * p.w)) % p.h;
-  let b = i / (p.c * p.w * p.h);
-  let ox = xx / 2u;
-  let oy = yy / 2u;
-  var v = 0.0;
-  if (ox < p.ow && oy < p.oh) {
-    let o = ((b * p.oh + oy) * p.ow + ox) * p.c + ch;
-    if (winner[o] == (yy % 2u) * 2u + (xx % 2u)) { v = g[o]; }
+  let ox = (i / p.c) % p.ow;
+  let oy = (i / (p.c * p.ow)) % p.oh;
+  let b = i / (p.c * p.ow * p.oh);
+  let base = ((b * p.h + oy * 2u) * p.w + ox * 2u) * p.c + ch;
+  let rowStride = p.w * p.c;
+  let gi = g[i];
+  let which = winner[i];
+  dx[base] = select(0.0, gi, which == 0u);
+  dx[base + p.c] = select(0.0, gi, which == 1u);
+  dx[base + rowStride] = select(0.0, gi, which == 2u);
+  dx[base + rowStride + p.c] = select(0.0, gi, which == 3u);
+  // odd W: the dropped last column of these two rows; odd H: the dropped last row under this window
+  let lastCol = ox + 1u == p.ow && p.w > 2u * p.ow;
+  let lastRow = oy + 1u == p.oh && p.h > 2u * p.oh;
+  if (lastCol) {
+    dx[base + 2u * p.c] = 0.0;
+    dx[base + rowStride + 2u * p.c] = 0.0;
   }
-  dx[i] = v;
+  if (lastRow) {
+    dx[base + 2u * rowStride] = 0.0;
+    dx[base + 2u * rowStride + p.c] = 0.0;
+    if (lastCol) { dx[base + 2u * rowStride + 2u * p.c] = 0.0; }
+  }
 }

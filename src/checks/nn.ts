@@ -14,6 +14,8 @@ import { gpu } from '../kernels/gpu.ts';
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const tight = { atol: 1e-5, rtol: 1e-5 };
 const gradTol = { atol: 2e-3, rtol: 2e-3 };
+/** piecewise-linear ops: finite differences of the float64 reference are exact up to rounding */
+const linearGradTol = { atol: 1e-5, rtol: 1e-5 };
 
 function input(rng: Rng, shape: number[], lo = -1, hi = 1) {
   return { shape, data: rng.array(numel(shape), lo, hi) };
@@ -48,7 +50,8 @@ for (const shape of bnShapes) {
       const rm0 = rng.array(c, -0.2, 0.2);
       const rv0 = rng.array(c, 0.5, 1.5);
       const state = { runningMean: Tensor.fromData(Float32Array.from(rm0), [c]), runningVar: Tensor.fromData(Float32Array.from(rv0), [c]) };
-      const momentum = 0.99;
+      // Keras's 0.99 on one shape; 0.5 elsewhere so the batch statistics weigh in the running ones
+      const momentum = c === 3 ? 0.99 : 0.5;
       const epsilon = 1e-3;
       let calls = 0;
       const r = await gradCheck({
@@ -135,7 +138,7 @@ for (const shape of [[3, 7, 13, 17], [1, 13, 7, 3], [1, 7, 7, 1]]) {
       const x = input(rng, shape);
       // away from the kink so finite differences are well defined
       x.data = x.data.map((v) => (Math.abs(v) < 0.05 ? v + Math.sign(v || 1) * 0.1 : v));
-      return gradCheck({ inputs: [x], gpu: ([t]) => nn.leakyRelu(t, 0.1), reference: ([t]) => ref.leakyReluRef(t, 0.1), outShape: shape, forwardTol: tight, gradTol });
+      return gradCheck({ inputs: [x], gpu: ([t]) => nn.leakyRelu(t, 0.1), reference: ([t]) => ref.leakyReluRef(t, 0.1), outShape: shape, forwardTol: tight, gradTol: linearGradTol });
     },
   });
 }
@@ -163,7 +166,30 @@ for (const shape of [[3, 7, 13, 17], [1, 13, 7, 64], [1, 8, 6, 3], [3, 13, 13, 1
   const out = [n, Math.floor(h / 2), Math.floor(w / 2), c];
   checks.push({
     name: `nn/maxPool2x2 ${shape.join('x')} -> ${out.join('x')}`,
-    run: () => gradCheck({ inputs: [poolInput(new Rng(numel(shape)), shape)], gpu: ([t]) => nn.maxPool2x2(t), reference: ([t]) => ref.maxPool2x2Ref(t, n, h, w, c), outShape: out, forwardTol: { atol: 0, rtol: 0 }, gradTol, samples: 64 }),
+    run: () => gradCheck({ inputs: [poolInput(new Rng(numel(shape)), shape)], gpu: ([t]) => nn.maxPool2x2(t), reference: ([t]) => ref.maxPool2x2Ref(t, n, h, w, c), outShape: out, forwardTol: { atol: 0, rtol: 0 }, gradTol: linearGradTol, samples: 64 }),
+  });
+}
+
+for (const shape of [[3, 7, 13, 17], [1, 1, 5, 3]]) {
+  const [n, h, w, c] = shape;
+  checks.push({
+    name: `nn/maxPool2x2 ${shape.join('x')} whole input gradient (dropped rows/columns are 0)`,
+    run: async () => {
+      const rng = new Rng(3);
+      // fill the pool with garbage first so an element the kernel forgets to write shows up
+      Tensor.fromData(new Float32Array(numel(shape)).fill(NaN), shape).dispose();
+      const x = poolInput(rng, shape).data;
+      const oshape = [n, Math.floor(h / 2), Math.floor(w / 2), c];
+      const gData = rng.array(numel(oshape));
+      const xt = Tensor.fromData(Float32Array.from(x), shape);
+      xt.requiresGrad = true;
+      const y = nn.maxPool2x2(xt);
+      const seed = Tensor.fromData(Float32Array.from(gData), oshape);
+      backward(y, seed);
+      const got = await xt.grad!.read();
+      [xt, y, seed].forEach((t) => t.dispose());
+      return compare('dx', got, ref.maxPool2x2BackwardRef(f32(x), f32(gData), n, h, w, c), shape, { atol: 0, rtol: 0 });
+    },
   });
 }
 
@@ -174,10 +200,10 @@ checks.push({
     const x = Tensor.fromData([5, 0, 5, 7, 5, 1, 5, 7], [1, 2, 2, 2]);
     x.requiresGrad = true;
     const y = nn.maxPool2x2(x);
-    backward(y, Tensor.fromData([1, 1], [1, 1, 1, 2]));
+    const seed = Tensor.fromData([1, 1], [1, 1, 1, 2]);
+    backward(y, seed);
     const got = await x.grad!.read();
-    x.dispose();
-    y.dispose();
+    [x, y, seed].forEach((t) => t.dispose());
     return compare('dx', got, [1, 0, 0, 1, 0, 0, 0, 0], [1, 2, 2, 2], { atol: 0, rtol: 0 });
   },
 });
@@ -186,7 +212,7 @@ checks.push({
 for (const [shape, rate, seed] of [[[3, 7, 13, 17], 0.3, 12345], [[1, 13, 7, 64], 0.5, 7]] as [number[], number, number][]) {
   checks.push({
     name: `nn/dropout rate ${rate} ${shape.join('x')} forward = hash mask, backward = mask * scale * g`,
-    run: () => gradCheck({ inputs: [input(new Rng(seed), shape)], gpu: ([t]) => nn.dropout(t, rate, { training: true, seed }), reference: ([t]) => ref.dropoutRef(t, rate, seed), outShape: shape, forwardTol: tight, gradTol, samples: 64 }),
+    run: () => gradCheck({ inputs: [input(new Rng(seed), shape)], gpu: ([t]) => nn.dropout(t, rate, { training: true, seed }), reference: ([t]) => ref.dropoutRef(t, rate, seed), outShape: shape, forwardTol: tight, gradTol: linearGradTol, samples: 64 }),
   });
 }
 
@@ -239,7 +265,7 @@ for (const [lead, ca, cb] of [[[3, 7, 13], 17, 3], [[1, 13, 7], 1, 64], [[1, 7, 
     name: `nn/concatChannels ${[...lead, ca].join('x')} ++ ${cb}`,
     run: () => {
       const rng = new Rng(ca * 100 + cb);
-      return gradCheck({ inputs: [input(rng, [...lead, ca]), input(rng, [...lead, cb])], gpu: ([a, b]) => nn.concatChannels(a, b), reference: ([a, b]) => ref.concatChannelsRef(a, b, ca, cb), outShape: shape, forwardTol: { atol: 0, rtol: 0 }, gradTol });
+      return gradCheck({ inputs: [input(rng, [...lead, ca]), input(rng, [...lead, cb])], gpu: ([a, b]) => nn.concatChannels(a, b), reference: ([a, b]) => ref.concatChannelsRef(a, b, ca, cb), outShape: shape, forwardTol: { atol: 0, rtol: 0 }, gradTol: linearGradTol });
     },
   });
 }
@@ -261,6 +287,9 @@ const lossCases: LossCase[] = [
   { shape: [1, 7, 13, 4], opts: { gamma: 2, alpha: 0.25, focalWeight: 0.5, diceWeight: 0.5, smooth: 1e-5 }, absent: [1] },
   { shape: [1, 7, 7, 3], opts: { gamma: 1 } },
   { shape: [2, 64, 80, 4], samples: 24 },
+  // each term alone, so a small error in either gradient cannot hide behind the other
+  { shape: [3, 7, 13, 4], absent: [3], opts: { focalWeight: 0, diceWeight: 1 } },
+  { shape: [1, 13, 7, 4], opts: { focalWeight: 1, diceWeight: 0 } },
 ];
 for (const lc of lossCases) {
   const [n, h, w, c] = lc.shape;
@@ -279,7 +308,7 @@ for (const lc of lossCases) {
         outShape: [1],
         forwardTol: { atol: 1e-5, rtol: 1e-4 },
         // dL/dlogit is O(1/pixels): the absolute floor scales with it
-        gradTol: { atol: 2e-3 / (n * h * w), rtol: 2e-3 },
+        gradTol: { atol: 1e-4 / (n * h * w), rtol: 1e-3 },
         samples: lc.samples ?? 48,
       });
       labelTensor.dispose();
@@ -332,7 +361,8 @@ for (const steps of [1, 7]) {
         const want = ref.adamRef(start[i], grads[i], hyper);
         // m can cancel towards 0 over steps: its absolute floor follows the gradient scale
         const gmax = grads[i].reduce((a, g) => Math.max(a, ...g.map(Math.abs)), 0);
-        results.push(compare(`param ${i}`, await params[i].read(), want.param, shapes[i], { atol: 1e-6, rtol: 1e-5 }));
+        // where m nearly cancels, m / sqrt(v) amplifies f32 rounding: the floor scales with the step size
+        results.push(compare(`param ${i}`, await params[i].read(), want.param, shapes[i], { atol: 2e-4 * hyper.lr, rtol: 1e-5 }));
         results.push(compare(`m ${i}`, await opt.m[i].read(), want.m, shapes[i], { atol: 1e-6 * gmax, rtol: 1e-5 }));
         results.push(compare(`v ${i}`, await opt.v[i].read(), want.v, shapes[i], { atol: 1e-6 * gmax * gmax, rtol: 1e-5 }));
       }

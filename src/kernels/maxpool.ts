@@ -5,7 +5,7 @@ import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 
 export const maxPoolForwardKernel = defineKernel({ name: 'maxpool_2x2_forward', shader: 'maxpool_2x2', entry: 'forward', doc: '2x2 stride-2 max pool (NHWC), keeps the winning cell 0..3' });
-export const maxPoolBackwardKernel = defineKernel({ name: 'maxpool_2x2_backward', shader: 'maxpool_2x2', entry: 'backward', doc: 'routes each window gradient to its max (gather per input element)' });
+export const maxPoolBackwardKernel = defineKernel({ name: 'maxpool_2x2_backward', shader: 'maxpool_2x2', entry: 'backward', doc: 'routes each window gradient to its max (one thread writes a whole window)' });
 
 function dims(shape: readonly number[]) {
   if (shape.length !== 4) throw new Error(`maxPool2x2: input [${shape}] is not NHWC`);
@@ -24,7 +24,9 @@ export function maxPoolForward(x: Tensor): { out: Tensor; argmax: Tensor } {
 
 export function maxPoolBackward(g: Tensor, argmax: Tensor, inputShape: readonly number[]): Tensor {
   const d = dims(inputShape);
+  // H or W of 1: no window, the whole gradient is zero
+  if (d.oh === 0 || d.ow === 0) return Tensor.zeros(inputShape);
   const dx = Tensor.empty(inputShape);
-  maxPoolBackwardKernel.dispatch(gpu(), { g, winner: argmax, dx }, d, grid1d(dx.size, 256));
+  maxPoolBackwardKernel.dispatch(gpu(), { g, winner: argmax, dx }, d, grid1d(g.size, 256));
   return dx;
 }

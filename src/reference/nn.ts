@@ -55,6 +55,25 @@ export function maxPool2x2Ref(x: F64, n: number, h: number, w: number, c: number
   return out;
 }
 
+/** Gradient of maxPool2x2Ref: each window's g goes to its first maximal cell; dropped rows/columns get 0. */
+export function maxPool2x2BackwardRef(x: F64, g: F64, n: number, h: number, w: number, c: number): F64 {
+  const oh = Math.floor(h / 2);
+  const ow = Math.floor(w / 2);
+  const dx = new Float64Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let k = 0; k < c; k++) {
+          let best = -1;
+          for (let cell = 0; cell < 4; cell++) {
+            const at = ((b * h + 2 * i + (cell >> 1)) * w + 2 * j + (cell & 1)) * c + k;
+            if (best < 0 || x[at] > x[best]) best = at;
+          }
+          dx[best] = g[((b * oh + i) * ow + j) * c + k];
+        }
+  return dx;
+}
+
 /** The mask hash of shaders/dropout.wgsl, in u32 arithmetic: pcg(pcg(pcg(seed) ^ i) + seed). */
 function pcg(v: number): number {
   const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
