@@ -104,6 +104,21 @@ describe('readImage / writeImage', () => {
     await expect(readLabels(bad)).rejects.toThrow(/bad-mask\.png: unknown mask grey level 77 at voxel 5/);
   });
 
+  it('reads an RGBA export of a grey PNG as scalar and rejects a colour PNG naming the file', async () => {
+    const { encode } = await import('fast-png');
+    const rgba = new Uint8Array(4 * 4 * 4);
+    for (let i = 0; i < 16; i++) rgba.set([i * 10, i * 10, i * 10, 255], i * 4);
+    const file = path.join(dir, 'rgba.png');
+    fs.writeFileSync(file, encode({ width: 4, height: 4, data: rgba, channels: 4, depth: 8 }));
+    const vol = await readImage(file);
+    expect(vol.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(vol.data.subarray(0, 4))).toEqual([0, 10, 20, 30]);
+    rgba[4 * 5 + 1] = 7;
+    const colour = path.join(dir, 'colour.png');
+    fs.writeFileSync(colour, encode({ width: 4, height: 4, data: rgba, channels: 4, depth: 8 }));
+    await expect(readImage(colour)).rejects.toThrow(/colour\.png: pixel = 5: colour/);
+  });
+
   it('turns an itk-wasm abort into a PipelineError naming the file', async () => {
     const file = path.join(dir, 'garbage.nii.gz');
     fs.writeFileSync(file, 'not a nifti file at all');

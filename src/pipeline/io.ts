@@ -99,7 +99,27 @@ function checkPngSignature(file: string): void {
   }
 }
 
-function toVolume(file: string, image: Image): Volume {
+/** An RGB(A) export of a grey image (R = G = B everywhere, as some of the shared PNGs are) becomes scalar. */
+function greyFromRgb(file: string, image: Image): Image {
+  const t = image.imageType;
+  const data = image.data;
+  if ((t.components !== 3 && t.components !== 4) || !(data instanceof Uint8Array)) return image;
+  const n = data.length / t.components;
+  const grey = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = data[i * t.components]!;
+    if (data[i * t.components + 1] !== r || data[i * t.components + 2] !== r) {
+      throw fieldError(file, 'pixel', i, `colour ${t.pixelType} image (R, G, B differ); expected a grey image`);
+    }
+    grey[i] = r;
+  }
+  const out = new Image(new ImageType(t.dimension, t.componentType, PixelTypes.Scalar, 1));
+  Object.assign(out, { size: image.size, spacing: image.spacing, origin: image.origin, direction: image.direction, data: grey });
+  return out;
+}
+
+function toVolume(file: string, itkImage: Image): Volume {
+  const image = greyFromRgb(file, itkImage);
   const t = image.imageType;
   if (t.pixelType !== PixelTypes.Scalar || t.components !== 1) {
     throw fieldError(file, 'pixelType', `${t.pixelType} x${t.components}`, 'only scalar single-component images are supported');
