@@ -1,0 +1,40 @@
+// `spineseg demo`: the README's main job, end to end on built-in data.
+import type { Command } from 'commander';
+import { parseNumber, parseSize } from './options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('prepare built-in data, train a small U-Net, evaluate on held-out patients, write runs/demo/report.md')
+    .option('--data <dir>', 'slice folder or SPIDER-layout volume folder (default: the built-in sample data/sample)')
+    .option('--phantom', 'use generated phantom volumes instead of real slices')
+    .option('--out <dir>', 'run folder (replaced)', 'runs/demo')
+    .option('--size <WxH>', 'network input width x height', '128x160')
+    .option('--width-mult <m>', 'channel width multiplier', '0.25')
+    .option('--batch <n>', 'batch size', '8')
+    .option('--epochs <n>', 'maximum epochs', '60')
+    .option('--patience <n>', 'early-stopping patience', '15')
+    .option('--minutes <m>', 'training time budget in minutes', '8')
+    .option('--lr <x>', 'Adam learning rate', '0.003')
+    .option('--seed <n>', 'seed', '42')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const { runDemo } = await import('../model/demo.ts');
+      const [width, height] = parseSize(String(o.size), '--size');
+      const { table2 } = await runDemo({
+        data: o.data as string | undefined,
+        phantom: Boolean(o.phantom),
+        out: String(o.out),
+        width,
+        height,
+        widthMult: parseNumber(String(o.widthMult), '--width-mult', { min: 0.01 }),
+        batchSize: parseNumber(String(o.batch), '--batch', { min: 1, integer: true }),
+        epochs: parseNumber(String(o.epochs), '--epochs', { min: 1, integer: true }),
+        patience: parseNumber(String(o.patience), '--patience', { min: 1, integer: true }),
+        minutes: parseNumber(String(o.minutes), '--minutes', { min: 0.1 }),
+        lr: parseNumber(String(o.lr), '--lr', { min: 0 }),
+        seed: parseNumber(String(o.seed), '--seed', { min: 0, integer: true }),
+      });
+      console.log(table2);
+      console.log(`report: ${o.out}/report.md`);
+    });
+}
