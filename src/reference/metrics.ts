@@ -219,3 +219,47 @@ export function referenceSurfaceScores(
   }
   return { asd: sum / dists.length, hd95: referencePercentile(dists, 95), nsd: within / dists.length, predPoints, truthPoints };
 }
+
+/**
+ * Crops prediction and truth to the box of class c in either map, grown by one voxel (clamped to the
+ * image), so surfaces and their distances are unchanged: the margin holds no class-c voxel, and the image
+ * border stays the border where the box touches it. Null when class c is in neither map.
+ */
+export function cropToClassBox(pred: ArrayLike<number>, truth: ArrayLike<number>, shape: Shape3, c: number): { pred: Uint8Array; truth: Uint8Array; shape: Shape3 } | null {
+  const [D, H, W] = shape;
+  const lo = [D, H, W];
+  const hi = [-1, -1, -1];
+  for (let d = 0; d < D; d++)
+    for (let h = 0; h < H; h++)
+      for (let w = 0; w < W; w++) {
+        const i = (d * H + h) * W + w;
+        if (pred[i] !== c && truth[i] !== c) continue;
+        lo[0] = Math.min(lo[0], d);
+        lo[1] = Math.min(lo[1], h);
+        lo[2] = Math.min(lo[2], w);
+        hi[0] = Math.max(hi[0], d);
+        hi[1] = Math.max(hi[1], h);
+        hi[2] = Math.max(hi[2], w);
+      }
+  if (hi[0] < 0) return null;
+  const dims = [D, H, W];
+  for (let a = 0; a < 3; a++) {
+    lo[a] = Math.max(0, lo[a] - 1);
+    hi[a] = Math.min(dims[a] - 1, hi[a] + 1);
+  }
+  const cs: Shape3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  // a margin voxel is never class c, so it is background for the surface rule; but a crop edge that is
+  // not the image border must not count as border: keep one voxel of margin there (done above), and
+  // where the box touches the image border the crop border is the image border.
+  const p = new Uint8Array(cs[0] * cs[1] * cs[2]);
+  const t = new Uint8Array(p.length);
+  for (let d = 0; d < cs[0]; d++)
+    for (let h = 0; h < cs[1]; h++)
+      for (let w = 0; w < cs[2]; w++) {
+        const src = ((d + lo[0]) * H + h + lo[1]) * W + w + lo[2];
+        const dst = (d * cs[1] + h) * cs[2] + w;
+        p[dst] = pred[src] === c ? 1 : 0;
+        t[dst] = truth[src] === c ? 1 : 0;
+      }
+  return { pred: p, truth: t, shape: cs };
+}
