@@ -134,14 +134,20 @@ for (const shape of shapes) {
   const one = Tensor.fromData([1], [1]);
   const o = focalDiceDefaults;
   const tLogits = tf?.tensor4d(logitsData, shape as [number, number, number, number]);
-  const tY = tf ? tf.cast(tf.oneHot(tf.tensor3d(Int32Array.from(labelData), [2, 128, 160], 'int32'), 4), 'float32') : null;
+  // one-hot built on the host as float32: tfjs-webgpu 4.22's backward through an int32 source (oneHot,
+  // plain-number operands) needs an int32 transpose whose shader fails to compile
+  const oneHot = new Float32Array(pixels * 4);
+  labelData.forEach((l, i) => (oneHot[i * 4 + l] = 1));
+  const tY = tf ? tf.tensor4d(oneHot, shape as [number, number, number, number]) : null;
   const tfLoss = (t: Tf, z: import('@tensorflow/tfjs-core').Tensor) => {
     const logp = t.logSoftmax(z);
     const p = t.exp(logp);
-    const focal = t.mean(t.sum(t.mul(t.neg(t.mul(tY!, t.pow(t.sub(1, p), o.gamma))), logp), -1));
+    const focal = t.mean(t.sum(t.mul(t.neg(t.mul(tY!, t.pow(t.sub(1, p), t.scalar(o.gamma, 'float32')))), logp), -1));
     const inter = t.sum(t.mul(p, tY!), [0, 1, 2]);
     const denom = t.add(t.sum(p, [0, 1, 2]), t.sum(tY!, [0, 1, 2]));
-    const dice = t.mean(t.div(t.add(t.mul(2, inter), o.smooth), t.add(denom, o.smooth)));
+    const two = t.scalar(2, 'float32');
+    const smooth = t.scalar(o.smooth, 'float32');
+    const dice = t.mean(t.div(t.add(t.mul(two, inter), smooth), t.add(denom, smooth)));
     return t.add(t.mul(o.focalWeight, focal), t.mul(o.diceWeight, t.sub(1, dice))) as import('@tensorflow/tfjs-core').Scalar;
   };
   // logits read twice (sums pass, gradient pass), labels twice, gradient written once
