@@ -75,37 +75,62 @@ if (Math.abs(want2d - got2d) > 1e-3 * Math.abs(want2d) || Math.abs(want3d - got3
   throw new Error(`GPU and reference disagree: 2-D ${got2d} vs ${want2d}, 3-D ${got3d} vs ${want3d}`);
 }
 
+// process CPU time (all threads, lavapipe's workers included) beside wall time: on a shared machine the
+// wall-clock ratio moves with the load of other processes, the CPU time much less
+const cpuMs = new Map<string, number[]>();
+function timed(name: string, fn: () => unknown): [string, () => Promise<void>] {
+  return [
+    name,
+    async () => {
+      const c0 = process.cpuUsage();
+      await fn();
+      const c = process.cpuUsage(c0);
+      cpuMs.set(name, [...(cpuMs.get(name) ?? []), (c.user + c.system) / 1000]);
+    },
+  ];
+}
 const bench = new Bench({ iterations, warmupIterations: 1, time: 0, warmupTime: 0 });
-bench
-  .add(`gpu 2-D ${slices}x${H}x${W}`, () => gpuEvaluate(cases2d))
-  .add(`ts reference 2-D ${slices}x${H}x${W}`, () => void referenceEvaluate(cases2d))
-  .add(`ts cropped reference 2-D ${slices}x${H}x${W}`, () => void referenceEvaluate(cases2d, true))
-  .add(`gpu 3-D ${volumeSlices}x${H}x${W}`, () => gpuEvaluate([volume]))
-  .add(`ts reference 3-D ${volumeSlices}x${H}x${W}`, () => void referenceEvaluate([volume]))
-  .add(`ts cropped reference 3-D ${volumeSlices}x${H}x${W}`, () => void referenceEvaluate([volume], true));
+for (const [name, fn] of [
+  timed('gpu 2-D', () => gpuEvaluate(cases2d)),
+  timed('ts reference 2-D', () => referenceEvaluate(cases2d)),
+  timed('ts cropped reference 2-D', () => referenceEvaluate(cases2d, true)),
+  timed('gpu 3-D', () => gpuEvaluate([volume])),
+  timed('ts reference 3-D', () => referenceEvaluate([volume])),
+  timed('ts cropped reference 3-D', () => referenceEvaluate([volume], true)),
+]) {
+  bench.add(name, fn);
+}
 await bench.run();
+const medianCpu = (name: string) => {
+  const xs = [...(cpuMs.get(name) ?? [])].sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)] ?? NaN;
+};
 
 const median = (name: string) => {
-  const t = bench.tasks.find((x) => x.name.startsWith(name))!;
+  const t = bench.tasks.find((x) => x.name === name)!;
   const r = t.result as unknown as { latency?: { p50?: number }; period?: number };
   return r.latency?.p50 ?? r.period ?? NaN;
 };
 const rows = [
-  { what: `2-D: ${slices} slices ${H}x${W}, 3 classes`, gpuMs: median('gpu 2-D'), refMs: median('ts reference 2-D'), cropMs: median('ts cropped reference 2-D') },
-  { what: `3-D: one ${volumeSlices}x${H}x${W} volume, 3 classes`, gpuMs: median('gpu 3-D'), refMs: median('ts reference 3-D'), cropMs: median('ts cropped reference 3-D') },
+  { what: `2-D: ${slices} slices ${H}x${W}`, gpuMs: median('gpu 2-D'), refMs: median('ts reference 2-D'), cropMs: median('ts cropped reference 2-D'), gpuCpu: medianCpu('gpu 2-D'), refCpu: medianCpu('ts reference 2-D'), cropCpu: medianCpu('ts cropped reference 2-D') },
+  { what: `3-D: ${volumeSlices}x${H}x${W} volume`, gpuMs: median('gpu 3-D'), refMs: median('ts reference 3-D'), cropMs: median('ts cropped reference 3-D'), gpuCpu: medianCpu('gpu 3-D'), refCpu: medianCpu('ts reference 3-D'), cropCpu: medianCpu('ts cropped reference 3-D') },
 ];
 console.log(`metrics (IoU, Dice, P, R, F1, ASD, HD95, NSD) on ${adapterName(g.adapter)}, median of ${iterations}`);
 console.log('baseline: TS reference with the CPU separable exact EDT (Felzenszwalb-Huttenlocher, float64), single thread;');
 console.log('  "whole image" runs the EDT over every pixel as scipy does; "class box" first crops each class to its box (+1 voxel) as the GPU side does');
+console.log(`  3 classes each; wall = median wall-clock ms, cpu = median process CPU ms (all threads); load average now ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 console.table(
   rows.map((r) => ({
     case: r.what,
-    'gpu ms': r.gpuMs.toFixed(1),
-    'ts ref whole image ms': r.refMs.toFixed(1),
-    'gpu speed-up': `${(r.refMs / r.gpuMs).toFixed(1)}x`,
-    'ts ref class box ms': r.cropMs.toFixed(1),
-    'speed-up vs class box': `${(r.cropMs / r.gpuMs).toFixed(1)}x`,
+    'gpu wall': r.gpuMs.toFixed(0),
+    'ref wall': r.refMs.toFixed(0),
+    'speed-up (wall)': `${(r.refMs / r.gpuMs).toFixed(1)}x`,
+    'box ref wall': r.cropMs.toFixed(0),
+    'vs box ref (wall)': `${(r.cropMs / r.gpuMs).toFixed(1)}x`,
+    'gpu cpu': r.gpuCpu.toFixed(0),
+    'ref cpu': r.refCpu.toFixed(0),
+    'speed-up (cpu)': `${(r.refCpu / r.gpuCpu).toFixed(1)}x`,
   })),
 );
-if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter: g.adapter, rows }, null, 2));
+if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter: g.adapter, loadAverage: (await import('node:os')).loadavg(), rows }, null, 2));
 process.exit(0);

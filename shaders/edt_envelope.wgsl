@@ -1,7 +1,7 @@
 // One axis of the exact separable EDT (Felzenszwalb & Huttenlocher 2012): for each line along `axis`
 // (1 = H, 0 = D) of images [M, D, H, W], d[q] = min_p f[p] + s^2 (q - p)^2 through the lower envelope of
 // the parabolas rooted at the finite f[p]. Exact, O(n) per line; NOT an approximation like jump flooding.
-// One thread per line; the envelope (parabola roots v, boundaries z) lives in storage-buffer scratch
+// One thread per line; the envelope (parabola roots v, their values f, boundaries z) lives in storage-buffer scratch
 // because a 640-long line needs ~5 KiB, too much for many threads in workgroup memory.
 // Each image m only works inside its box boxes[boxBase + m / boxDiv] (lo d,h,w; hi d,h,w, inclusive):
 // when every seed and every query point lies in the box, the EDT restricted to it is still exact, and
@@ -14,8 +14,9 @@ struct Params { M: u32, D: u32, H: u32, W: u32, axis: u32, spacing2: f32, boxBas
 @group(0) @binding(1) var<storage, read> fIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> fOut: array<f32>;
 @group(0) @binding(3) var<storage, read_write> envV: array<i32>;
-@group(0) @binding(4) var<storage, read_write> envZ: array<f32>;
-@group(0) @binding(5) var<storage, read> boxes: array<i32>;
+@group(0) @binding(4) var<storage, read_write> envF: array<f32>;
+@group(0) @binding(5) var<storage, read_write> envZ: array<f32>;
+@group(0) @binding(6) var<storage, read> boxes: array<i32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -52,46 +53,71 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (lo > hi) { return; }
   var base: u32;
   if (p.axis == 1u) { base = (m * p.D + a) * p.H * p.W + w; } else { base = m * p.D * p.H * p.W + a * p.W + w; }
-  // scratch element k of this line lives at k * lines + line: neighbouring threads touch neighbouring words
+  // scratch entry k of this line lives at k * lines + line: neighbouring threads touch neighbouring words
   let lines = select(p.M * p.H * p.W, p.M * p.D * p.W, p.axis == 1u);
-  let vBase = line;
-  let zBase = line;
   let s2 = p.spacing2;
+  // Envelope entries 0..k: the top one (rightmost parabola: root vTop, value fTop, left boundary zTop)
+  // stays in registers and only entries below it live in scratch, so the common step (push) costs one
+  // load and three stores; storage accesses, not arithmetic, are what costs on CPU adapters.
   var k = -1;
+  var vTop = 0;
+  var fTop = 0.0;
+  var zTop = -BIG;
   for (var q = lo; q <= hi; q++) {
     let fq = fIn[base + u32(q) * qStride];
     if (fq >= HALF_BIG) { continue; }
     if (k < 0) {
       k = 0;
-      envV[vBase] = q;
-      envZ[zBase] = -BIG;
-      envZ[zBase + lines] = BIG;
+      vTop = q;
+      fTop = fq;
+      zTop = -BIG;
       continue;
     }
-    // intersection with the rightmost envelope parabola, in index units (q^2 - v^2 = (q - v)(q + v) exactly)
-    var vk = envV[vBase + u32(k) * lines];
-    var s = ((fq - fIn[base + u32(vk) * qStride]) / (s2 * f32(q - vk)) + f32(q + vk)) * 0.5;
-    // z[0] = -BIG stops this before k goes negative
-    while (s <= envZ[zBase + u32(k) * lines]) {
+    // intersection with the top parabola, in index units (q^2 - v^2 = (q - v)(q + v) exactly)
+    var s = ((fq - fTop) / (s2 * f32(q - vTop)) + f32(q + vTop)) * 0.5;
+    // entry 0 has z = -BIG, so this stops before k goes negative
+    while (s <= zTop) {
       k--;
-      vk = envV[vBase + u32(k) * lines];
-      s = ((fq - fIn[base + u32(vk) * qStride]) / (s2 * f32(q - vk)) + f32(q + vk)) * 0.5;
+      let at = u32(k) * lines + line;
+      vTop = envV[at];
+      fTop = envF[at];
+      zTop = envZ[at];
+      s = ((fq - fTop) / (s2 * f32(q - vTop)) + f32(q + vTop)) * 0.5;
     }
+    let at = u32(k) * lines + line;
+    envV[at] = vTop;
+    envF[at] = fTop;
+    envZ[at] = zTop;
     k++;
-    envV[vBase + u32(k) * lines] = q;
-    envZ[zBase + u32(k) * lines] = s;
-    envZ[zBase + (u32(k) + 1u) * lines] = BIG;
+    vTop = q;
+    fTop = fq;
+    zTop = s;
   }
   if (k < 0) {
     for (var q = lo; q <= hi; q++) { fOut[base + u32(q) * qStride] = BIG; }
     return;
   }
-  var j = 0u;
+  let top = u32(k) * lines + line;
+  envV[top] = vTop;
+  envF[top] = fTop;
+  envZ[top] = zTop;
+  // sweep: entry j covers q in [z[j], z[j+1]); the boundary after the top entry is +infinity
+  var j = 0;
+  var vj = envV[line];
+  var fj = envF[line];
+  var zNext = BIG;
+  if (k > 0) { zNext = envZ[lines + line]; }
   for (var q = lo; q <= hi; q++) {
-    while (envZ[zBase + (j + 1u) * lines] < f32(q)) { j++; }
-    let vj = envV[vBase + j * lines];
+    while (zNext < f32(q)) {
+      j++;
+      let at = u32(j) * lines + line;
+      vj = envV[at];
+      fj = envF[at];
+      zNext = BIG;
+      if (j < k) { zNext = envZ[at + lines]; }
+    }
     let dq = f32(q - vj);
-    var d = s2 * dq * dq + fIn[base + u32(vj) * qStride];
+    var d = s2 * dq * dq + fj;
     if (p.finish == 1u) { d = sqrt(d); }
     fOut[base + u32(q) * qStride] = d;
   }

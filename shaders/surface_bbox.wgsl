@@ -7,6 +7,7 @@
 // initialised by the host to lo = i32 max, hi = -1 (an empty box has lo > hi).
 const MAX_F: u32 = 7u;
 
+// chunk: rows (of D * H per case) per workgroup
 struct Params { D: u32, H: u32, W: u32, numClasses: u32, chunk: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> pred: array<u32>;
@@ -23,18 +24,25 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var lo: array<vec3<i32>, 7>;
   var hi: array<vec3<i32>, 7>;
   for (var c = 0u; c < MAX_F; c++) { lo[c] = vec3<i32>(2147483647); hi[c] = vec3<i32>(-1); }
-  let voxels = p.D * p.H * p.W;
+  // the workgroup takes `chunk` whole rows; lanes walk neighbouring columns (coalesced loads) and the
+  // row's d and h are uniform, so no per-voxel integer division (scalarised on CPU adapters)
+  let rows = p.D * p.H;
   let caseIndex = wid.y;
-  let base = caseIndex * voxels;
-  let start = wid.x * p.chunk;
-  let end = min(start + p.chunk, voxels);
-  for (var i = start + lid.x; i < end; i += 256u) {
-    let a = pred[base + i];
-    let b = truth[base + i];
-    let at = vec3<i32>(i32(i / (p.H * p.W)), i32((i / p.W) % p.H), i32(i % p.W));
-    // class index k is uniform across lanes (no scatter into private memory)
-    for (var k = 0u; k < F; k++) {
-      if (a == k + 1u || b == k + 1u) { lo[k] = min(lo[k], at); hi[k] = max(hi[k], at); }
+  let firstRow = wid.x * p.chunk;
+  let lastRow = min(firstRow + p.chunk, rows);
+  for (var r = firstRow; r < lastRow; r++) {
+    let d = i32(r / p.H);
+    let h = i32(r % p.H);
+    let rowBase = (caseIndex * rows + r) * p.W;
+    for (var w = lid.x; w < p.W; w += 256u) {
+      let a = pred[rowBase + w];
+      let b = truth[rowBase + w];
+      if (a == 0u && b == 0u) { continue; }
+      let at = vec3<i32>(d, h, i32(w));
+      // class index k is uniform across lanes (no scatter into private memory)
+      for (var k = 0u; k < F; k++) {
+        if (a == k + 1u || b == k + 1u) { lo[k] = min(lo[k], at); hi[k] = max(hi[k], at); }
+      }
     }
   }
   for (var c = 0u; c < F; c++) {

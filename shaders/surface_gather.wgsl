@@ -3,7 +3,7 @@
 // host reads back surface distances only (~1-2% of the voxels), from which it takes ASD, NSD and the
 // HD95 percentile. key = 2 * g + side: side 0 = a prediction surface voxel (distance to the truth
 // surface), side 1 = a truth surface voxel (distance to the prediction surface).
-// One thread per row of a job, only rows and columns inside the job's box (every surface voxel is in it);
+// One thread per column of a job, only columns and rows inside the job's box (every surface voxel is in it);
 // no barriers, one global atomicAdd per surface voxel (a few per cent of the voxels). Entries beyond
 // `capacity` are dropped but still counted, so the host can retry with a list of the exact size.
 // f holds the squared EDT of images [2 * jobs, D, H, W]: image 2j from the prediction surface, 2j + 1
@@ -51,23 +51,23 @@ fn append(key: u32, dist: f32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // one thread per column (j, d, w): neighbouring threads read neighbouring label words
   let line = gid.x + gid.y * nwg.x * 64u;
-  if (line >= p.jobs * p.D * p.H) { return; }
-  let h = line % p.H;
-  let d = (line / p.H) % p.D;
-  let j = line / (p.H * p.D);
+  if (line >= p.jobs * p.D * p.W) { return; }
+  let w = line % p.W;
+  let d = (line / p.W) % p.D;
+  let j = line / (p.W * p.D);
   let g = p.jobBase + j;
   let box = g * 6u;
-  if (i32(d) < boxes[box] || i32(d) > boxes[box + 3u] || i32(h) < boxes[box + 1u] || i32(h) > boxes[box + 4u]) { return; }
+  if (i32(d) < boxes[box] || i32(d) > boxes[box + 3u] || i32(w) < boxes[box + 2u] || i32(w) > boxes[box + 5u]) { return; }
   let F = p.numClasses - 1u;
   let c = g % F + 1u;
   let voxels = p.D * p.H * p.W;
-  let row = (d * p.H + h) * p.W;
-  let labelRow = (g / F) * voxels + row;
-  for (var w = u32(boxes[box + 2u]); w <= u32(boxes[box + 5u]); w++) {
-    let li = labelRow + w;
+  let labelBase = (g / F) * voxels;
+  for (var h = u32(boxes[box + 1u]); h <= u32(boxes[box + 4u]); h++) {
+    let v = (d * p.H + h) * p.W + w;
+    let li = labelBase + v;
     if (pred[li] != c && truth[li] != c) { continue; }
-    let v = row + w;
     if (isSurface(0u, li, d, h, w, c)) { append(2u * g, distance(f[(2u * j + 1u) * voxels + v])); }
     if (isSurface(1u, li, d, h, w, c)) { append(2u * g + 1u, distance(f[2u * j * voxels + v])); }
   }

@@ -20,6 +20,7 @@ export function volumeGeometry(shape: readonly number[], spacing: readonly numbe
   const dims: [number, number, number] = shape.length === 3 ? [1, shape[1], shape[2]] : [shape[1], shape[2], shape[3]];
   if (spacing.length !== 2 && spacing.length !== 3) throw new Error(`spacing must be [rowMm, colMm] or [sliceMm, rowMm, colMm], got [${spacing}]`);
   const sp: [number, number, number] = spacing.length === 2 ? [1, spacing[0], spacing[1]] : [spacing[0], spacing[1], spacing[2]];
+  if (dims[0] > 1 && spacing.length !== 3) throw new Error(`a 3-D input [${shape}] needs spacing [sliceMm, rowMm, colMm], got [${spacing}]`);
   for (const s of sp) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`spacing [${spacing}] must be positive finite millimetres`);
   return { images: shape[0], dims, spacing: sp };
 }
@@ -44,10 +45,10 @@ export function envelopePasses(
   const [D, H, W] = dims;
   const voxels = M * D * H * W;
   const axes = D > 1 ? [1, 0] : [1];
-  const maxLines = Math.max(M * D * W, D > 1 ? M * H * W : 0);
-  // scratch: n roots per line (= voxels) and n + 1 boundaries per line
+  // scratch: up to n envelope entries (root, value, left boundary) per line, n * lines <= voxels
   const envV = Tensor.empty([voxels], 'i32', 'edt.envV');
-  const envZ = Tensor.empty([voxels + maxLines], 'f32', 'edt.envZ');
+  const envF = Tensor.empty([voxels], 'f32', 'edt.envF');
+  const envZ = Tensor.empty([voxels], 'f32', 'edt.envZ');
   let src = a;
   let dst = b;
   axes.forEach((axis, i) => {
@@ -55,13 +56,14 @@ export function envelopePasses(
     const last = i === axes.length - 1;
     edtEnvelopeKernel.dispatch(
       g,
-      { fIn: src, fOut: dst, envV, envZ, boxes },
+      { fIn: src, fOut: dst, envV, envF, envZ, boxes },
       { M, D, H, W, axis, spacing2: spacing[axis] ** 2, boxBase, boxDiv, finish: finish && last ? 1 : 0 },
       grid1d(lines, 64, g.limits.maxComputeWorkgroupsPerDimension),
     );
     [src, dst] = [dst, src];
   });
   envV.dispose();
+  envF.dispose();
   envZ.dispose();
   return src;
 }

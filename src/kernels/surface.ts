@@ -59,12 +59,13 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
   const init = new Int32Array(totalJobs * 6);
   for (let j = 0; j < totalJobs; j++) init.set([0x7fffffff, 0x7fffffff, 0x7fffffff, -1, -1, -1], 6 * j);
   const boxes = Tensor.fromData(init, [totalJobs, 6], 'i32', 'surface.boxes');
-  const chunk = Math.max(256 * 64, Math.ceil(voxels / 64 / 256) * 256);
-  surfaceBboxKernel.dispatch(g, { pred, truth, boxes }, { D, H, W, numClasses, chunk }, [Math.ceil(voxels / chunk), cases]);
+  // whole rows per workgroup, about 64 voxels per thread
+  const rowsPerGroup = Math.max(1, Math.ceil((256 * 64) / W), Math.ceil((D * H) / maxWg));
+  surfaceBboxKernel.dispatch(g, { pred, truth, boxes }, { D, H, W, numClasses, chunk: rowsPerGroup }, [Math.ceil((D * H) / rowsPerGroup), cases]);
 
   // 2-4 in chunks of jobs: two EDT images per job in each of the two ping-pong buffers and the scratch
   const budget = Math.min(options.bufferBudget ?? 128 * 1024 * 1024, g.limits.maxStorageBufferBindingSize);
-  const bytesPerJob = 2 * voxels * 4 + 2 * Math.max(D * W, H * W) * 4;
+  const bytesPerJob = 2 * voxels * 4;
   const jobsPerChunk = Math.max(1, Math.floor(budget / bytesPerJob));
   if (2 * voxels * 4 > budget) throw new Error(`surfaceDistances: a ${D}x${H}x${W} volume needs ${2 * voxels * 4} bytes per class, over the buffer limit ${budget}`);
   const keyed: { keys: Uint32Array; dists: Float32Array }[] = [];
@@ -80,7 +81,7 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
     for (;;) {
       const counter = Tensor.fromData(new Uint32Array(1), [1], 'u32', 'surface.count');
       const points = Tensor.empty([capacity, 2], 'u32', 'surface.points');
-      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, grid1d(jobs * D * H, 64, maxWg));
+      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, grid1d(jobs * D * W, 64, maxWg));
       const count = (await counter.readU32())[0];
       if (count <= capacity) {
         const raw = count > 0 ? new Uint32Array(await g.read(points.buffer, count * 8)) : new Uint32Array(0);
