@@ -171,7 +171,9 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
     convFilterRegisterKernel.dispatch(g, buffers, { ...params, rowGroups }, [Math.ceil(rowGroups / 64), Math.ceil(geo.O / 8), chunks], constants);
   }
   if (chunks === 1) return partial;
-  const out = columnSum(partial, chunks, K * geo.O).reshape([geo.KH, geo.KW, geo.C, geo.O]);
+  const summed = columnSum(partial, chunks, K * geo.O);
+  const out = summed.reshape([geo.KH, geo.KW, geo.C, geo.O]);
+  summed.dispose(); // the view keeps the storage
   partial.dispose();
   return out;
 }

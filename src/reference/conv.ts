@@ -69,3 +69,65 @@ export function conv2dTransposeRef(x: F64, w: F64, b: F64 | null, s: ConvShape, 
         }
   return y;
 }
+
+/** Gradients of conv2dRef w.r.t. x and w for upstream dy (the adjoint sums of the same loops). */
+export function conv2dGradRef(x: F64, w: F64, dy: F64, s: ConvShape): { dx: F64; dw: F64 } {
+  const { N, H, W, C, O, KH, KW } = s;
+  const ph = Math.floor((KH - 1) / 2);
+  const pw = Math.floor((KW - 1) / 2);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let n = 0; n < N; n++)
+    for (let h = 0; h < H; h++)
+      for (let ww = 0; ww < W; ww++)
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = h + kh - ph;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ww + kw - pw;
+            if (iw < 0 || iw >= W) continue;
+            for (let c = 0; c < C; c++) {
+              const xi = ((n * H + ih) * W + iw) * C + c;
+              for (let o = 0; o < O; o++) {
+                const g = dy[((n * H + h) * W + ww) * O + o];
+                const wi = ((kh * KW + kw) * C + c) * O + o;
+                dx[xi] += g * w[wi];
+                dw[wi] += g * x[xi];
+              }
+            }
+          }
+        }
+  return { dx, dw };
+}
+
+/** Gradients of conv2dTransposeRef w.r.t. x and w (Keras layout) for upstream dy. */
+export function conv2dTransposeGradRef(x: F64, w: F64, dy: F64, s: ConvShape, stride = 2): { dx: F64; dw: F64 } {
+  const { N, H, W, C, O, KH, KW } = s;
+  const Ho = H * stride;
+  const Wo = W * stride;
+  const ph = Math.floor(Math.max(KH - stride, 0) / 2);
+  const pw = Math.floor(Math.max(KW - stride, 0) / 2);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++)
+        for (let kh = 0; kh < KH; kh++) {
+          const p = i * stride + kh - ph;
+          if (p < 0 || p >= Ho) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const q = j * stride + kw - pw;
+            if (q < 0 || q >= Wo) continue;
+            for (let o = 0; o < O; o++) {
+              const g = dy[((n * Ho + p) * Wo + q) * O + o];
+              for (let c = 0; c < C; c++) {
+                const xi = ((n * H + i) * W + j) * C + c;
+                const wi = ((kh * KW + kw) * O + o) * C + c;
+                dx[xi] += g * w[wi];
+                dw[wi] += g * x[xi];
+              }
+            }
+          }
+        }
+  return { dx, dw };
+}
