@@ -18,31 +18,19 @@ struct Params { M: u32, D: u32, H: u32, W: u32, axis: u32, spacing2: f32, boxBas
 @group(0) @binding(5) var<storage, read_write> envZ: array<f32>;
 @group(0) @binding(6) var<storage, read> boxes: array<i32>;
 
+// Dispatch [ceil(W / 64), A, M] with A = D (axis H) or H (axis D): the line's coordinates come straight
+// from the grid, no per-thread integer division (scalarised and slow on CPU adapters).
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let line = gid.x + gid.y * nwg.x * 64u;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let w = gid.x;
+  let a = gid.y;   // perpendicular coordinate: d when axis = H, h when axis = D
+  let m = gid.z;
+  if (w >= p.W) { return; }
   var n: u32;
-  var m: u32;
-  var a: u32;   // first perpendicular coordinate (d when axis = H, h when axis = D)
-  var w: u32;
   var qStride: u32;
-  if (p.axis == 1u) {
-    n = p.H;
-    if (line >= p.M * p.D * p.W) { return; }
-    w = line % p.W;
-    let r = line / p.W;
-    a = r % p.D;
-    m = r / p.D;
-    qStride = p.W;
-  } else {
-    n = p.D;
-    if (line >= p.M * p.H * p.W) { return; }
-    w = line % p.W;
-    let r = line / p.W;
-    a = r % p.H;
-    m = r / p.H;
-    qStride = p.H * p.W;
-  }
+  var A: u32;
+  if (p.axis == 1u) { n = p.H; qStride = p.W; A = p.D; } else { n = p.D; qStride = p.H * p.W; A = p.H; }
+  let line = (m * A + a) * p.W + w;
   let box = (p.boxBase + m / p.boxDiv) * 6u;
   // perpendicular box tests: w always, and d (axis H) or h (axis D)
   let aAxis = select(1u, 0u, p.axis == 1u);
@@ -54,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var base: u32;
   if (p.axis == 1u) { base = (m * p.D + a) * p.H * p.W + w; } else { base = m * p.D * p.H * p.W + a * p.W + w; }
   // scratch entry k of this line lives at k * lines + line: neighbouring threads touch neighbouring words
-  let lines = select(p.M * p.H * p.W, p.M * p.D * p.W, p.axis == 1u);
+  let lines = p.M * A * p.W;
   let s2 = p.spacing2;
   // Envelope entries 0..k: the top one (rightmost parabola: root vTop, value fTop, left boundary zTop)
   // stays in registers and only entries below it live in scratch, so the common step (push) costs one

@@ -49,14 +49,14 @@ fn append(key: u32, dist: f32) {
   }
 }
 
+// Dispatch [ceil(W / 64), D, jobs]: one thread per column (j, d, w), coordinates from the grid;
+// neighbouring threads read neighbouring label words.
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  // one thread per column (j, d, w): neighbouring threads read neighbouring label words
-  let line = gid.x + gid.y * nwg.x * 64u;
-  if (line >= p.jobs * p.D * p.W) { return; }
-  let w = line % p.W;
-  let d = (line / p.W) % p.D;
-  let j = line / (p.W * p.D);
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let w = gid.x;
+  let d = gid.y;
+  let j = gid.z;
+  if (w >= p.W) { return; }
   let g = p.jobBase + j;
   let box = g * 6u;
   if (i32(d) < boxes[box] || i32(d) > boxes[box + 3u] || i32(w) < boxes[box + 2u] || i32(w) > boxes[box + 5u]) { return; }

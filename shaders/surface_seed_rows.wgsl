@@ -30,13 +30,13 @@ fn isSurface(side: u32, i: u32, d: u32, h: u32, w: u32, c: u32) -> bool {
   return false;
 }
 
+// Dispatch [ceil(H / 64), D, M]: one thread per row, coordinates from the grid (no integer division).
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let line = gid.x + gid.y * nwg.x * 64u;
-  if (line >= p.jobs * 2u * p.D * p.H) { return; }
-  let h = line % p.H;
-  let d = (line / p.H) % p.D;
-  let m = line / (p.H * p.D);
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let h = gid.x;
+  let d = gid.y;
+  let m = gid.z;
+  if (h >= p.H) { return; }
   let side = m % 2u;
   let g = p.jobBase + m / 2u;
   let F = p.numClasses - 1u;

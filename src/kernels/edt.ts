@@ -44,6 +44,8 @@ export function envelopePasses(
   const g = gpu();
   const [D, H, W] = dims;
   const voxels = M * D * H * W;
+  const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
+  if (M > maxWg || D > maxWg || H > maxWg) throw new Error(`EDT: [${M}, ${D}, ${H}, ${W}] has a dimension over ${maxWg} (maxComputeWorkgroupsPerDimension); split the batch`);
   const axes = D > 1 ? [1, 0] : [1];
   // scratch: up to n envelope entries (root, value, left boundary) per line, n * lines <= voxels
   const envV = Tensor.empty([voxels], 'i32', 'edt.envV');
@@ -52,13 +54,12 @@ export function envelopePasses(
   let src = a;
   let dst = b;
   axes.forEach((axis, i) => {
-    const lines = axis === 1 ? M * D * W : M * H * W;
     const last = i === axes.length - 1;
     edtEnvelopeKernel.dispatch(
       g,
       { fIn: src, fOut: dst, envV, envF, envZ, boxes },
       { M, D, H, W, axis, spacing2: spacing[axis] ** 2, boxBase, boxDiv, finish: finish && last ? 1 : 0 },
-      grid1d(lines, 64, g.limits.maxComputeWorkgroupsPerDimension),
+      [Math.ceil(W / 64), axis === 1 ? D : H, M],
     );
     [src, dst] = [dst, src];
   });

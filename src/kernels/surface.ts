@@ -6,7 +6,7 @@
 // Only the compacted (key, distance) list and the box table come back; src/metrics/surface.ts turns the
 // lists into ASD / HD95 / NSD. Jobs are processed in chunks so no buffer passes the binding limit.
 import { gpu } from './gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { envelopePasses, volumeGeometry, EDT_NO_SEED } from './edt.ts';
 
@@ -66,7 +66,9 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
   // 2-4 in chunks of jobs: two EDT images per job in each of the two ping-pong buffers and the scratch
   const budget = Math.min(options.bufferBudget ?? 128 * 1024 * 1024, g.limits.maxStorageBufferBindingSize);
   const bytesPerJob = 2 * voxels * 4;
-  const jobsPerChunk = Math.max(1, Math.floor(budget / bytesPerJob));
+  // two images per job on the grid's z axis
+  const jobsPerChunk = Math.max(1, Math.min(Math.floor(budget / bytesPerJob), Math.floor(maxWg / 2)));
+  if (D > maxWg) throw new Error(`surfaceDistances: ${D} slices is over ${maxWg} (maxComputeWorkgroupsPerDimension)`);
   if (2 * voxels * 4 > budget) throw new Error(`surfaceDistances: a ${D}x${H}x${W} volume needs ${2 * voxels * 4} bytes per class, over the buffer limit ${budget}`);
   const keyed: { keys: Uint32Array; dists: Float32Array }[] = [];
   for (let jobBase = 0; jobBase < totalJobs; jobBase += jobsPerChunk) {
@@ -74,14 +76,14 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
     const M = 2 * jobs;
     const a = Tensor.empty([M, D, H, W], 'f32', 'surface.a');
     const b = Tensor.empty([M, D, H, W], 'f32', 'surface.b');
-    surfaceSeedRowsKernel.dispatch(g, { pred, truth, boxes, fOut: a }, { D, H, W, numClasses, jobBase, jobs, spacing2: sp[2] ** 2 }, grid1d(M * D * H, 64, maxWg));
+    surfaceSeedRowsKernel.dispatch(g, { pred, truth, boxes, fOut: a }, { D, H, W, numClasses, jobBase, jobs, spacing2: sp[2] ** 2 }, [Math.ceil(H / 64), D, M]);
     const f = envelopePasses(a, b, M, dims, sp, boxes, jobBase, 2, false);
     // a surface is at most every voxel of the class; start with a generous guess and retry at the exact size
     let capacity = Math.max(65536, Math.ceil((jobs * voxels) / 16));
     for (;;) {
       const counter = Tensor.fromData(new Uint32Array(1), [1], 'u32', 'surface.count');
       const points = Tensor.empty([capacity, 2], 'u32', 'surface.points');
-      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, grid1d(jobs * D * W, 64, maxWg));
+      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, [Math.ceil(W / 64), D, jobs]);
       const count = (await counter.readU32())[0];
       if (count <= capacity) {
         const raw = count > 0 ? new Uint32Array(await g.read(points.buffer, count * 8)) : new Uint32Array(0);
