@@ -13,7 +13,7 @@ import { runTraining, type TrainRunOptions } from '../src/model/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
 import { decodeSafetensors } from '../src/model/safetensors.ts';
 
-const tiny = { width: 64, height: 80, widthMult: 0.125 };
+const tiny = { width: 64, height: 80, widthMult: 0.125, bnMomentum: 0.9 };
 
 function tinyData() {
   const samples = loadSliceDataset(sampleDataRoot(), { width: tiny.width, height: tiny.height });
@@ -71,7 +71,7 @@ describe('U-Net training', () => {
       // a separate process, killed with SIGKILL once its first epoch is on disk
       const killed = join(dir, 'killed');
       const bin = resolve('bin/spineseg.mjs');
-      const args = ['train', '--data', sampleDataRoot(), '--out', killed, '--size', '64x80', '--width-mult', '0.125', '--epochs', '3', '--batch', '4', '--lr', '0.001', '--seed', '11', '--val-fraction', '0.25', '--steps-per-epoch', '3'];
+      const args = ['train', '--data', sampleDataRoot(), '--out', killed, '--size', '64x80', '--width-mult', '0.125', '--epochs', '3', '--batch', '4', '--lr', '0.001', '--seed', '11', '--val-fraction', '0.25', '--steps-per-epoch', '3', '--bn-momentum', '0.9'];
       const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
       const state = join(killed, 'checkpoint-last', 'state.json');
       await new Promise<void>((done, fail) => {

@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .option('--patience <n>', 'early-stopping patience', '15')
     .option('--minutes <m>', 'training time budget in minutes', '8')
     .option('--lr <x>', 'Adam learning rate', '0.003')
+    .option('--bn-momentum <x>', 'BatchNorm momentum (0.9: short runs; the paper uses Keras 0.99)', '0.9')
     .option('--seed <n>', 'seed', '42')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const { runDemo } = await import('../model/demo.ts');
@@ -33,6 +34,7 @@ export function register(program: Command): void {
         minutes: parseNumber(String(o.minutes), '--minutes', { min: 0.1 }),
         lr: parseNumber(String(o.lr), '--lr', { min: 0 }),
         seed: parseNumber(String(o.seed), '--seed', { min: 0, integer: true }),
+        bnMomentum: parseNumber(String(o.bnMomentum), '--bn-momentum', { min: 0, max: 1 }),
       });
       console.log(table2);
       console.log(`report: ${o.out}/report.md`);

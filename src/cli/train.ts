@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'maximum epochs', '100')
     .option('--patience <n>', 'early-stopping patience in epochs', '10')
     .option('--lr <x>', 'Adam learning rate', '0.001')
+    .option('--bn-momentum <x>', 'BatchNorm moving-average momentum (Keras 0.99; 0.9 suits runs of a few hundred steps)', '0.99')
     .option('--val-fraction <f>', 'fraction of patients held out for validation', '0.2')
     .option('--seed <n>', 'seed of the split, initialisation, shuffling and dropout', '42')
     .option('--steps-per-epoch <n>', 'cap on steps per epoch (quick runs)')
@@ -34,6 +35,7 @@ export function register(program: Command): void {
         epochs: int('epochs'),
         patience: int('patience'),
         lr: parseNumber(String(o.lr), '--lr', { min: 0 }),
+        bnMomentum: parseNumber(String(o.bnMomentum), '--bn-momentum', { min: 0, max: 1 }),
         valFraction: parseNumber(String(o.valFraction), '--val-fraction', { min: 0, max: 0.9 }),
         seed: int('seed', 0),
         stepsPerEpoch: o.stepsPerEpoch === undefined ? undefined : int('stepsPerEpoch'),

@@ -29,9 +29,10 @@ export interface DemoOptions {
   minutes: number;
   seed: number;
   lr: number;
+  bnMomentum: number;
 }
 
-export const demoDefaults: Omit<DemoOptions, 'out'> = { phantom: false, width: 128, height: 160, widthMult: 0.25, batchSize: 8, epochs: 60, patience: 15, minutes: 8, seed: 42, lr: 3e-3 };
+export const demoDefaults: Omit<DemoOptions, 'out'> = { phantom: false, width: 128, height: 160, widthMult: 0.25, batchSize: 8, epochs: 60, patience: 15, minutes: 8, seed: 42, lr: 3e-3, bnMomentum: 0.9 };
 
 const mdTable = (text: string) => '```\n' + text + '\n```';
 
@@ -57,7 +58,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
   // 2. training within the time budget
   const trainDir = join(out, 'train');
   const run = await runTraining(
-    { data: prepared, out: trainDir, width: o.width, height: o.height, widthMult: o.widthMult, batchSize: o.batchSize, epochs: o.epochs, patience: o.patience, lr: o.lr, seed: o.seed, valFraction: 0.25, maxSeconds: o.minutes * 60, resume: false },
+    { data: prepared, out: trainDir, width: o.width, height: o.height, widthMult: o.widthMult, batchSize: o.batchSize, epochs: o.epochs, patience: o.patience, lr: o.lr, bnMomentum: o.bnMomentum, seed: o.seed, valFraction: 0.25, maxSeconds: o.minutes * 60, resume: false },
     log,
   );
   run.model.dispose();
@@ -89,7 +90,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
     '',
     `- data: \`${relative(process.cwd(), input) || input}\`${o.phantom ? ' (generated phantoms)' : o.data ? '' : ' (built-in sample of real SPIDER T2-SPACE slices, CC BY 4.0)'}`,
     `- adapter: ${adapterName(g.adapter)}`,
-    `- model: the paper's U-Net at ${o.width}x${o.height}, width multiplier ${o.widthMult} (${counts.trainable.toLocaleString('en-US')} trainable parameters), batch ${o.batchSize}, Adam lr ${o.lr}, loss 0.6 focal (gamma 4) + 0.4 Dice`,
+    `- model: the paper's U-Net at ${o.width}x${o.height}, width multiplier ${o.widthMult} (${counts.trainable.toLocaleString('en-US')} trainable parameters), batch ${o.batchSize}, Adam lr ${o.lr}, BatchNorm momentum ${o.bnMomentum} (Keras 0.99 needs thousands of steps before its moving statistics serve inference), loss 0.6 focal (gamma 4) + 0.4 Dice`,
     `- split by patient: training ${run.config.split.train.join(', ')} (${run.data.train.length} slices); validation ${run.config.split.val.join(', ')} (${val.length} slices)`,
     `- training: ${run.state.epoch} epochs, ${run.state.step} steps in ${(run.seconds / 60).toFixed(1)} min (budget ${o.minutes} min); best validation mean IoU ${run.state.bestMeanIoU.toFixed(3)} at epoch ${run.state.bestEpoch}`,
     `- whole demo: ${minutes.toFixed(1)} min`,

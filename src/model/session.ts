@@ -20,6 +20,8 @@ export interface TrainRunOptions extends TrainOptions {
   width: number;
   height: number;
   widthMult: number;
+  /** BatchNorm momentum (Keras 0.99) */
+  bnMomentum?: number;
   valFraction: number;
   maxSlicesPerPatient?: number;
   out: string;
@@ -122,7 +124,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
     resume = { state: ck.state!, optimizer: ck.optimizer! };
     log(`resuming ${o.out} after epoch ${ck.state!.epoch} (step ${ck.state!.step})`);
   } else {
-    const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed });
+    const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed, ...(o.bnMomentum !== undefined ? { bnMomentum: o.bnMomentum } : {}) });
     model = new UNet(mc);
     const { resume: _r, quiet: _q, ...training } = o;
     config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [] } };

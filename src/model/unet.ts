@@ -29,6 +29,8 @@ export interface UNetConfig {
   /** multiplies every channel count (1 = the paper) */
   widthMult: number;
   leakyAlpha: number;
+  /** BatchNorm moving-average momentum (Keras 0.99; short CPU runs use less so inference statistics converge) */
+  bnMomentum: number;
   seed: number;
 }
 
@@ -44,6 +46,7 @@ export const paperConfig: UNetConfig = {
   decoderDropout: [0.2, 0.2, 0.1, 0.1],
   widthMult: 1,
   leakyAlpha: 0.1,
+  bnMomentum: 0.99,
   seed: 42,
 };
 
@@ -205,7 +208,7 @@ export class UNet {
     let dropoutIndex = 0;
     const seed = opts.dropoutSeed ?? 0;
     const bn = (name: string, h: Tensor) =>
-      batchNorm(h, this.p(`${name}.gamma`), this.p(`${name}.beta`), { runningMean: this.p(`${name}.moving_mean`), runningVar: this.p(`${name}.moving_variance`) }, { training: opts.training });
+      batchNorm(h, this.p(`${name}.gamma`), this.p(`${name}.beta`), { runningMean: this.p(`${name}.moving_mean`), runningVar: this.p(`${name}.moving_variance`) }, { training: opts.training, momentum: c.bnMomentum });
     const block = (name: string, h: Tensor, rate: number) => {
       h = relu(conv2d(h, this.p(`${name}.conv1.kernel`), this.p(`${name}.conv1.bias`)));
       h = bn(`${name}.bn`, h);
