@@ -9,7 +9,8 @@
 const BIG: f32 = 1e30;
 const HALF_BIG: f32 = 5e29;
 
-struct Params { M: u32, D: u32, H: u32, W: u32, axis: u32, spacing2: f32, boxBase: u32, boxDiv: u32, finish: u32 }
+// mBase: first image of this dispatch (batches over 65535 images take several dispatches)
+struct Params { M: u32, D: u32, H: u32, W: u32, axis: u32, spacing2: f32, boxBase: u32, boxDiv: u32, finish: u32, mBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> fIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> fOut: array<f32>;
@@ -24,7 +25,7 @@ struct Params { M: u32, D: u32, H: u32, W: u32, axis: u32, spacing2: f32, boxBas
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let w = gid.x;
   let a = gid.y;   // perpendicular coordinate: d when axis = H, h when axis = D
-  let m = gid.z;
+  let m = p.mBase + gid.z;
   if (w >= p.W) { return; }
   var n: u32;
   var qStride: u32;

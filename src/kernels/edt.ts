@@ -45,7 +45,7 @@ export function envelopePasses(
   const [D, H, W] = dims;
   const voxels = M * D * H * W;
   const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
-  if (M > maxWg || D > maxWg || H > maxWg) throw new Error(`EDT: [${M}, ${D}, ${H}, ${W}] has a dimension over ${maxWg} (maxComputeWorkgroupsPerDimension); split the batch`);
+  if (D > maxWg || H > maxWg) throw new Error(`EDT: [${M}, ${D}, ${H}, ${W}]: D or H over ${maxWg} (maxComputeWorkgroupsPerDimension)`);
   const axes = D > 1 ? [1, 0] : [1];
   // scratch: up to n envelope entries (root, value, left boundary) per line, n * lines <= voxels
   const envV = Tensor.empty([voxels], 'i32', 'edt.envV');
@@ -55,12 +55,15 @@ export function envelopePasses(
   let dst = b;
   axes.forEach((axis, i) => {
     const last = i === axes.length - 1;
-    edtEnvelopeKernel.dispatch(
-      g,
-      { fIn: src, fOut: dst, envV, envF, envZ, boxes },
-      { M, D, H, W, axis, spacing2: spacing[axis] ** 2, boxBase, boxDiv, finish: finish && last ? 1 : 0 },
-      [Math.ceil(W / 64), axis === 1 ? D : H, M],
-    );
+    // images on the grid's z axis, in dispatches of at most maxWg images
+    for (let mBase = 0; mBase < M; mBase += maxWg) {
+      edtEnvelopeKernel.dispatch(
+        g,
+        { fIn: src, fOut: dst, envV, envF, envZ, boxes },
+        { M, D, H, W, axis, spacing2: spacing[axis] ** 2, boxBase, boxDiv, finish: finish && last ? 1 : 0, mBase },
+        [Math.ceil(W / 64), axis === 1 ? D : H, Math.min(maxWg, M - mBase)],
+      );
+    }
     [src, dst] = [dst, src];
   });
   envV.dispose();
