@@ -2,7 +2,7 @@
 //   1. shaders/surface_bbox.wgsl: box of the class in prediction OR truth (all surface voxels lie in it)
 //   2. shaders/surface_seed_rows.wgsl: surface voxels (4-/6-neighbour rule) as EDT seeds, row pass
 //   3. shaders/edt_envelope.wgsl: exact EDT along H (and D), restricted to the box
-//   4. shaders/surface_gather.wgsl: every surface voxel appends its distance to the other surface
+//   4. shaders/surface_gather.wgsl: every surface voxel appends its distance to the other surface (atomic append)
 // Only the compacted (key, distance) list and the box table come back; src/metrics/surface.ts turns the
 // lists into ASD / HD95 / NSD. Jobs are processed in chunks so no buffer passes the binding limit.
 import { gpu } from './gpu.ts';
@@ -12,7 +12,7 @@ import { envelopePasses, volumeGeometry, EDT_NO_SEED } from './edt.ts';
 
 export const surfaceBboxKernel = defineKernel({ name: 'surface_bbox', shader: 'surface_bbox', doc: 'per (case, class) bounding box of prediction or truth voxels (private, workgroup, global atomics)' });
 export const surfaceSeedRowsKernel = defineKernel({ name: 'surface_seed_rows', shader: 'surface_seed_rows', doc: 'surface voxels as EDT seeds, first (row) pass, inside the class box' });
-export const surfaceGatherKernel = defineKernel({ name: 'surface_gather', shader: 'surface_gather', doc: 'append each surface voxel distance to the other surface (workgroup-aggregated atomic append)' });
+export const surfaceGatherKernel = defineKernel({ name: 'surface_gather', shader: 'surface_gather', doc: 'append each surface voxel distance to the other surface (one thread per column inside the class box, atomic append)' });
 
 /** Largest class count the box kernel holds (array<atomic<i32>, 42> = 7 foreground classes x 6). */
 export const MAX_SURFACE_CLASSES = 8;
