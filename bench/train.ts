@@ -51,9 +51,10 @@ function summarise(samples: number[], batch: number, flopsPerStep: number): Step
 }
 
 function taskSamples(bench: Bench, name: string): number[] {
-  const r = bench.tasks.find((t) => t.name === name)!.result as unknown as { latency?: { samples?: number[] }; samples?: number[] };
+  const r = bench.tasks.find((t) => t.name === name)!.result as unknown as { latency?: { samples?: number[] }; samples?: number[]; error?: Error; state?: string };
+  if (r.error) throw new Error(`bench task ${name} failed: ${r.error.message}`);
   const s = r.latency?.samples ?? r.samples;
-  if (!s || s.length === 0) throw new Error(`bench task ${name} produced no samples`);
+  if (!s || s.length === 0) throw new Error(`bench task ${name} produced no samples (state ${r.state})`);
   return s;
 }
 
@@ -66,7 +67,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());
   let step = 0;
-  const bench = new Bench({ iterations: o.steps, warmupIterations: o.warmup, time: 0, warmupTime: 0 });
+  const bench = new Bench({ iterations: o.steps, warmupIterations: o.warmup, time: 0, warmupTime: 0, retainSamples: true });
   bench.add('spineseg', async () => {
     await trainStep(model, opt, batch, ++step);
     await g.sync();
@@ -80,13 +81,14 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     const tfm = buildTfjsUNet(tf, config, initial);
     tfjsModel = tfm;
     const img = new Float32Array(o.batch * o.width * o.height);
-    const lab = new Int32Array(o.batch * o.width * o.height);
+    const classes = config.classes;
+    const onehot = new Float32Array(o.batch * o.width * o.height * classes);
     batch.forEach((s, k) => {
       img.set(s.image, k * s.image.length);
-      lab.set(s.labels, k * s.labels.length);
+      s.labels.forEach((c, i) => (onehot[(k * s.labels.length + i) * classes + c] = 1));
     });
     const x = tf.tensor4d(img, [o.batch, o.height, o.width, 1]);
-    const y = tf.tensor3d(lab, [o.batch, o.height, o.width], 'int32');
+    const y = tf.tensor4d(onehot, [o.batch, o.height, o.width, classes]);
     let seed = 0;
     bench.add('tfjs-webgpu', async () => {
       const l = tfm.step(x, y, ++seed);

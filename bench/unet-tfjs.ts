@@ -1,6 +1,7 @@
 // The same U-Net, layer for layer, in tfjs-core on tfjs-backend-webgpu: the baseline of `spineseg bench train`.
 // Same layer list (src/model/unet.ts layerList), same initial weights, same loss (0.6 focal gamma 4 +
 // 0.4 soft Dice with the same smoothing), Adam with Keras defaults.
+import { createRequire } from 'node:module';
 import type { Tf } from './tfjs-baseline.ts';
 import { layerList, type UNetConfig } from '../src/model/unet.ts';
 import type { NamedArray } from '../src/model/safetensors.ts';
@@ -10,11 +11,14 @@ type Tensor4D = import('@tensorflow/tfjs-core').Tensor4D;
 type Variable = import('@tensorflow/tfjs-core').Variable;
 
 export interface TfjsUNet {
-  step(x: Tensor4D, labels: import('@tensorflow/tfjs-core').Tensor3D, seed: number): import('@tensorflow/tfjs-core').Scalar;
+  /** one training step; `onehot` is the label map one-hot encoded on the host, [N,H,W,classes] float32 */
+  step(x: Tensor4D, onehot: Tensor4D, seed: number): import('@tensorflow/tfjs-core').Scalar;
   dispose(): void;
 }
 
 export function buildTfjsUNet(tf: Tf, c: UNetConfig, weights: NamedArray[]): TfjsUNet {
+  // tfjs-core's Node entry registers no gradient functions; the full bundle does this import itself
+  createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   const vars = new Map<string, Variable>();
   const trainable = new Set(layerList(c).flatMap((l) => l.params.filter((p) => p.trainable).map((p) => p.name)));
   for (const w of weights) vars.set(w.name, tf.variable(tf.tensor(w.data, w.shape), trainable.has(w.name), w.name.replace(/[^A-Za-z0-9_]/g, '_')));
@@ -55,9 +59,9 @@ export function buildTfjsUNet(tf: Tf, c: UNetConfig, weights: NamedArray[]): Tfj
     }
     return conv('head', h);
   };
-  const loss = (logits: Tensor4D, labels: import('@tensorflow/tfjs-core').Tensor3D) => {
+  // (one-hot is built on the host: backward through cast(oneHot(int32)) fails to compile in tfjs-webgpu 4.22)
+  const loss = (logits: Tensor4D, y: Tensor4D) => {
     const p = tf.softmax(logits);
-    const y = tf.oneHot(tf.cast(labels, 'int32'), c.classes) as unknown as Tensor4D;
     const logp = tf.logSoftmax(logits);
     const focal = tf.mean(tf.sum(tf.mul(tf.neg(tf.mul(y, tf.pow(tf.sub(1, p), gamma))), logp), -1));
     const inter = tf.sum(tf.mul(p, y), [0, 1, 2]);
@@ -66,7 +70,7 @@ export function buildTfjsUNet(tf: Tf, c: UNetConfig, weights: NamedArray[]): Tfj
     return tf.add(tf.mul(focalWeight, focal), tf.mul(diceWeight, tf.sub(1, dice))) as import('@tensorflow/tfjs-core').Scalar;
   };
   return {
-    step: (x, labels, seed) => optimizer.minimize(() => loss(forward(x, seed), labels), true) as import('@tensorflow/tfjs-core').Scalar,
+    step: (x, onehot, seed) => optimizer.minimize(() => loss(forward(x, seed), onehot), true) as import('@tensorflow/tfjs-core').Scalar,
     dispose: () => {
       for (const t of vars.values()) t.dispose();
       optimizer.dispose();

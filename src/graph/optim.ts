@@ -20,6 +20,9 @@ export interface AdamState {
   step: number;
   m: Float32Array[];
   v: Float32Array[];
+  /** the GPU schedule [beta1^t, beta2^t, lr_t, t] as the steps left it; restoring it bit for bit lets a
+   *  resumed run match an uninterrupted one exactly (recomputing it in float64 differs in the last bits) */
+  schedule?: Float32Array;
 }
 
 export class Adam {
@@ -73,7 +76,7 @@ export class Adam {
   }
 
   async getState(): Promise<AdamState> {
-    return { step: this.steps, m: await Promise.all(this.m.map((t) => t.read())), v: await Promise.all(this.v.map((t) => t.read())) };
+    return { step: this.steps, m: await Promise.all(this.m.map((t) => t.read())), v: await Promise.all(this.v.map((t) => t.read())), schedule: await this.sched.read() };
   }
 
   /** Restores a checkpointed state; the learning rate schedule continues from `state.step`. */
@@ -89,7 +92,8 @@ export class Adam {
     const t = state.step;
     const b1t = this.beta1 ** t;
     const b2t = this.beta2 ** t;
-    this.sched.upload([b1t, b2t, t > 0 ? (this.lr * Math.sqrt(1 - b2t)) / (1 - b1t) : 0, t]);
+    if (state.schedule && state.schedule.length !== 4) throw new Error(`Adam.setState: schedule has ${state.schedule.length} values, want 4`);
+    this.sched.upload(state.schedule ?? [b1t, b2t, t > 0 ? (this.lr * Math.sqrt(1 - b2t)) / (1 - b1t) : 0, t]);
     this.steps = t;
   }
 

@@ -60,6 +60,7 @@ export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig
     extra.optimizer.params.forEach((p, i) => {
       arrays.push({ name: `m.${p.name}`, shape: [...p.shape], data: st.m[i] }, { name: `v.${p.name}`, shape: [...p.shape], data: st.v[i] });
     });
+    if (st.schedule) arrays.push({ name: 'schedule', shape: [4], data: st.schedule });
     files['optimizer.safetensors'] = encodeSafetensors(arrays, { step: String(st.step) });
   }
   if (extra.state) files['state.json'] = JSON.stringify(extra.state, null, 2);
@@ -78,7 +79,7 @@ export async function loadCheckpoint(dirIn: string, withOptimizer = false): Prom
   const optPath = join(dir, 'optimizer.safetensors');
   const { arrays, metadata } = decodeSafetensors(new Uint8Array(readFileSync(optPath)), optPath);
   const optimizer = new Adam(model.trainable(), { lr: config.training.lr });
-  const st: AdamState = { step: Number(metadata.step), m: [], v: [] };
+  const st: AdamState = { step: Number(metadata.step), m: [], v: [], schedule: arrays.get('schedule')?.data };
   for (const p of optimizer.params) {
     const m = arrays.get(`m.${p.name}`);
     const v = arrays.get(`v.${p.name}`);
