@@ -35,3 +35,38 @@ describe('U-Net layer list', () => {
     expect(() => makeConfig({ width: 100, height: 160 })).toThrow(/multiples of 16/);
   });
 });
+
+describe('U-Net forward pass on the GPU', () => {
+  it('matches the float64 reference with the full layer list (width 1, 32x48 input, batch 2, inference mode)', async () => {
+    const { UNet } = await import('../src/model/unet.ts');
+    const { unetForwardRef } = await import('../src/reference/unet.ts');
+    const { Tensor } = await import('../src/graph/tensor.ts');
+    const { noGrad } = await import('../src/graph/autograd.ts');
+    const { Rng } = await import('../src/reference/random.ts');
+    const { compare } = await import('../src/checks/harness.ts');
+    const config = makeConfig({ width: 32, height: 48, seed: 9 });
+    const model = new UNet(config);
+    const rng = new Rng(10);
+    // non-trivial BatchNorm statistics and affine terms so inference-mode BN is exercised
+    const params = new Map<string, Float64Array>();
+    for (const [name, t] of model.params) {
+      let data = Float64Array.from(await t.read());
+      if (name.endsWith('.moving_mean') || name.endsWith('.beta')) data = data.map(() => rng.uniform(-0.2, 0.2));
+      if (name.endsWith('.moving_variance') || name.endsWith('.gamma')) data = data.map(() => rng.uniform(0.5, 1.5));
+      if (name.endsWith('.bias')) data = data.map(() => rng.uniform(-0.05, 0.05));
+      const f32 = Float32Array.from(data);
+      t.upload(f32);
+      params.set(name, Float64Array.from(f32));
+    }
+    const N = 2;
+    const x = Float32Array.from(rng.array(N * 48 * 32, 0, 1));
+    const logits = noGrad(() => model.forward(Tensor.fromData(x, [N, 48, 32, 1]), { training: false }));
+    const got = await logits.read();
+    const want = unetForwardRef(config, params, Float64Array.from(x), N);
+    // 19 convolutions deep with up to 4608-term sums: float32 accumulation error grows with depth
+    const r = compare('logits', got, want, [N, 48, 32, 4], { atol: 2e-3, rtol: 2e-3 });
+    expect(r.pass, r.detail).toBe(true);
+    logits.dispose();
+    model.dispose();
+  });
+});
