@@ -1,4 +1,4 @@
-// Builds data/sample/: 8 patients x 5 evenly spaced slices of the shared SPIDER T2-SPACE PNG set at 128 x 160.
+// Builds data/sample/: 16 patients x 6 evenly spaced slices of the shared SPIDER T2-SPACE PNG set at 128 x 160.
 // Usage: npx tsx scripts/make-sample.ts [sourceDir] [outDir]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,8 +6,8 @@ import { encode } from 'fast-png';
 import { defaultDataRoot, listSlicePairs, loadSlicePair, parseSliceName, sampleDataRoot } from '../src/pipeline/dataset.js';
 import { classesToGreyLevels } from '../src/pipeline/labels.js';
 
-const PATIENTS = 8;
-const SLICES_PER_PATIENT = 5;
+const PATIENTS = 16;
+const SLICES_PER_PATIENT = 6;
 const WIDTH = 128;
 const HEIGHT = 160;
 

@@ -6,9 +6,9 @@ import { batches, defaultDataRoot, loadSliceDataset, patientSplit, sampleDataRoo
 const sample = loadSliceDataset(sampleDataRoot());
 
 describe('slice dataset', () => {
-  it('loads the built-in sample: 40 slices of 8 patients at 128 x 160 with 4 classes', () => {
-    expect(sample.length).toBe(40);
-    expect(new Set(sample.map((s) => s.patient)).size).toBe(8);
+  it('loads the built-in sample: 96 slices of 16 patients at 128 x 160 with 4 classes', () => {
+    expect(sample.length).toBe(96);
+    expect(new Set(sample.map((s) => s.patient)).size).toBe(16);
     for (const s of sample) {
       expect([s.width, s.height]).toEqual([128, 160]);
       expect(s.sequence).toBe('t2_SPACE');
