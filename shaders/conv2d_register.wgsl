@@ -126,16 +126,29 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       }
     }
   }
-  var acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < TM; i++) {
-    if (!live[i]) { continue; }
-    let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
-    for (var j = 0u; j < 8u; j++) {
-      let o = o0 + j;
-      if (o >= p.O) { break; }
-      var v = acc[2u * i + j / 4u][j % 4u];
-      if (p.hasBias == 1u) { v += bias[o]; }
-      dst[row * p.O + o] = v;
-    }
+  if (p.hasBias == 1u) {
+    var bv = array<f32, 8>();
+    for (var j = 0u; j < 8u; j++) { bv[j] = bias[min(o0 + j, p.O - 1u)]; }
+    let b0 = vec4<f32>(bv[0], bv[1], bv[2], bv[3]);
+    let b1 = vec4<f32>(bv[4], bv[5], bv[6], bv[7]);
+    acc0 += b0; acc1 += b1; acc2 += b0; acc3 += b1;
+  }
+  storeRow(live[0], pn[0], pa[0], pb[0], o0, acc0, acc1, full);
+  storeRow(live[1], pn[1], pa[1], pb[1], o0, acc2, acc3, full);
+}
+
+// Writes one pixel's 8 output channels; constant indices keep the accumulators in registers.
+fn storeRow(live: bool, n: i32, a: i32, b: i32, o0: u32, lo: vec4<f32>, hi: vec4<f32>, full: bool) {
+  if (!live) { return; }
+  let row = u32((n * i32(p.Hd) + a * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + b * i32(p.ostride) + i32(p.ox));
+  let at = row * p.O + o0;
+  if (full) {
+    dst[at] = lo.x; dst[at + 1u] = lo.y; dst[at + 2u] = lo.z; dst[at + 3u] = lo.w;
+    dst[at + 4u] = hi.x; dst[at + 5u] = hi.y; dst[at + 6u] = hi.z; dst[at + 7u] = hi.w;
+    return;
+  }
+  let v = array<f32, 8>(lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
+  for (var j = 0u; j < 8u; j++) {
+    if (o0 + j < p.O) { dst[at + j] = v[j]; }
   }
 }

@@ -15,6 +15,7 @@ import {
   conv2dTransposeForward,
   conv2dTransposeInputGrad,
   conv2dTransposeFilterGrad,
+  setChannelLaneMode,
   type ConvVariant,
 } from '../kernels/conv2d.ts';
 
@@ -138,7 +139,7 @@ for (const k of [2, 3] as const) {
 }
 
 /** Both kernel variants (register tiles, workgroup-memory tiles), every pass, against the reference. */
-for (const variant of ['register', 'tiled'] as ConvVariant[]) {
+for (const variant of ['register', 'register-pixel-lanes', 'tiled'] as (ConvVariant | 'register-pixel-lanes')[]) {
   for (const [N, H, W, C, O, k, transposed] of [
     [3, 7, 13, 17, 3, 3, false],
     [1, 7, 7, 64, 64, 3, false],
@@ -161,11 +162,14 @@ for (const variant of ['register', 'tiled'] as ConvVariant[]) {
         const Wt = Tensor.fromData(Float32Array.from(w), transposed ? [k, k, O, C] : [k, k, C, O]);
         const B = Tensor.fromData(Float32Array.from(b), [O]);
         const DY = Tensor.fromData(Float32Array.from(dy), [N, Ho, Wo, O]);
-        const opts = { variant };
+        // the register variant picks channel lanes for vec4-aligned channels >= 32; force the pixel-lane kernel too
+        setChannelLaneMode(variant === 'register-pixel-lanes' ? 'pixel' : null);
+        const opts = { variant: (variant === 'register-pixel-lanes' ? 'register' : variant) as ConvVariant };
         const kk: [number, number] = [k, k];
         const Y = transposed ? conv2dTransposeForward(X, Wt, B, opts) : conv2dForward(X, Wt, B, opts);
         const DX = transposed ? conv2dTransposeInputGrad(DY, Wt, opts) : conv2dInputGrad(DY, Wt, opts);
         const DW = transposed ? conv2dTransposeFilterGrad(X, DY, kk, opts) : conv2dFilterGrad(X, DY, kk, opts);
+        setChannelLaneMode(null);
         const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
         [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
         await gpu().sync();
