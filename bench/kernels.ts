@@ -159,7 +159,7 @@ function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const tf = await loadTfjsWebgpu();
   const g = gpu();
-  const iterations = Number(arg('--iterations') ?? 3);
+  const iterations = Number(arg('--iterations') ?? 5);
   const only = arg('--only');
   const adapter = adapterName(g.adapter);
   console.error(`adapter: ${adapter}; spineseg conv variant: ${convVariant(g)}; tfjs backend: ${tf.getBackend()}; ${iterations} timed iterations per kernel (median)`);
