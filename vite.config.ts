@@ -1,0 +1,99 @@
+// The web app (web/): the same src/ modules as the CLI, bundled by Vite. Two things the browser needs that
+// Node does not:
+//  - itk-wasm's MetaImage read/write pipelines, served from the app's own origin under /itk-pipelines/
+//    (dev: straight from node_modules; build: emitted into dist/web), never from a CDN;
+//  - src/pipeline/phantom.ts writes datasets with node:fs and io.ts; the page only calls generatePhantom,
+//    so those imports are replaced by stubs that throw if anything ever reaches them.
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const require = createRequire(import.meta.url);
+
+/** The itk-wasm pipelines the app runs (MetaImage in and out); PNG is decoded by fast-png. */
+export const ITK_PIPELINES = ['meta-read-image', 'meta-write-image'];
+export const ITK_PIPELINES_PATH = 'itk-pipelines';
+
+function itkPipelinesDir(): string {
+  // the package exports no package.json; its Node entry sits in dist/ beside pipelines/
+  const entry = require.resolve('@itk-wasm/image-io', { paths: [here] });
+  const dir = join(dirname(entry), 'pipelines');
+  if (!existsSync(dir)) throw new Error(`itk-wasm pipelines not found at ${dir} (is @itk-wasm/image-io installed?)`);
+  return dir;
+}
+
+function pipelineFiles(): string[] {
+  return ITK_PIPELINES.flatMap((p) => [`${p}.js`, `${p}.wasm.zst`]);
+}
+
+function itkPipelines(): Plugin {
+  const dir = itkPipelinesDir();
+  return {
+    name: 'spineseg-itk-pipelines',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0];
+        const prefix = `/${ITK_PIPELINES_PATH}/`;
+        if (!url.startsWith(prefix)) return next();
+        const name = url.slice(prefix.length);
+        if (!pipelineFiles().includes(name) || !existsSync(join(dir, name))) return next();
+        res.setHeader('Content-Type', name.endsWith('.js') ? 'text/javascript' : 'application/octet-stream');
+        res.end(readFileSync(join(dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of pipelineFiles()) this.emitFile({ type: 'asset', fileName: `${ITK_PIPELINES_PATH}/${name}`, source: readFileSync(join(dir, name)) });
+    },
+  };
+}
+
+const STUB_PREFIX = '\0spineseg-node-stub:';
+
+/** Node-only imports of modules the page uses only in part (phantom.ts -> fs, path, io.ts): throwing stubs. */
+function nodeStubs(): Plugin {
+  const stubbed = new Map<string, string>([
+    ['node:fs', 'export default new Proxy({}, { get(_, k) { throw new Error(`node:fs.${String(k)} is not available in the browser`); } });'],
+    ['node:path', 'export default new Proxy({}, { get(_, k) { throw new Error(`node:path.${String(k)} is not available in the browser`); } });'],
+    [
+      './io.js',
+      'const no = (what) => () => { throw new Error(`${what}: file IO of src/pipeline/io.ts is Node-only; the web app reads files with itk-wasm in the browser`); };\n' +
+        "export const writeImage = no('writeImage');\nexport const writeTextAtomic = no('writeTextAtomic');\nexport const readImage = no('readImage');",
+    ],
+  ]);
+  return {
+    name: 'spineseg-node-stubs',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer || !stubbed.has(source)) return null;
+      // only the pure-plus-writer modules the page imports; anything else importing Node code is a bug to see
+      if (!/src[\\/]pipeline[\\/]phantom\.ts$/.test(importer)) return null;
+      return STUB_PREFIX + source;
+    },
+    load(id) {
+      return id.startsWith(STUB_PREFIX) ? stubbed.get(id.slice(STUB_PREFIX.length))! : null;
+    },
+  };
+}
+
+export default defineConfig({
+  root: resolve(here, 'web'),
+  base: './',
+  // the page must work on 127.0.0.1 with no network; nothing here points anywhere else
+  server: { host: '127.0.0.1', fs: { allow: [here] } },
+  preview: { host: '127.0.0.1' },
+  plugins: [nodeStubs(), itkPipelines()],
+  // itk-wasm finds its worker and pipelines by URL; resvg is Node-only (plots.ts imports it lazily, the page never does)
+  optimizeDeps: { exclude: ['itk-wasm', '@itk-wasm/image-io', '@resvg/resvg-js'] },
+  build: {
+    outDir: resolve(here, 'dist/web'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    rolldownOptions: {
+      // plots.ts rasterises with resvg only in Node (svgToPng, never called by the page)
+      external: ['@resvg/resvg-js'],
+    },
+  },
+});

@@ -1,0 +1,502 @@
+// The spineseg web app: segment dropped PNG slices or .mha volumes with a checkpoint, train a small model on
+// phantoms or dropped data, and run the engine's kernel checks, all on this browser's WebGPU device.
+// `window.spineseg` exposes the page's state to the browser test (test/browser.test.ts).
+import './styles.css';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/kernels/gpu.ts';
+import { UNet, makeConfig } from '../src/model/unet.ts';
+import { safetensorsToModel, type CheckpointConfig } from '../src/model/weights.ts';
+import { overlayRgb, comparisonPng } from '../src/model/overlay.ts';
+import { classesToGreyLevels } from '../src/pipeline/labels.ts';
+import { learningCurveSpecs } from '../src/model/plots.ts';
+import type { EpochRecord } from '../src/model/train.ts';
+import { decodeGreyPngBytes, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
+import { volumeInput, sliceInput, segment, labelVolume, measures, type SegmentInput, type Segmentation } from './src/segment.ts';
+import { droppedData, trainInPage, checkpointFiles, type TrainingRun } from './src/training.ts';
+import { phantomData } from './src/phantoms.ts';
+import { runAllChecks, type CheckOutcome } from './src/checks.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page element #${id} missing`);
+  return el as T;
+};
+
+interface AppState {
+  gpuReady: boolean;
+  gpuError: string | null;
+  adapter: string;
+  limits: Record<string, number>;
+  model: UNet | null;
+  modelConfig: CheckpointConfig | null;
+  modelName: string;
+  input: SegmentInput | null;
+  pendingImages: File[];
+  pendingCheckpoint: { config?: File; weights?: File };
+  seg: Segmentation | null;
+  slice: number;
+  trained: TrainingRun | null;
+  training: boolean;
+  stopRequested: boolean;
+  history: EpochRecord[];
+  stepLosses: number[];
+  checks: CheckOutcome[] | null;
+  busy: string | null;
+  lastError: string | null;
+}
+
+const state: AppState = {
+  gpuReady: false,
+  gpuError: null,
+  adapter: '',
+  limits: {},
+  model: null,
+  modelConfig: null,
+  modelName: 'none',
+  input: null,
+  pendingImages: [],
+  pendingCheckpoint: {},
+  seg: null,
+  slice: 0,
+  trained: null,
+  training: false,
+  stopRequested: false,
+  history: [],
+  stepLosses: [],
+  checks: null,
+  busy: null,
+  lastError: null,
+};
+
+function setStatus(id: string, text: string, error = false): void {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle('error', error);
+  if (error) state.lastError = text;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+// ---------------------------------------------------------------- tabs and GPU
+
+for (const tab of Array.from(document.querySelectorAll<HTMLButtonElement>('.tab'))) {
+  tab.addEventListener('click', () => showTab(tab.dataset.tab!));
+}
+
+function showTab(name: string): void {
+  for (const t of Array.from(document.querySelectorAll<HTMLButtonElement>('.tab'))) t.classList.toggle('active', t.dataset.tab === name);
+  for (const p of Array.from(document.querySelectorAll<HTMLElement>('.panel'))) p.classList.toggle('active', p.id === `panel-${name}`);
+}
+
+const ready = (async () => {
+  try {
+    const g = await initGpu();
+    state.gpuReady = true;
+    state.adapter = adapterName(g.describe());
+    for (const name of ENGINE_LIMITS) state.limits[name] = g.limits[name as keyof GPUSupportedLimits] as number;
+    $('adapter').textContent = state.adapter;
+    $('limits').textContent = Object.entries(state.limits)
+      .map(([k, v]) => `${k.padEnd(36)} ${v}`)
+      .join('\n');
+  } catch (err) {
+    state.gpuError = errorText(err);
+    $('adapter').textContent = `unavailable: ${state.gpuError}`;
+    $('adapter').classList.add('error');
+  }
+  refreshButtons();
+})();
+
+function refreshButtons(): void {
+  const idle = state.busy === null && state.gpuReady;
+  ($('predict') as HTMLButtonElement).disabled = !(idle && state.model && state.input);
+  ($('use-trained') as HTMLButtonElement).disabled = !state.trained || state.training;
+  ($('train-start') as HTMLButtonElement).disabled = !idle || state.training;
+  ($('train-stop') as HTMLButtonElement).disabled = !state.training;
+  ($('download-checkpoint') as HTMLButtonElement).disabled = !state.trained || state.training;
+  ($('use-model') as HTMLButtonElement).disabled = !state.trained || state.training;
+  ($('checks-run') as HTMLButtonElement).disabled = !idle;
+  $('input-name').textContent = state.input ? `${state.input.name} (${state.input.slices.length} slice${state.input.slices.length === 1 ? '' : 's'} of ${state.input.slices[0].width}x${state.input.slices[0].height})` : 'none';
+  $('model-name').textContent = state.modelName;
+}
+
+async function withBusy<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  state.busy = what;
+  refreshButtons();
+  try {
+    return await fn();
+  } finally {
+    state.busy = null;
+    refreshButtons();
+  }
+}
+
+// ---------------------------------------------------------------- segment tab: loading
+
+async function loadImages(files: File[]): Promise<void> {
+  const mha = files.filter((f) => /\.mha$/i.test(f.name));
+  const png = files.filter((f) => /\.png$/i.test(f.name)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  if (mha.length > 1 || (mha.length && png.length)) throw new Error('drop one .mha volume, or PNG slices, not both');
+  if (mha.length) {
+    const vol = await readMetaImage(mha[0].name, await fileBytes(mha[0]));
+    state.input = volumeInput(mha[0].name, vol);
+  } else if (png.length) {
+    const slices = [];
+    for (const f of png) slices.push(decodeGreyPngBytes(f.name, await fileBytes(f)));
+    state.input = sliceInput(slices, Number(($('pixel-mm') as HTMLInputElement).value) || 1, Number(($('thickness-mm') as HTMLInputElement).value) || 1);
+  } else {
+    throw new Error(`${files.map((f) => f.name).join(', ')}: not a .png or .mha image`);
+  }
+  state.seg = null;
+  $('viewer').hidden = true;
+}
+
+async function loadCheckpoint(files: File[]): Promise<void> {
+  for (const f of files) {
+    if (/\.json$/i.test(f.name)) state.pendingCheckpoint.config = f;
+    else if (/\.safetensors$/i.test(f.name)) state.pendingCheckpoint.weights = f;
+  }
+  const { config, weights } = state.pendingCheckpoint;
+  if (!config || !weights) {
+    state.modelName = `waiting for ${config ? 'model.safetensors' : 'config.json'}`;
+    return;
+  }
+  const cfg = JSON.parse(await config.text()) as CheckpointConfig;
+  if (cfg.format !== 'spineseg-unet' || !cfg.model) throw new Error(`${config.name}: format '${cfg.format}' is not a spineseg U-Net checkpoint config`);
+  const model = new UNet(makeConfig(cfg.model));
+  try {
+    safetensorsToModel(model, await fileBytes(weights), weights.name);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  setModel(model, cfg, `${weights.name} (${cfg.model.width}x${cfg.model.height}, width x${cfg.model.widthMult})`);
+  state.pendingCheckpoint = {};
+}
+
+function setModel(model: UNet, cfg: CheckpointConfig, name: string): void {
+  if (state.model && state.model !== state.trained?.model) state.model.dispose();
+  state.model = model;
+  state.modelConfig = cfg;
+  state.modelName = name;
+  state.seg = null;
+}
+
+async function handleSegmentFiles(files: File[]): Promise<void> {
+  const ckpt = files.filter((f) => /\.(json|safetensors)$/i.test(f.name));
+  const images = files.filter((f) => !ckpt.includes(f));
+  await withBusy('loading', async () => {
+    try {
+      setStatus('segment-status', 'loading…');
+      if (ckpt.length) await loadCheckpoint(ckpt);
+      if (images.length) await loadImages(images);
+      setStatus('segment-status', state.model && state.input ? 'ready: press Segment' : '');
+    } catch (err) {
+      setStatus('segment-status', errorText(err), true);
+    }
+  });
+}
+
+$('image-input').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  void handleSegmentFiles(Array.from(input.files ?? []));
+});
+$('checkpoint-input').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  void handleSegmentFiles(Array.from(input.files ?? []));
+});
+dropZone($('segment-drop'), (files) => void handleSegmentFiles(files));
+
+function dropZone(el: HTMLElement, onFiles: (files: File[]) => void): void {
+  el.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    el.classList.add('over');
+  });
+  el.addEventListener('dragleave', () => el.classList.remove('over'));
+  el.addEventListener('drop', (e) => {
+    e.preventDefault();
+    el.classList.remove('over');
+    onFiles(Array.from(e.dataTransfer?.files ?? []));
+  });
+}
+// a file dropped outside a zone must not make the browser navigate away from the app
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+// ---------------------------------------------------------------- segment tab: predict and view
+
+$('predict').addEventListener('click', () => void runSegmentation());
+
+async function runSegmentation(): Promise<Segmentation | null> {
+  const model = state.model;
+  const input = state.input;
+  if (!model || !input) return null;
+  return withBusy('segmenting', async () => {
+    try {
+      setStatus('segment-status', `segmenting ${input.slices.length} slice(s)…`);
+      const seg = await segment(model, input, 4, (done, total) => setStatus('segment-status', `segmented ${done}/${total} slices…`));
+      state.seg = seg;
+      state.slice = Math.floor(input.slices.length / 2);
+      const slider = $('slice-slider') as HTMLInputElement;
+      slider.max = String(input.slices.length - 1);
+      slider.value = String(state.slice);
+      $('viewer').hidden = false;
+      ($('download-labels') as HTMLButtonElement).textContent = input.kind === 'volume' ? 'Download label map (.mha, input geometry)' : 'Download label map (PNG, this slice)';
+      drawSlice();
+      setStatus('segment-status', `done in ${seg.seconds.toFixed(2)} s`);
+      return seg;
+    } catch (err) {
+      setStatus('segment-status', errorText(err), true);
+      return null;
+    }
+  });
+}
+
+$('slice-slider').addEventListener('input', (e) => {
+  state.slice = Number((e.target as HTMLInputElement).value);
+  drawSlice();
+});
+
+function drawSlice(): void {
+  const seg = state.seg;
+  if (!seg) return;
+  const s = seg.input.slices[state.slice];
+  const labels = seg.labels[state.slice];
+  const rgb = overlayRgb(s.image, labels, s.width, s.height);
+  const canvas = $('overlay-canvas') as HTMLCanvasElement;
+  canvas.width = s.width;
+  canvas.height = s.height;
+  // keep physical proportions on screen: columns and rows may have different spacing
+  const aspect = (s.width * seg.input.spacing.col) / (s.height * seg.input.spacing.row);
+  canvas.style.width = `${Math.round(480 * aspect)}px`;
+  const img = new ImageData(s.width, s.height);
+  for (let i = 0; i < s.width * s.height; i++) {
+    img.data[4 * i] = rgb[3 * i];
+    img.data[4 * i + 1] = rgb[3 * i + 1];
+    img.data[4 * i + 2] = rgb[3 * i + 2];
+    img.data[4 * i + 3] = 255;
+  }
+  canvas.getContext('2d')!.putImageData(img, 0, 0);
+  $('slice-label').textContent = `${state.slice + 1} / ${seg.input.slices.length}: ${s.name}`;
+  const fmt = (x: number, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const rows = measures(seg, state.slice).map(
+    (m) => `<tr><td>${m.name}</td><td>${m.slicePixels}</td><td>${fmt(m.sliceAreaMm2)}</td><td>${m.totalVoxels}</td><td>${fmt(m.volumeMm3)}</td></tr>`,
+  );
+  $('measures').querySelector('tbody')!.innerHTML = rows.join('');
+  const sp = seg.input.spacing;
+  $('spacing-note').textContent =
+    seg.input.kind === 'volume'
+      ? `Spacing from the .mha header: ${fmt(sp.col, 3)} mm (anterior-posterior) x ${fmt(sp.row, 3)} mm (superior-inferior), ${fmt(sp.thickness, 3)} mm between sagittal slices.${seg.input.report?.changed ? ` Reoriented for the model: ${seg.input.report.description}.` : ''}`
+      : `PNG has no geometry: ${fmt(sp.col, 3)} mm pixels and ${fmt(sp.thickness, 3)} mm between slices, as set above.`;
+}
+
+$('download-labels').addEventListener('click', () => void downloadLabels());
+async function downloadLabels(): Promise<void> {
+  const seg = state.seg;
+  if (!seg) return;
+  try {
+    if (seg.input.kind === 'volume') {
+      const name = seg.input.name.replace(/\.mha$/i, '') + '_labels.mha';
+      download(name, await writeLabelMetaImage(name, labelVolume(seg)));
+    } else {
+      const s = seg.input.slices[state.slice];
+      download(s.name.replace(/\.png$/i, '') + '_labels.png', encodeGreyPng(classesToGreyLevels(seg.labels[state.slice]), s.width, s.height), 'image/png');
+    }
+  } catch (err) {
+    setStatus('segment-status', errorText(err), true);
+  }
+}
+
+$('download-overlay').addEventListener('click', () => {
+  const seg = state.seg;
+  if (!seg) return;
+  const s = seg.input.slices[state.slice];
+  download(`${seg.input.name.replace(/\.(mha|png)$/i, '')}_slice${state.slice + 1}_overlay.png`, comparisonPng(s.image, seg.labels[state.slice], null, s.width, s.height), 'image/png');
+});
+
+$('use-trained').addEventListener('click', () => useTrainedModel());
+$('use-model').addEventListener('click', () => {
+  useTrainedModel();
+  showTab('segment');
+});
+function useTrainedModel(): void {
+  if (!state.trained) return;
+  const c = state.trained.config.model;
+  setModel(state.trained.model, state.trained.config, `trained in this page (${c.width}x${c.height}, width x${c.widthMult}, ${state.trained.state.epoch} epochs)`);
+  setStatus('segment-status', state.input ? 'ready: press Segment' : 'now drop an image');
+  refreshButtons();
+}
+
+// ---------------------------------------------------------------- train tab
+
+$('train-start').addEventListener('click', () => void runTraining());
+$('train-stop').addEventListener('click', () => {
+  state.stopRequested = true;
+  setStatus('train-status', 'stopping after this step…');
+});
+
+const numberOf = (id: string) => Number(($(id) as HTMLInputElement).value);
+
+async function runTraining(): Promise<TrainingRun | null> {
+  const [width, height] = ($('train-size') as HTMLSelectElement).value.split('x').map(Number);
+  const settings = {
+    width,
+    height,
+    widthMult: Number(($('train-width') as HTMLSelectElement).value),
+    epochs: numberOf('train-epochs'),
+    stepsPerEpoch: numberOf('train-steps'),
+    batchSize: numberOf('train-batch'),
+    lr: numberOf('train-lr'),
+    patience: 1000,
+    seed: 42,
+  };
+  state.training = true;
+  state.stopRequested = false;
+  state.history = [];
+  state.stepLosses = [];
+  refreshButtons();
+  try {
+    setStatus('train-status', 'preparing data…');
+    const dropped = ($('src-dropped') as HTMLInputElement).checked;
+    const data = dropped
+      ? await droppedData(Array.from(($('train-images') as HTMLInputElement).files ?? []), Array.from(($('train-masks') as HTMLInputElement).files ?? []), width, height)
+      : phantomData(4, width, height);
+    setStatus('train-status', `${data.description}; training…`);
+    const t0 = performance.now();
+    if (state.trained && state.trained.model !== state.model) state.trained.model.dispose();
+    state.trained = null;
+    const run = await trainInPage(data, settings, {
+      onStep(info) {
+        state.stepLosses.push(info.loss);
+        drawStepLosses();
+        setStatus('train-status', `epoch ${info.epoch}, step ${info.stepInEpoch}/${info.stepsInEpoch}: loss ${info.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      },
+      onEpoch(_record, history) {
+        state.history = [...history];
+        void drawCurves(state.history);
+      },
+      shouldStop: () => state.stopRequested,
+    });
+    state.trained = run;
+    const last = run.state.history.at(-1);
+    setStatus('train-status', `trained ${run.state.epoch} epoch(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s${last ? `; validation mean IoU ${last.valMeanIoU.toFixed(3)}` : ''}`);
+    return run;
+  } catch (err) {
+    setStatus('train-status', errorText(err), true);
+    return null;
+  } finally {
+    state.training = false;
+    refreshButtons();
+  }
+}
+
+function drawStepLosses(): void {
+  const canvas = $('step-canvas') as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d')!;
+  const { width: W, height: H } = canvas;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#5b6475';
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.fillText('training loss per step', 8, 14);
+  const xs = state.stepLosses;
+  if (xs.length < 1) return;
+  const max = Math.max(...xs);
+  const min = Math.min(...xs);
+  const span = max - min || 1;
+  ctx.strokeStyle = '#2f5fd0';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  xs.forEach((v, i) => {
+    const x = 8 + ((W - 16) * i) / Math.max(1, xs.length - 1);
+    const y = 22 + (H - 30) * (1 - (v - min) / span);
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  });
+  ctx.stroke();
+  ctx.fillText(`${max.toFixed(3)}`, W - 50, 14);
+  ctx.fillText(`${min.toFixed(3)}`, W - 50, H - 4);
+}
+
+const views = new Map<string, vega.View>();
+async function drawCurves(history: EpochRecord[]): Promise<void> {
+  const specs = learningCurveSpecs(history);
+  const draw = async (id: string, spec: TopLevelSpec) => {
+    views.get(id)?.finalize();
+    const view = new vega.View(vega.parse(compile({ ...spec, width: 360, height: 180 } as TopLevelSpec).spec), { renderer: 'svg', container: $(id), hover: false });
+    views.set(id, view);
+    await view.runAsync();
+  };
+  await draw('curve-loss', specs.loss);
+  await draw('curve-miou', specs.miou);
+}
+
+$('download-checkpoint').addEventListener('click', () => void downloadCheckpoint());
+async function downloadCheckpoint(): Promise<void> {
+  if (!state.trained) return;
+  const files = await checkpointFiles(state.trained);
+  download('config.json', files['config.json'], 'application/json');
+  download('model.safetensors', files['model.safetensors']);
+}
+
+// ---------------------------------------------------------------- engine checks tab
+
+$('checks-run').addEventListener('click', () => void runChecks());
+
+async function runChecks(includeSlow = ($('checks-slow') as HTMLInputElement).checked, filter?: string): Promise<CheckOutcome[]> {
+  return withBusy('checks', async () => {
+    const tbody = $('checks-table').querySelector('tbody')!;
+    tbody.innerHTML = '';
+    const t0 = performance.now();
+    const results = await runAllChecks({
+      includeSlow,
+      filter,
+      onResult(r, done) {
+        (window as unknown as { report?: (s: string) => void }).report?.(`${r.ms.toFixed(0)} ${r.pass} ${r.name}`);
+        const tr = document.createElement('tr');
+        const cls = r.skipped ? 'skip' : r.pass ? 'pass' : 'fail';
+        tr.innerHTML = `<td></td><td class="${cls}">${r.skipped ? 'skipped' : r.pass ? 'pass' : 'FAIL'}</td><td>${r.ms.toFixed(0)}</td><td></td>`;
+        tr.cells[0].textContent = r.name;
+        tr.cells[3].textContent = r.detail;
+        tbody.append(tr);
+        setStatus('checks-summary', `${done} checks run…`);
+      },
+    });
+    const ran = results.filter((r) => !r.skipped);
+    const failed = ran.filter((r) => !r.pass);
+    setStatus('checks-summary', `${ran.length - failed.length}/${ran.length} passed, ${results.length - ran.length} slow skipped, ${((performance.now() - t0) / 1000).toFixed(1)} s on ${state.adapter}`, failed.length > 0);
+    state.checks = results;
+    return results;
+  });
+}
+
+// ---------------------------------------------------------------- test hooks
+
+declare global {
+  interface Window {
+    spineseg: typeof api;
+  }
+}
+
+const api = {
+  ready,
+  state,
+  runChecks: (includeSlow = false, filter?: string) => runChecks(includeSlow, filter),
+  segment: () => runSegmentation(),
+  train: () => runTraining(),
+  showTab,
+  /** what the test compares with Node: per-class counts, the label volume or slices, and the shapes */
+  summary: () => ({
+    gpuReady: state.gpuReady,
+    gpuError: state.gpuError,
+    adapter: state.adapter,
+    limits: state.limits,
+    model: state.modelName,
+    input: state.input?.name ?? null,
+    counts: state.seg?.counts ?? null,
+    slices: state.seg?.labels.length ?? 0,
+    seconds: state.seg?.seconds ?? null,
+    lastError: state.lastError,
+    dispatches: state.gpuReady ? gpu().dispatchCount : 0,
+  }),
+};
+window.spineseg = api;

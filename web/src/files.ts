@@ -1,0 +1,114 @@
+// Reading what the user drops, in the browser: grey PNG slices (fast-png) and MetaImage volumes (header checked by
+// src/pipeline/mha.ts, pixels read by itk-wasm's MetaImage pipeline served from this page's own origin).
+// Writing label maps back: PNG grey levels, or .mha with the input's origin, spacing and direction.
+import { decode, encode } from 'fast-png';
+import { readImage, writeImage, setPipelinesBaseUrl } from '@itk-wasm/image-io';
+import { Image, ImageType, IntTypes, PixelTypes, type Image as ItkImage } from 'itk-wasm';
+import { parseMetaImageHeader } from '../../src/pipeline/mha.ts';
+import { voxelCount, type Vec3, type Volume, type VoxelArray } from '../../src/pipeline/volume.ts';
+
+/** itk-wasm fetches its pipelines from here: the page's own origin, never a CDN. */
+export function pipelinesBaseUrl(): string {
+  return new URL('itk-pipelines', new URL('./', document.baseURI)).href.replace(/\/$/, '');
+}
+
+let pipelinesConfigured = false;
+function configurePipelines(): void {
+  if (pipelinesConfigured) return;
+  setPipelinesBaseUrl(pipelinesBaseUrl());
+  pipelinesConfigured = true;
+}
+
+export interface GreySlice {
+  name: string;
+  /** 8-bit grey values, row-major */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A grey PNG (8-bit; RGB(A) accepted when R = G = B), as the Node loader accepts it. */
+export function decodeGreyPngBytes(name: string, bytes: Uint8Array): GreySlice {
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (err) {
+    throw new Error(`${name}: not a readable PNG (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (png.depth !== 8) throw new Error(`${name}: bit depth ${png.depth}; expected an 8-bit PNG`);
+  const n = png.width * png.height;
+  if (png.channels === 1) return { name, data: Uint8Array.from(png.data as Uint8Array), width: png.width, height: png.height };
+  if (png.channels === 3 || png.channels === 4) {
+    const grey = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = png.data[i * png.channels]!;
+      if (png.data[i * png.channels + 1] !== r || png.data[i * png.channels + 2] !== r) throw new Error(`${name}: colour PNG at pixel ${i}; expected grey (R = G = B)`);
+      grey[i] = r;
+    }
+    return { name, data: grey, width: png.width, height: png.height };
+  }
+  throw new Error(`${name}: ${png.channels} channels; expected a grey PNG`);
+}
+
+export function encodeGreyPng(data: Uint8Array, width: number, height: number): Uint8Array {
+  return encode({ width, height, data, channels: 1, depth: 8 });
+}
+
+/** Reads a .mha into a Volume (x fastest; direction row-major, column j = physical direction of array axis j). */
+export async function readMetaImage(name: string, bytes: Uint8Array): Promise<Volume> {
+  // validate the header first: a clear message naming the field beats an opaque wasm failure
+  parseMetaImageHeader(name, bytes, bytes.length);
+  configurePipelines();
+  const { image } = await readImage({ path: name, data: bytes.slice() }, { webWorker: false });
+  return toVolume(name, image);
+}
+
+function toVolume(name: string, image: ItkImage): Volume {
+  const t = image.imageType;
+  if (t.pixelType !== PixelTypes.Scalar || t.components !== 1) throw new Error(`${name}: pixel type ${t.pixelType} x${t.components}; only scalar images are supported`);
+  if (t.dimension !== 2 && t.dimension !== 3) throw new Error(`${name}: dimension ${t.dimension}; must be 2 or 3`);
+  const n = t.dimension;
+  const size: Vec3 = [1, 1, 1];
+  const spacing: Vec3 = [1, 1, 1];
+  const origin: Vec3 = [0, 0, 0];
+  const direction = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  for (let i = 0; i < n; i++) {
+    size[i] = image.size[i]!;
+    spacing[i] = image.spacing[i]!;
+    origin[i] = image.origin[i]!;
+    for (let j = 0; j < n; j++) direction[i * 3 + j] = Number(image.direction[i * n + j]);
+  }
+  const data = image.data as VoxelArray | null;
+  if (!data || data.length !== voxelCount(size)) throw new Error(`${name}: size [${size}] needs ${voxelCount(size)} voxels, itk-wasm returned ${data?.length ?? 0}`);
+  return { data, size, spacing, origin, direction };
+}
+
+/** A uint8 label volume as .mha bytes (zlib-compressed pixel data), with the given geometry. */
+export async function writeLabelMetaImage(name: string, vol: Volume<Uint8Array>): Promise<Uint8Array> {
+  configurePipelines();
+  const image = new Image(new ImageType(3, IntTypes.UInt8, PixelTypes.Scalar, 1));
+  image.size = [...vol.size];
+  image.spacing = [...vol.spacing];
+  image.origin = [...vol.origin];
+  image.direction = Float64Array.from(vol.direction);
+  image.data = vol.data;
+  const { serializedImage } = await writeImage(image, name, { useCompression: true, webWorker: false });
+  return serializedImage.data;
+}
+
+export async function fileBytes(file: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/** Offers bytes to the user as a file download (a blob: URL; nothing is uploaded). */
+export function download(name: string, bytes: Uint8Array | string, type = 'application/octet-stream'): void {
+  const blob = new Blob([typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>)], { type });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,101 @@
+// Training in the page: the same UNet, loss, Adam and train loop as `spineseg train` (src/model/train.ts), on
+// slices cut from the built-in phantoms (src/pipeline/phantom.ts) or from image/mask pairs the user dropped.
+import { extractSagittalSlices, extractPngSlice } from '../../src/pipeline/extract.ts';
+import type { TrainingData } from './phantoms.ts';
+import { mapGreyLevels } from '../../src/pipeline/labels.ts';
+import type { Volume } from '../../src/pipeline/volume.ts';
+import { UNet, makeConfig } from '../../src/model/unet.ts';
+import { train, type EpochRecord, type Sample, type TrainOptions, type TrainState } from '../../src/model/train.ts';
+import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../../src/model/weights.ts';
+import { decodeGreyPngBytes, readMetaImage, fileBytes } from './files.ts';
+
+/** Image/mask pairs matched by file name (.mha SPIDER-coded masks, or grey-level PNG masks 0/76/150/29). */
+export async function droppedData(images: File[], masks: File[], width: number, height: number): Promise<TrainingData> {
+  const byName = new Map(masks.map((m) => [m.name, m]));
+  const pairs = images.map((img) => {
+    const mask = byName.get(img.name);
+    if (!mask) throw new Error(`${img.name}: no mask with the same file name among the dropped masks (${masks.map((m) => m.name).join(', ') || 'none'})`);
+    return { img, mask };
+  });
+  if (pairs.length === 0) throw new Error('drop image files and their masks (same file names) first');
+  const perFile: Sample[][] = [];
+  for (const { img, mask } of pairs) {
+    if (/\.mha$/i.test(img.name)) {
+      const image = await readMetaImage(img.name, await fileBytes(img));
+      const maskVol = await readMetaImage(`${mask.name} (mask)`, await fileBytes(mask));
+      const { slices } = extractSagittalSlices(image, maskVol, { imageFile: img.name, maskFile: mask.name, width, height });
+      perFile.push(slices.map((s, k) => ({ file: `${img.name} slice ${k + 1}`, patient: img.name, image: s.image, labels: s.labels, width, height, spacing: s.spacing })));
+    } else {
+      const im = decodeGreyPngBytes(img.name, await fileBytes(img));
+      const mk = decodeGreyPngBytes(mask.name, await fileBytes(mask));
+      const geom = { size: [im.width, im.height, 1] as [number, number, number], spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+      const imageVol: Volume = { ...geom, data: im.data };
+      const classVol: Volume<Uint8Array> = { ...geom, size: [mk.width, mk.height, 1], data: mapGreyLevels(mk.data, mask.name) };
+      const s = extractPngSlice(imageVol, classVol, { imageFile: img.name, maskFile: mask.name, width, height });
+      perFile.push([{ file: img.name, patient: img.name.replace(/_slice.*$/, ''), image: s.image, labels: s.labels, width, height, spacing: s.spacing }]);
+    }
+  }
+  const all = perFile.flat();
+  // hold out whole patients (files): the last ~20 %, at least one when there are two or more
+  const patients = [...new Set(all.map((s) => s.patient))];
+  const nVal = patients.length >= 2 ? Math.max(1, Math.round(patients.length * 0.2)) : 0;
+  const valPatients = new Set(patients.slice(patients.length - nVal));
+  const trainSet = all.filter((s) => !valPatients.has(s.patient));
+  const valSet = nVal ? all.filter((s) => valPatients.has(s.patient)) : trainSet;
+  const note = nVal ? `${patients.length - nVal} training, ${nVal} validation` : 'one patient: validated on its own training slices';
+  return { train: trainSet, val: valSet, description: `${pairs.length} dropped image/mask pairs (${note}), ${all.length} slices at ${width}x${height}` };
+}
+
+export interface TrainSettings extends TrainOptions {
+  width: number;
+  height: number;
+  widthMult: number;
+}
+
+export class StopTraining extends Error {}
+
+export interface TrainingRun {
+  model: UNet;
+  config: CheckpointConfig;
+  state: TrainState;
+}
+
+/** Trains a fresh small U-Net; `shouldStop` is polled after every step. */
+export async function trainInPage(
+  data: TrainingData,
+  s: TrainSettings,
+  hooks: { onStep?(info: { epoch: number; step: number; stepInEpoch: number; stepsInEpoch: number; loss: number }): void; onEpoch?(record: EpochRecord, history: EpochRecord[]): void; shouldStop?(): boolean },
+): Promise<TrainingRun> {
+  const modelConfig = makeConfig({ width: s.width, height: s.height, widthMult: s.widthMult, seed: s.seed });
+  const model = new UNet(modelConfig);
+  const config: CheckpointConfig = {
+    format: 'spineseg-unet',
+    version: 1,
+    model: modelConfig,
+    classes: [...CLASS_NAMES],
+    normalization: 'volumes: clip to the 0.5/99.5 percentiles of nonzero voxels, scale to [0,1]; PNG: grey / 255',
+    trainedOn: { where: 'browser', data: data.description, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, stepsPerEpoch: s.stepsPerEpoch ?? null },
+  };
+  let state: TrainState = { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
+  try {
+    state = await train(model, data.train, data.val, s, {
+      onStep(info) {
+        hooks.onStep?.(info);
+        if (hooks.shouldStop?.()) throw new StopTraining('stopped by the user');
+      },
+      onEpoch(record, st) {
+        state = st;
+        hooks.onEpoch?.(record, st.history);
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof StopTraining)) throw err;
+  }
+  config.trainedOn = { ...config.trainedOn, epochsCompleted: state.epoch, bestMeanIoU: state.bestMeanIoU, bestEpoch: state.bestEpoch };
+  return { model, config, state };
+}
+
+/** The checkpoint as the CLI writes it: config.json + model.safetensors. */
+export async function checkpointFiles(run: TrainingRun): Promise<{ 'config.json': string; 'model.safetensors': Uint8Array }> {
+  return { 'config.json': JSON.stringify(run.config, null, 2), 'model.safetensors': await modelToSafetensors(run.model) };
+}
