@@ -23,20 +23,20 @@ function tinyData() {
 describe('U-Net training', () => {
   it('lowers the loss and raises validation IoU on real slices', async () => {
     const { train, val } = tinyData();
-    const model = new UNet(makeConfig({ ...tiny, seed: 5 }));
+    const model = new UNet(makeConfig({ ...tiny, widthMult: 0.25, seed: 5 }));
     const opt = new Adam(model.trainable(), { lr: 3e-3 });
-    const before = await evaluateModel(model, val, 4);
+    const before = await evaluateModel(model, val, 8);
     const losses: number[] = [];
-    for (let s = 0; s < 40; s++) {
-      const batch = [0, 1, 2, 3].map((k) => train[(s * 4 + k) % train.length]);
+    for (let s = 0; s < 50; s++) {
+      const batch = Array.from({ length: 8 }, (_, k) => train[(s * 8 + k) % train.length]);
       losses.push(await trainStep(model, opt, batch, s + 1));
     }
-    const after = await evaluateModel(model, val, 4);
+    const after = await evaluateModel(model, val, 8);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(losses.slice(0, 5));
     const last = mean(losses.slice(-5));
     expect(last, `loss first 5 steps ${first.toFixed(4)}, last 5 ${last.toFixed(4)}`).toBeLessThan(first * 0.8);
-    expect(after.meanIoU, `val mean IoU before ${before.meanIoU.toFixed(3)}, after ${after.meanIoU.toFixed(3)}`).toBeGreaterThan(before.meanIoU + 0.05);
+    expect(after.meanIoU, `val mean IoU before ${before.meanIoU.toFixed(3)}, after ${after.meanIoU.toFixed(3)} (per class ${after.iou.map((x) => x.toFixed(3))})`).toBeGreaterThan(before.meanIoU + 0.1);
     opt.dispose();
     model.dispose();
   });
