@@ -17,7 +17,11 @@
 //  - filter gradient (shaders/conv2d_filter_register.wgsl, shaders/conv2d_filter_tiled.wgsl):
 //    im2col(src)^T x g over pixel chunks into partial sums, then a column-sum pass over the chunks.
 // Two variants of each (barrier-free register tiles vs workgroup-memory tiles); `convVariant` picks
-// per adapter and `tuneConv` measures both and keeps the faster.
+// per adapter and `tuneConv` measures both and keeps the faster. The register GEMM has two thread
+// mappings: threads along output channels (shaders/conv2d_register_oc.wgsl, vec4-aligned channels >= 32)
+// or along pixels (shaders/conv2d_register.wgsl, everything else). On lavapipe (measured, CPU time, U-Net
+// shapes) register beat tiled 3-4x: barriers there are coroutine switches, and the loads every thread
+// shares (weights or activations, by mapping) compile to one scalar load broadcast to all SIMD lanes.
 //
 // Conv2DTranspose 'same' padding rule (stride s, kernel k, input size n, output exactly s*n): Keras /
 // TF compute it as conv2d_backprop_input of the forward conv (stride s, 'same') whose input is s*n.
