@@ -37,6 +37,8 @@ export class Gpu {
   private pendingDispatches = 0;
   private retired: GPUBuffer[] = [];
   private failure: GpuError | null = null;
+  /** device loss is permanent; a validation error is reported once and the device stays usable */
+  private lost = false;
   private uniformCache = new Map<string, GPUBuffer>();
   private readBuffers: GPUBuffer[] = [];
   /** dispatches submitted so far (for tests and benchmarks) */
@@ -51,16 +53,23 @@ export class Gpu {
     this.pool = new BufferPool(device, device.limits.maxBufferSize, (b) => this.retired.push(b));
     device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
-      this.failure ??= new GpuError(`WebGPU error: ${e.message}`);
+      if (this.lost) return;
+      // one mistake often cascades (invalid module -> invalid pipeline -> invalid command buffer): keep them all
+      this.failure = new GpuError(this.failure ? `${this.failure.message}\n${e.message}` : `WebGPU error: ${e.message}`);
     });
     void device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.failure ??= new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`);
+      if (info.reason === 'destroyed') return;
+      this.lost = true;
+      this.failure = new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`);
     });
   }
 
-  /** Throws the first uncaptured GPU error or device loss seen so far. */
+  /** Throws the first uncaptured GPU error (once) or the device loss (always) seen so far. */
   check(): void {
-    if (this.failure) throw this.failure;
+    const f = this.failure;
+    if (!f) return;
+    if (!this.lost) this.failure = null;
+    throw f;
   }
 
   get encoder(): GPUCommandEncoder {
@@ -88,9 +97,8 @@ export class Gpu {
     this.dispatchCount++;
   }
 
-  /** Submits everything recorded so far. */
+  /** Submits everything recorded so far (errors surface at the next sync or read). */
   flush(): void {
-    this.check();
     if (this.encoder_) {
       this.endPass();
       this.device.queue.submit([this.encoder_.finish()]);
