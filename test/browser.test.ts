@@ -14,6 +14,8 @@ import { UNet, makeConfig } from '../src/model/unet.ts';
 import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../src/model/weights.ts';
 import { predictFiles } from '../src/model/predict-files.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
+import { extractSagittalSlices } from '../src/pipeline/extract.ts';
+import { encode } from 'fast-png';
 import { readImage, writeImage } from '../src/pipeline/io.ts';
 import { runAllChecks, type CheckOutcome } from '../web/src/checks.ts';
 import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
@@ -36,6 +38,9 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
   let checkpointDir: string;
   let nodeLabelsFile: string;
   let nodeCounts: number[];
+  let pngFile: string;
+  let nodePngLabelsFile: string;
+  let nodePngCounts: number[];
 
   beforeAll(async () => {
     requireChromium();
@@ -61,6 +66,14 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     console.log(`[browser] Node prediction of the phantom: counts ${predicted.counts.join('/')} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     nodeLabelsFile = predicted.output;
     nodeCounts = predicted.counts;
+    // a grey 8-bit PNG slice (the phantom's middle sagittal slice as the Node pipeline cuts it)
+    const { slices } = extractSagittalSlices(ph.image, ph.mask, { imageFile: phantomFile, maskFile: 'mask', width: 96, height: 120 });
+    const mid = slices[Math.floor(slices.length / 2)];
+    pngFile = join(work, 'phantom_slice.png');
+    writeFileSync(pngFile, encode({ width: mid.width, height: mid.height, data: Uint8Array.from(mid.image, (v) => Math.round(v * 255)), channels: 1, depth: 8 }));
+    const [pngPredicted] = await predictFiles(model, [pngFile], { output: join(work, 'node-pred-png'), overlay: false, batchSize: 1 });
+    nodePngLabelsFile = pngPredicted.output;
+    nodePngCounts = pngPredicted.counts;
     model.dispose();
 
     server = await serveStatic(outDir);
@@ -129,6 +142,26 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     expect(s.counts).toEqual(nodeCounts);
   }, 240_000);
 
+  it('segments a PNG slice like spineseg predict in Node (same weights)', async () => {
+    await page.setInputFiles('#image-input', pngFile);
+    await page.waitForFunction(() => window.spineseg.state.input?.kind === 'slices' && !(document.getElementById('predict') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+    await page.click('#predict');
+    await page.waitForFunction(() => window.spineseg.state.seg?.input.kind === 'slices' || window.spineseg.state.lastError !== null, null, { timeout: 120_000, polling: 250 });
+    const s = await page.evaluate(() => window.spineseg.summary());
+    expect(s.lastError).toBeNull();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-labels')]);
+    const pageFile = join(work, 'page-labels.png');
+    await dl.saveAs(pageFile);
+    const fromPage = await readImage(pageFile);
+    const fromNode = await readImage(nodePngLabelsFile);
+    expect(fromPage.size).toEqual(fromNode.size);
+    let same = 0;
+    for (let i = 0; i < fromNode.data.length; i++) if (fromPage.data[i] === fromNode.data[i]) same++;
+    console.log(`[browser] PNG slice: page counts ${s.counts!.join('/')}, Node ${nodePngCounts.join('/')}; ${same}/${fromNode.data.length} pixels agree`);
+    expect(same / fromNode.data.length).toBeGreaterThanOrEqual(0.999);
+    expect(s.counts).toEqual(nodePngCounts);
+  }, 180_000);
+
   it('shows the overlay (screenshot kept in test-artifacts/ and docs/)', async () => {
     await page.evaluate(() => window.spineseg.showTab('segment'));
     const visible = await page.isVisible('#overlay-canvas');
@@ -169,6 +202,15 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     await page.click('#download-checkpoint');
     await downloads;
     expect(names.sort()).toEqual(['config.json', 'model.safetensors']);
+    // and segment the loaded image with it
+    await page.click('#use-model');
+    await page.waitForFunction(() => !(document.getElementById('predict') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+    await page.click('#predict');
+    await page.waitForFunction(() => (window.spineseg.state.seg !== null && window.spineseg.state.busy === null) || window.spineseg.state.lastError !== null, null, { timeout: 120_000, polling: 250 });
+    const after = await page.evaluate(() => window.spineseg.summary());
+    expect(after.lastError).toBeNull();
+    expect(after.model).toMatch(/trained in this page/);
+    expect(after.counts!.reduce((a, b) => a + b, 0)).toBe(96 * 120);
   }, 300_000);
 
   it('runs the kernel checks with the same pass/fail as Node', async () => {

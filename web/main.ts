@@ -451,7 +451,6 @@ async function runChecks(includeSlow = ($('checks-slow') as HTMLInputElement).ch
       includeSlow,
       filter,
       onResult(r, done) {
-        (window as unknown as { report?: (s: string) => void }).report?.(`${r.ms.toFixed(0)} ${r.pass} ${r.name}`);
         const tr = document.createElement('tr');
         const cls = r.skipped ? 'skip' : r.pass ? 'pass' : 'fail';
         tr.innerHTML = `<td></td><td class="${cls}">${r.skipped ? 'skipped' : r.pass ? 'pass' : 'FAIL'}</td><td>${r.ms.toFixed(0)}</td><td></td>`;
