@@ -6,9 +6,7 @@ import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
-import { reorientToSagittal, permuteFlipVolume } from '../pipeline/orientation.ts';
-import { nonzeroPercentileWindow, normaliseIntensity } from '../pipeline/extract.ts';
-import type { Volume } from '../pipeline/volume.ts';
+import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
 import { predictSlices } from './predict.ts';
 import { comparisonPng } from './overlay.ts';
 import type { UNet } from './unet.ts';
@@ -75,32 +73,19 @@ async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Pr
 
 async function predictVolume(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
   const vol = await readImage(file);
-  const { volume: sag, report } = reorientToSagittal(vol);
-  // sagittal layout: axis 0 columns (A->P), axis 1 rows (S->I), axis 2 slices
-  const [w, h, n] = sag.size;
-  const values = normaliseIntensity(Float32Array.from(sag.data as ArrayLike<number>), nonzeroPercentileWindow(sag.data as ArrayLike<number>));
-  const slices = Array.from({ length: n }, (_, k) => ({ image: values.subarray(k * w * h, (k + 1) * w * h), width: w, height: h }));
-  const labels = await predictSlices(model, slices, o.batchSize);
-  const sagLabels = new Uint8Array(w * h * n);
-  labels.forEach((l, k) => sagLabels.set(l, k * w * h));
-  // back to the input's array order: invert the permutation and flips
-  const inv = [0, 0, 0];
-  const invFlips = [false, false, false];
-  report.permutation.forEach((p, t) => {
-    inv[p] = t;
-    invFlips[p] = report.flips[t];
-  });
-  const sagVol: Volume<Uint8Array> = { ...sag, data: sagLabels };
-  const back = report.changed ? permuteFlipVolume(sagVol, inv, invFlips) : sagVol;
+  const stack = sagittalSlices(vol);
+  const labels = await predictSlices(model, stack.slices, o.batchSize);
+  const back = labelsInInputGeometry(vol, stack, labels);
   const name = basename(file);
   const out = join(o.output, name);
-  await writeImage({ ...back, origin: vol.origin, spacing: vol.spacing, direction: vol.direction, size: vol.size }, out, { compress: true });
+  await writeImage(back, out, { compress: true });
   if (o.overlay) {
-    const mid = Math.floor(n / 2);
+    const mid = Math.floor(stack.slices.length / 2);
+    const s = stack.slices[mid];
     const stem = name.replace(/\.(mha|nii\.gz|nii)$/, '');
-    writeAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(slices[mid].image, labels[mid], null, w, h));
+    writeAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(s.image, labels[mid], null, s.width, s.height));
   }
-  return { input: file, output: out, counts: countClasses(sagLabels), reoriented: report.changed ? report.description : undefined };
+  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
 }
 
 export async function predictFiles(model: UNet, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {

@@ -4,9 +4,9 @@
 // input's own array order with its geometry. PNG slices are /255 grey images segmented as they are.
 import { predictSlices, type SliceImage } from '../../src/model/predict.ts';
 import type { UNet } from '../../src/model/unet.ts';
-import { reorientToSagittal, permuteFlipVolume, type OrientationReport } from '../../src/pipeline/orientation.ts';
-import { nonzeroPercentileWindow, normaliseIntensity } from '../../src/pipeline/extract.ts';
+import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
+import { sagittalSlices, labelsInInputGeometry } from '../../src/model/volume-slices.ts';
 import type { GreySlice } from './files.ts';
 
 export const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'intervertebral discs'];
@@ -34,11 +34,9 @@ export interface Segmentation {
 }
 
 export function volumeInput(name: string, vol: Volume): SegmentInput {
-  const { volume: sag, report } = reorientToSagittal(vol);
-  // sagittal layout: axis 0 columns (A->P), axis 1 rows (S->I), axis 2 slices
-  const [w, h, n] = sag.size;
-  const values = normaliseIntensity(Float32Array.from(sag.data as ArrayLike<number>), nonzeroPercentileWindow(sag.data as ArrayLike<number>));
-  const slices = Array.from({ length: n }, (_, k) => ({ image: values.subarray(k * w * h, (k + 1) * w * h), width: w, height: h, name: `${name} sagittal ${k + 1}/${n}` }));
+  const { sagittal: sag, report, slices: stack } = sagittalSlices(vol);
+  const n = stack.length;
+  const slices = stack.map((s, k) => ({ ...s, name: `${name} sagittal ${k + 1}/${n}` }));
   return { kind: 'volume', name, slices, spacing: { col: sag.spacing[0], row: sag.spacing[1], thickness: sag.spacing[2] }, volume: vol, sagittal: sag, report };
 }
 
@@ -64,21 +62,9 @@ export async function segment(model: UNet, input: SegmentInput, batchSize = 4, o
 
 /** The label volume in the input's own array order, origin, spacing and direction (what `spineseg predict` writes). */
 export function labelVolume(seg: Segmentation): Volume<Uint8Array> {
-  const { volume: vol, sagittal: sag, report } = seg.input;
-  if (!vol || !sag || !report) throw new Error('labelVolume: the input is not a volume');
-  const [w, h, n] = sag.size;
-  const sagLabels = new Uint8Array(w * h * n);
-  seg.labels.forEach((l, k) => sagLabels.set(l, k * w * h));
-  // invert the permutation and flips of the reorientation
-  const inv = [0, 0, 0];
-  const invFlips = [false, false, false];
-  report.permutation.forEach((p, t) => {
-    inv[p] = t;
-    invFlips[p] = report.flips[t];
-  });
-  const sagVol: Volume<Uint8Array> = { ...sag, data: sagLabels };
-  const back = report.changed ? permuteFlipVolume(sagVol, inv as [number, number, number], invFlips as [boolean, boolean, boolean]) : sagVol;
-  return { data: back.data, size: [...vol.size], spacing: [...vol.spacing], origin: [...vol.origin], direction: [...vol.direction] };
+  const { volume: vol, sagittal, report } = seg.input;
+  if (!vol || !sagittal || !report) throw new Error('labelVolume: the input is not a volume');
+  return labelsInInputGeometry(vol, { sagittal, report }, seg.labels);
 }
 
 export interface ClassMeasure {

@@ -66,7 +66,8 @@ export async function trainInPage(
   s: TrainSettings,
   hooks: { onStep?(info: { epoch: number; step: number; stepInEpoch: number; stepsInEpoch: number; loss: number }): void; onEpoch?(record: EpochRecord, history: EpochRecord[]): void; shouldStop?(): boolean },
 ): Promise<TrainingRun> {
-  const modelConfig = makeConfig({ width: s.width, height: s.height, widthMult: s.widthMult, seed: s.seed });
+  // BatchNorm momentum 0.9: in-page runs are a few hundred steps, too few for Keras's 0.99 moving statistics
+  const modelConfig = makeConfig({ width: s.width, height: s.height, widthMult: s.widthMult, seed: s.seed, bnMomentum: 0.9 });
   const model = new UNet(modelConfig);
   const config: CheckpointConfig = {
     format: 'spineseg-unet',
