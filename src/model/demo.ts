@@ -105,7 +105,9 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
     '',
     mdTable(table2),
     '',
-    'Distances are in millimetres of the slice spacing the data carries; the PNG export has no spacing, so there a source pixel counts as 1 mm (the sample is 4x downsampled, so one sample pixel = 4 mm). NSD tolerance 1 mm.',
+    o.phantom
+      ? 'Distances in millimetres from the volumes\' spacing; NSD tolerance 1 mm.'
+      : 'The PNG slices carry no pixel spacing, so ASD, HD95 and NSD are in pixels of the slices as trained (1 pixel taken as 1 mm; the built-in sample is the 512x640 export downsampled 4x). NSD tolerance 1 pixel.',
     '',
     '## Learning curves',
     '',
