@@ -78,7 +78,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
   const overlayFiles = shown.map((i) => {
     const s = val[i];
     const name = `${s.file.split('/').pop()!.replace(/\.png$/, '')}.png`;
-    writeFileAtomic(join(out, 'overlays', name), comparisonPng(s.image, preds[i], s.labels, s.width, s.height));
+    writeFileAtomic(join(out, 'overlays', name), comparisonPng(s.image, preds[i], s.labels, s.width, s.height, s.width < 256 ? 2 : 1));
     return `overlays/${name}`;
   });
 

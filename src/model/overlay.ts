@@ -35,11 +35,24 @@ export function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Ui
   return encode({ width, height, data: rgb, channels: 3, depth: 8 });
 }
 
+/** Nearest-neighbour enlargement of an RGB image by an integer factor (small slices stay legible). */
+export function enlargeRgb(rgb: Uint8Array, width: number, height: number, factor: number): Uint8Array {
+  if (factor === 1) return rgb;
+  const W = width * factor;
+  const out = new Uint8Array(W * height * factor * 3);
+  for (let y = 0; y < height * factor; y++)
+    for (let x = 0; x < W; x++) {
+      const src = (Math.floor(y / factor) * width + Math.floor(x / factor)) * 3;
+      out.set(rgb.subarray(src, src + 3), (y * W + x) * 3);
+    }
+  return out;
+}
+
 /** The comparison figure for one slice: MRI, truth overlay (when known) and prediction overlay. */
-export function comparisonPng(image: Float32Array, pred: ArrayLike<number>, truth: ArrayLike<number> | null, width: number, height: number): Uint8Array {
+export function comparisonPng(image: Float32Array, pred: ArrayLike<number>, truth: ArrayLike<number> | null, width: number, height: number, factor = 1): Uint8Array {
   const panels = [overlayRgb(image, null, width, height)];
   if (truth) panels.push(overlayRgb(image, truth, width, height));
   panels.push(overlayRgb(image, pred, width, height));
-  const p = panelsRgb(panels, width, height);
+  const p = panelsRgb(panels.map((q) => enlargeRgb(q, width, height, factor)), width * factor, height * factor);
   return encodeRgbPng(p.rgb, p.width, p.height);
 }

@@ -16,7 +16,10 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
 
 const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'discs'];
 
-function lineSpec(title: string, yTitle: string, values: { epoch: number; value: number; series: string }[]): TopLevelSpec {
+// the paper's class colours (vertebrae red, canal green, discs blue), background grey
+const CLASS_SCALE = { domain: CLASS_LABELS, range: ['#888888', '#e62828', '#28b43c', '#325aff'] };
+
+function lineSpec(title: string, yTitle: string, values: { epoch: number; value: number; series: string }[], classColours = false): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -27,7 +30,7 @@ function lineSpec(title: string, yTitle: string, values: { epoch: number; value:
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, ...(classColours ? { scale: CLASS_SCALE, sort: CLASS_LABELS } : {}) },
     },
   };
 }
@@ -43,7 +46,7 @@ export function learningCurveSpecs(history: EpochRecord[]): Record<'loss' | 'mio
   return {
     loss: lineSpec('Loss (0.6 focal + 0.4 Dice)', 'loss', loss),
     miou: lineSpec('Validation mean IoU', 'mean IoU', miou),
-    dice: lineSpec('Validation Dice per class', 'Dice', dice),
+    dice: lineSpec('Validation Dice per class', 'Dice', dice, true),
   };
 }
 
