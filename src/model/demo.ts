@@ -97,7 +97,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
     '',
     '## Data preparation (Table 1)',
     '',
-    mdTable(formatTable1(prep.table1, prep.settings.imbalanceRule)),
+    formatTable1(prep.table1, prep.settings.imbalanceRule),
     '',
     `${prep.slices.kept} of ${prep.slices.total} slices kept; details in \`prepared/report.md\`.`,
     '',
