@@ -20,6 +20,8 @@ export interface TrainBenchOptions {
   warmup: number;
   tfjs: boolean;
   json?: string;
+  /** after the timing, one more step with per-kernel GPU timestamps */
+  profile?: boolean;
 }
 
 export interface StepTiming {
@@ -100,6 +102,15 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   await bench.run();
   const ours = summarise(taskSamples(bench, 'spineseg'), o.batch, flopsPerStep);
   const tfjs = o.tfjs ? summarise(taskSamples(bench, 'tfjs-webgpu'), o.batch, flopsPerStep) : null;
+  let profile: { kernel: string; ms: number; dispatches: number }[] | null = null;
+  if (o.profile) {
+    g.beginProfile();
+    await trainStep(model, opt, batch, ++step);
+    profile = await g.endProfile();
+    const total = profile.reduce((a, r) => a + r.ms, 0);
+    log(`where one step's GPU time goes (timestamp queries, one pass per dispatch; total ${total.toFixed(0)} ms):`);
+    for (const r of profile) log(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms ${((100 * r.ms) / total).toFixed(1).padStart(5)} %  ${String(r.dispatches).padStart(4)} dispatches`);
+  }
   const result = {
     adapter: { ...g.adapter, name: adapterName(g.adapter) },
     date: new Date().toISOString(),
@@ -109,6 +120,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     ours,
     tfjs,
     ratio: tfjs ? tfjs.ms_per_step / ours.ms_per_step : null,
+    profile,
   };
   const row = (name: string, t: StepTiming) => `${name.padEnd(12)} ${t.ms_per_step.toFixed(0).padStart(8)} ms/step (min ${t.ms_min.toFixed(0)}, max ${t.ms_max.toFixed(0)})  ${t.images_per_s.toFixed(2).padStart(7)} img/s  ${t.gflops.toFixed(2).padStart(6)} GFLOP/s`;
   log(row('spineseg', ours));

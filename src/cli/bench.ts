@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .option('--warmup <k>', 'warm-up steps', '1')
     .option('--no-tfjs', 'skip the tfjs-backend-webgpu baseline')
     .option('--json <file>', 'write the results as JSON')
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string }) => {
+    .option('--profile', 'also time one step per kernel with GPU timestamp queries')
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const [width, height] = parseSize(o.size, '--size');
       await benchTrain({
@@ -36,6 +37,7 @@ export function register(program: Command): void {
         warmup: parseNumber(o.warmup, '--warmup', { min: 0, integer: true }),
         tfjs: o.tfjs,
         json: o.json,
+        profile: Boolean(o.profile),
       });
     });
   for (const [name, script, what] of [

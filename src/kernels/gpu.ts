@@ -92,6 +92,63 @@ export class Gpu {
     return this.encoder;
   }
 
+  /** Per-kernel GPU time: while a profile is open every dispatch gets its own pass with timestamp writes. */
+  private profile: { sets: { set: GPUQuerySet; names: string[]; resolved: GPUBuffer | null }[] } | null = null;
+
+  get profiling(): boolean {
+    return this.profile !== null;
+  }
+
+  /** Starts timing every dispatch by kernel name (needs the adapter's 'timestamp-query' feature). */
+  beginProfile(): void {
+    if (!this.device.features.has('timestamp-query')) throw new GpuError(`the adapter (${this.adapter.description || this.adapter.vendor}) has no 'timestamp-query' feature; per-kernel timing is not available`);
+    this.endPass();
+    this.profile = { sets: [] };
+  }
+
+  /** A compute pass of its own for one dispatch of `name`, bracketed by timestamps. */
+  profiledPass(name: string): GPUComputePassEncoder {
+    const p = this.profile!;
+    const PER_SET = 1024; // 2048 timestamps, under WebGPU's 4096 queries per set
+    let cur = p.sets.at(-1);
+    if (!cur || cur.names.length === PER_SET) {
+      if (cur) this.resolveProfileSet(cur);
+      cur = { set: this.device.createQuerySet({ type: 'timestamp', count: 2 * PER_SET }), names: [], resolved: null };
+      p.sets.push(cur);
+    }
+    this.endPass();
+    const i = cur.names.push(name) - 1;
+    return this.encoder.beginComputePass({ timestampWrites: { querySet: cur.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+  }
+
+  private resolveProfileSet(s: { set: GPUQuerySet; names: string[]; resolved: GPUBuffer | null }): void {
+    const bytes = 16 * s.names.length;
+    s.resolved = this.device.createBuffer({ size: Math.max(256, bytes), usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.endPass().resolveQuerySet(s.set, 0, 2 * s.names.length, s.resolved, 0);
+  }
+
+  /** Ends the profile: milliseconds and dispatch counts per kernel name, slowest first. */
+  async endProfile(): Promise<{ kernel: string; ms: number; dispatches: number }[]> {
+    const p = this.profile;
+    if (!p) throw new GpuError('endProfile without beginProfile');
+    const last = p.sets.at(-1);
+    if (last && !last.resolved) this.resolveProfileSet(last);
+    this.profile = null;
+    const totals = new Map<string, { ms: number; dispatches: number }>();
+    for (const s of p.sets) {
+      const ticks = new BigUint64Array(await this.read(s.resolved!, 16 * s.names.length));
+      s.names.forEach((name, i) => {
+        const t = totals.get(name) ?? { ms: 0, dispatches: 0 };
+        t.ms += Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6;
+        t.dispatches++;
+        totals.set(name, t);
+      });
+      s.resolved!.destroy();
+      s.set.destroy();
+    }
+    return [...totals].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
+  }
+
   noteDispatch(): void {
     this.pendingDispatches++;
     this.dispatchCount++;

@@ -173,10 +173,11 @@ export class Kernel {
       return { binding: b.binding, resource: { buffer } };
     });
     const group = g.device.createBindGroup({ layout, entries });
-    const pass = g.pass;
+    const pass = g.profiling ? g.profiledPass(this.spec.name) : g.pass;
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    if (g.profiling) pass.end();
     g.noteDispatch();
   }
 }
