@@ -3,9 +3,10 @@
 // Writing label maps back: PNG grey levels, or .mha with the input's origin, spacing and direction.
 import { decode, encode } from 'fast-png';
 import { readImage, writeImage, setPipelinesBaseUrl } from '@itk-wasm/image-io';
-import { Image, ImageType, IntTypes, PixelTypes, type Image as ItkImage } from 'itk-wasm';
+import { Image, ImageType, IntTypes, PixelTypes } from 'itk-wasm';
 import { parseMetaImageHeader } from '../../src/pipeline/mha.ts';
-import { voxelCount, type Vec3, type Volume, type VoxelArray } from '../../src/pipeline/volume.ts';
+import type { Volume } from '../../src/pipeline/volume.ts';
+import { itkImageToVolume } from '../../src/pipeline/itk-volume.ts';
 
 /** itk-wasm fetches its pipelines from here: the page's own origin, never a CDN. */
 export function pipelinesBaseUrl(): string {
@@ -60,28 +61,9 @@ export async function readMetaImage(name: string, bytes: Uint8Array): Promise<Vo
   parseMetaImageHeader(name, bytes, bytes.length);
   configurePipelines();
   const { image } = await readImage({ path: name, data: bytes.slice() }, { webWorker: false });
-  return toVolume(name, image);
+  return itkImageToVolume(name, image);
 }
 
-function toVolume(name: string, image: ItkImage): Volume {
-  const t = image.imageType;
-  if (t.pixelType !== PixelTypes.Scalar || t.components !== 1) throw new Error(`${name}: pixel type ${t.pixelType} x${t.components}; only scalar images are supported`);
-  if (t.dimension !== 2 && t.dimension !== 3) throw new Error(`${name}: dimension ${t.dimension}; must be 2 or 3`);
-  const n = t.dimension;
-  const size: Vec3 = [1, 1, 1];
-  const spacing: Vec3 = [1, 1, 1];
-  const origin: Vec3 = [0, 0, 0];
-  const direction = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  for (let i = 0; i < n; i++) {
-    size[i] = image.size[i]!;
-    spacing[i] = image.spacing[i]!;
-    origin[i] = image.origin[i]!;
-    for (let j = 0; j < n; j++) direction[i * 3 + j] = Number(image.direction[i * n + j]);
-  }
-  const data = image.data as VoxelArray | null;
-  if (!data || data.length !== voxelCount(size)) throw new Error(`${name}: size [${size}] needs ${voxelCount(size)} voxels, itk-wasm returned ${data?.length ?? 0}`);
-  return { data, size, spacing, origin, direction };
-}
 
 /** A uint8 label volume as .mha bytes (zlib-compressed pixel data), with the given geometry. */
 export async function writeLabelMetaImage(name: string, vol: Volume<Uint8Array>): Promise<Uint8Array> {
