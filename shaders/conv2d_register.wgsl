@@ -13,6 +13,10 @@
 // channels; each thread TM pixels x 8 channels. Every thread of a workgroup reads the SAME weights,
 // so those loads are uniform (one scalar load broadcast to all SIMD lanes on lavapipe); only the
 // activation loads differ per thread, and they are vec4 along channels (NHWC) when C % 4 == 0.
+//
+// wtT = 1 reads the weights transposed per tap, wt[tap, o, c] ([taps, O, C]): the conv input gradient
+// and the Keras-layout Conv2DTranspose kernel use the stored tensor as is, with no transpose pass
+// (see shaders/conv2d_register_oc.wgsl). The loads stay uniform; only their order changes.
 override V: u32 = 4u;   // 4: C % 4 == 0, read src as vec4 along channels; 1: scalar
 override VO: u32 = 4u;  // 4: O % 4 == 0, read weight rows as vec4
 
@@ -26,7 +30,7 @@ struct Params {
   oy: u32, ox: u32, th: u32, tw: u32,
   kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
   kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
-  hasBias: u32, blocksX: u32,
+  hasBias: u32, blocksX: u32, wtT: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -42,6 +46,15 @@ fn weights4(idx: u32, col: u32) -> vec4<f32> {
   var r = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {
     if (col + j < p.O) { r[j] = wt[idx + j]; }
+  }
+  return r;
+}
+
+// The same four weights of tap `tap`, channel c, from the transposed layout wt[tap, o, c].
+fn weightsT4(tap: u32, c: u32, col: u32) -> vec4<f32> {
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < p.O) { r[j] = wt[(tap * p.O + col + j) * p.C + c]; }
   }
   return r;
 }
@@ -79,7 +92,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var tx = 0u; tx < p.tw; tx++) {
       let kw = p.kw0 + i32(tx) * p.kwStep;
       let dw = p.dw0 + i32(tx) * p.dwStep;
-      let wbase = u32(kh * i32(p.KW) + kw) * p.C * p.O + o0;
+      let tap = u32(kh * i32(p.KW) + kw);
+      let wbase = tap * p.C * p.O + o0;
+      // transposed layout: row of output channel o0 + j at (tbase + j*C + c) / 4
+      let tbase = (tap * p.O + o0) * p.C;
       var base: array<u32, TM>;
       var ok: array<bool, TM>;
       for (var i = 0u; i < TM; i++) {
@@ -88,7 +104,43 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         ok[i] = sh >= 0 && sh < Hs && sw >= 0 && sw < Ws;
         base[i] = select(0u, u32((pn[i] * Hs + sh) * Ws + sw) * p.C, ok[i]);
       }
-      if (V == 4u && full) {
+      if (V == 4u && full && p.wtT == 1u) {
+        let C4 = p.C >> 2u;
+        for (var c = 0u; c < p.C; c += 4u) {
+          let a0 = select(vec4<f32>(0.0), src4[(base[0] + c) >> 2u], ok[0]);
+          let a1 = select(vec4<f32>(0.0), src4[(base[1] + c) >> 2u], ok[1]);
+          // r_j = wt[tap, o0 + j, c .. c+3]; channel c+i's weights are (r_0[i] .. r_7[i])
+          let ti = (tbase + c) >> 2u;
+          let r0 = wt4[ti]; let r1 = wt4[ti + C4]; let r2 = wt4[ti + 2u * C4]; let r3 = wt4[ti + 3u * C4];
+          let r4 = wt4[ti + 4u * C4]; let r5 = wt4[ti + 5u * C4]; let r6 = wt4[ti + 6u * C4]; let r7 = wt4[ti + 7u * C4];
+          var w0 = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
+          var w1 = vec4<f32>(r4.x, r5.x, r6.x, r7.x);
+          acc0 = fma(vec4<f32>(a0.x), w0, acc0); acc1 = fma(vec4<f32>(a0.x), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.x), w0, acc2); acc3 = fma(vec4<f32>(a1.x), w1, acc3);
+          w0 = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
+          w1 = vec4<f32>(r4.y, r5.y, r6.y, r7.y);
+          acc0 = fma(vec4<f32>(a0.y), w0, acc0); acc1 = fma(vec4<f32>(a0.y), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.y), w0, acc2); acc3 = fma(vec4<f32>(a1.y), w1, acc3);
+          w0 = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
+          w1 = vec4<f32>(r4.z, r5.z, r6.z, r7.z);
+          acc0 = fma(vec4<f32>(a0.z), w0, acc0); acc1 = fma(vec4<f32>(a0.z), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.z), w0, acc2); acc3 = fma(vec4<f32>(a1.z), w1, acc3);
+          w0 = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
+          w1 = vec4<f32>(r4.w, r5.w, r6.w, r7.w);
+          acc0 = fma(vec4<f32>(a0.w), w0, acc0); acc1 = fma(vec4<f32>(a0.w), w1, acc1);
+          acc2 = fma(vec4<f32>(a1.w), w0, acc2); acc3 = fma(vec4<f32>(a1.w), w1, acc3);
+        }
+      } else if (p.wtT == 1u) {
+        // transposed weights, ragged channels or a partial block of output channels
+        for (var c = 0u; c < p.C; c++) {
+          let w0 = weightsT4(tap, c, o0);
+          let w1 = weightsT4(tap, c, o0 + 4u);
+          let a0 = select(0.0, src[base[0] + c], ok[0]);
+          let a1 = select(0.0, src[base[1] + c], ok[1]);
+          acc0 = fma(vec4<f32>(a0), w0, acc0); acc1 = fma(vec4<f32>(a0), w1, acc1);
+          acc2 = fma(vec4<f32>(a1), w0, acc2); acc3 = fma(vec4<f32>(a1), w1, acc3);
+        }
+      } else if (V == 4u && full) {
         // hot path, unrolled by hand so the accumulators stay in registers
         for (var c = 0u; c < p.C; c += 4u) {
           let a0 = select(vec4<f32>(0.0), src4[(base[0] + c) >> 2u], ok[0]);

@@ -5,6 +5,12 @@
 // same activations, one broadcast load on lavapipe) and WGX*4 output channels; each thread 4
 // consecutive output channels (one vec4 weight load per k, contiguous across threads) x 8 pixels.
 // Needs C % 4 == 0 and O % 4 == 0.
+//
+// wtT = 1 reads the weight tensor transposed per tap, wt[tap, o, c] ([taps, O, C]) instead of
+// wt[tap, c, o]: the conv input gradient (the forward kernel [taps, C, O] with the GEMM's C and O
+// swapped) and the Keras-layout Conv2DTranspose kernel [taps, O, C] then need no transpose pass.
+// A thread loads the same 16 weights per 4 channels either way (four vec4 rows along c instead of
+// along o), and the 4x4 swizzle back costs nothing in registers.
 override WGX: u32 = 64u;
 
 struct Params {
@@ -14,7 +20,7 @@ struct Params {
   oy: u32, ox: u32, th: u32, tw: u32,
   kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
   kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
-  hasBias: u32, blocksX: u32,
+  hasBias: u32, blocksX: u32, wtT: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
@@ -50,7 +56,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var tx = 0u; tx < p.tw; tx++) {
       let kw = p.kw0 + i32(tx) * p.kwStep;
       let dw = p.dw0 + i32(tx) * p.dwStep;
-      let wbase = ((u32(kh * i32(p.KW) + kw) * p.C) * p.O + o) >> 2u;
+      let tap = u32(kh * i32(p.KW) + kw);
+      // [tap, c, o]: vec4 rows along o, O/4 apart per c; [tap, o, c] (wtT): vec4 rows along c, C/4 apart per o
+      let wbase = select((tap * p.C * p.O + o) >> 2u, ((tap * p.O + o) * p.C) >> 2u, p.wtT == 1u);
+      let C4 = p.C >> 2u;
       var base: array<u32, P>;
       var ok: array<bool, P>;
       for (var i = 0u; i < P; i++) {
@@ -60,12 +69,29 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         base[i] = select(0u, u32((pn[i] * Hs + sh) * Ws + sw) * p.C, ok[i]) >> 2u;
       }
       for (var c = 0u; c < p.C; c += 4u) {
-        let wi = wbase + c * O4;
-        let w0 = wt4[wi];
-        let w1 = wt4[wi + O4];
-        let w2 = wt4[wi + 2u * O4];
-        let w3 = wt4[wi + 3u * O4];
         let c4 = c >> 2u;
+        var w0: vec4<f32>;
+        var w1: vec4<f32>;
+        var w2: vec4<f32>;
+        var w3: vec4<f32>;
+        if (p.wtT == 0u) {
+          let wi = wbase + c * O4;
+          w0 = wt4[wi];
+          w1 = wt4[wi + O4];
+          w2 = wt4[wi + 2u * O4];
+          w3 = wt4[wi + 3u * O4];
+        } else {
+          // rows r_j = wt[tap, o + j, c .. c+3]; w_i = (r_0[i], .., r_3[i])
+          let wi = wbase + c4;
+          let r0 = wt4[wi];
+          let r1 = wt4[wi + C4];
+          let r2 = wt4[wi + 2u * C4];
+          let r3 = wt4[wi + 3u * C4];
+          w0 = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
+          w1 = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
+          w2 = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
+          w3 = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
+        }
         for (var i = 0u; i < P; i++) {
           let x = select(vec4<f32>(0.0), src4[base[i] + c4], ok[i]);
           acc[i] = fma(vec4<f32>(x.x), w0, fma(vec4<f32>(x.y), w1, fma(vec4<f32>(x.z), w2, fma(vec4<f32>(x.w), w3, acc[i]))));

@@ -124,8 +124,12 @@ function useChannelLanes(geo: GemmGeometry, M: number): boolean {
   return true;
 }
 
-/** Records dst (+)= implicit GEMM of `src` and `wt` per `geo` (see shaders/conv2d_register.wgsl). */
-function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor, geo: GemmGeometry, variant: ConvVariant): void {
+/**
+ * Records dst (+)= implicit GEMM of `src` and `wt` per `geo` (see shaders/conv2d_register.wgsl).
+ * `wt` is [taps, C, O], or with `wtT` [taps, O, C] (only the register kernels read that layout;
+ * callers transpose for the tiled variant, see `gemmWeights`).
+ */
+function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor, geo: GemmGeometry, variant: ConvVariant, wtT = false): void {
   const g = gpu();
   const params = {
     N: geo.N, Hs: geo.Hs, Ws: geo.Ws, C: geo.C,
@@ -141,16 +145,28 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
   const M = geo.N * geo.Hg * geo.Wg;
   const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
   if (variant === 'tiled') {
+    if (wtT) throw new Error('conv2d_tiled reads [taps, C, O] weights only');
     const [bx, by] = grid1d(Math.ceil(M / 64), 1, maxWg);
     convGemmTiledKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / 64)], constants);
   } else if (useChannelLanes(geo, M)) {
     const wgx = Math.min(64, geo.O / 4);
     const [bx, by] = grid1d(Math.ceil(M / 8), 1, maxWg);
-    convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
+    convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
   } else {
     const [bx, by] = grid1d(Math.ceil(M / 128), 1, maxWg);
-    convGemmRegisterKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / 8)], constants);
+    convGemmRegisterKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 8)], constants);
   }
+}
+
+/**
+ * Weights stored per tap as [rows, cols] that a GEMM needs as [cols, rows] (input gradient, Keras
+ * Conv2DTranspose kernel): the register kernels index them in place (wtT), the tiled kernel gets a
+ * transposed copy. Returns the tensor to pass, the flag, and what to dispose afterwards.
+ */
+function gemmWeights(w: Tensor, rows: number, cols: number, taps: number, variant: ConvVariant): { wt: Tensor; wtT: boolean; temp: Tensor | null } {
+  if (variant !== 'tiled') return { wt: w, wtT: true, temp: null };
+  const t = transpose2d(w, rows, cols, taps);
+  return { wt: t, wtT: false, temp: t };
 }
 
 interface FilterGeometry {
@@ -235,18 +251,19 @@ export function conv2dInputGrad(dy: Tensor, w: Tensor, opts: ConvOptions = {}): 
   const [N, H, W, O] = dy.shape;
   const [KH, KW, C, Ow] = w.shape;
   if (Ow !== O) throw new Error(`conv2d input grad: dy [${dy.shape}] has ${O} channels, kernel [${w.shape}] has ${Ow} filters`);
-  // per tap [C, O] -> [O, C]: the GEMM's K is now O
-  const wT = transpose2d(w, C, O, KH * KW);
+  // per tap the GEMM needs [O, C] (its K is now O): w [C, O] read transposed
+  const variant = opts.variant ?? convVariant();
+  const { wt, wtT, temp } = gemmWeights(w, C, O, KH * KW, variant);
   const dx = Tensor.empty([N, H, W, C]);
   const ph = samePad(KH);
   const pw = samePad(KW);
   // dx[h] = sum_kh dy[h + ph - kh] w[kh]: taps walk kh = KH-1 .. 0 so the source offset rises
-  implicitGemm(dy, wT, null, dx, {
+  implicitGemm(dy, wt, null, dx, {
     N, Hs: H, Ws: W, C: O, Hg: H, Wg: W, O: C, KW, Hd: H, Wd: W, sstride: 1, ostride: 1, oy: 0, ox: 0,
     ty: { count: KH, k0: KH - 1, kStep: -1, d0: ph - (KH - 1), dStep: 1 },
     tx: { count: KW, k0: KW - 1, kStep: -1, d0: pw - (KW - 1), dStep: 1 },
-  }, opts.variant ?? convVariant());
-  wT.dispose();
+  }, variant, wtT);
+  temp?.dispose();
   return dx;
 }
 
@@ -285,20 +302,20 @@ export function conv2dTransposeForward(x: Tensor, w: Tensor, b: Tensor | null, o
   if (Cw !== C) throw new Error(`conv2dTranspose: x [${x.shape}] has ${C} channels, kernel [${w.shape}] (Keras [kh,kw,out,in]) expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2dTranspose: bias [${b.shape}] does not match ${O} filters`);
   const s = 2;
-  // per tap [O, C] -> [C, O]
-  const wT = transpose2d(w, O, C, KH * KW);
-  const y = Tensor.empty([N, s * H, s * W, O]);
+  // per tap the GEMM needs [C, O]: the Keras kernel [O, C] read transposed
   const variant = opts.variant ?? convVariant();
+  const { wt, wtT, temp } = gemmWeights(w, O, C, KH * KW, variant);
+  const y = Tensor.empty([N, s * H, s * W, O]);
   for (let ry = 0; ry < s; ry++) {
     for (let rx = 0; rx < s; rx++) {
-      implicitGemm(x, wT, b, y, {
+      implicitGemm(x, wt, b, y, {
         N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KW, Hd: s * H, Wd: s * W, sstride: 1, ostride: s, oy: ry, ox: rx,
         ty: parityAxis(KH, transposePad(KH, s), ry),
         tx: parityAxis(KW, transposePad(KW, s), rx),
-      }, variant);
+      }, variant, wtT);
     }
   }
-  wT.dispose();
+  temp?.dispose();
   return y;
 }
 
