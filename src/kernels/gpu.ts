@@ -169,9 +169,31 @@ export class Gpu {
 
   /** Waits until the GPU has finished all submitted work, then surfaces any error. */
   async sync(): Promise<void> {
+    const pending = this.pendingDispatches;
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.idleWait(pending, () => this.device.queue.onSubmittedWorkDone());
     this.check();
+  }
+
+  /** How long the GPU took, last time, to finish a submission of so many dispatches (ms). */
+  private waitEstimates = new Map<number, number>();
+
+  /**
+   * Waits for `done`, first sleeping on a timer for most of the time this much work took last time.
+   * Dawn's Node binding polls in a busy loop while a GPU promise is pending; on CPU adapters that loop
+   * takes cores from the very threads doing the GPU work. Only the moment of polling changes, never a result.
+   */
+  private async idleWait<T>(dispatches: number, done: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const estimate = this.waitEstimates.get(dispatches) ?? 0;
+    if (dispatches > 0 && estimate > 4) await new Promise((r) => setTimeout(r, 0.8 * estimate));
+    const result = await done();
+    if (dispatches > 0) {
+      // after an early finish the total is the sleep itself, so an overestimate shrinks by 0.8 per call
+      this.waitEstimates.set(dispatches, performance.now() - t0);
+      if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as number);
+    }
+    return result;
   }
 
   /**
@@ -213,10 +235,11 @@ export class Gpu {
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readBuffers.find((b) => b.size >= size && b.size <= size * 2) ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.readBuffers = this.readBuffers.filter((b) => b !== staging);
+    const pending = this.pendingDispatches;
     this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      await this.idleWait(pending, () => staging.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
       this.check();
       throw new GpuError(`reading back a GPU buffer failed: ${(e as Error).message}`);
