@@ -35,6 +35,8 @@ export class Gpu {
   private encoder_: GPUCommandEncoder | null = null;
   private pass_: GPUComputePassEncoder | null = null;
   private pendingDispatches = 0;
+  /** a hash of what the pending submission holds (kernels and grid sizes): the same work has the same key */
+  private pendingSignature = 0;
   private retired: GPUBuffer[] = [];
   private failure: GpuError | null = null;
   /** device loss is permanent; a validation error is reported once and the device stays usable */
@@ -149,7 +151,8 @@ export class Gpu {
     return [...totals].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
   }
 
-  noteDispatch(): void {
+  noteDispatch(kernelHash = 0, x = 0, y = 0, z = 0): void {
+    this.pendingSignature = (Math.imul(this.pendingSignature, 31) + kernelHash + Math.imul(x, 7919) + Math.imul(y, 104729) + Math.imul(z, 1299709)) | 0;
     this.pendingDispatches++;
     this.dispatchCount++;
   }
@@ -161,6 +164,7 @@ export class Gpu {
       this.device.queue.submit([this.encoder_.finish()]);
       this.encoder_ = null;
       this.pendingDispatches = 0;
+      this.pendingSignature = 0;
       this.submitCount++;
     }
     for (const b of this.retired) b.destroy();
@@ -169,29 +173,35 @@ export class Gpu {
 
   /** Waits until the GPU has finished all submitted work, then surfaces any error. */
   async sync(): Promise<void> {
-    const pending = this.pendingDispatches;
+    const work = this.pendingWork();
     this.flush();
-    await this.idleWait(pending, () => this.device.queue.onSubmittedWorkDone());
+    await this.idleWait(work, () => this.device.queue.onSubmittedWorkDone());
     this.check();
   }
 
-  /** How long the GPU took, last time, to finish a submission of so many dispatches (ms). */
-  private waitEstimates = new Map<number, number>();
+  /** How long the GPU took, last time, to finish the same submission (ms), by pendingWork() key. */
+  private waitEstimates = new Map<string, number>();
+
+  /** Key of the pending submission, or null when nothing is pending. */
+  private pendingWork(): string | null {
+    return this.pendingDispatches > 0 ? `${this.pendingDispatches}:${this.pendingSignature}` : null;
+  }
 
   /**
    * Waits for `done`, first sleeping on a timer for most of the time this much work took last time.
    * Dawn's Node binding polls in a busy loop while a GPU promise is pending; on CPU adapters that loop
    * takes cores from the very threads doing the GPU work. Only the moment of polling changes, never a result.
    */
-  private async idleWait<T>(dispatches: number, done: () => Promise<T>): Promise<T> {
+  private async idleWait<T>(work: string | null, done: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    const estimate = this.waitEstimates.get(dispatches) ?? 0;
-    if (dispatches > 0 && estimate > 4) await new Promise((r) => setTimeout(r, 0.8 * estimate));
+    const estimate = work === null ? 0 : this.waitEstimates.get(work) ?? 0;
+    if (estimate > 4) await new Promise((r) => setTimeout(r, 0.8 * estimate));
     const result = await done();
-    if (dispatches > 0) {
+    if (work !== null) {
       // after an early finish the total is the sleep itself, so an overestimate shrinks by 0.8 per call
-      this.waitEstimates.set(dispatches, performance.now() - t0);
-      if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as number);
+      this.waitEstimates.delete(work);
+      this.waitEstimates.set(work, performance.now() - t0);
+      if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as string);
     }
     return result;
   }
@@ -235,11 +245,11 @@ export class Gpu {
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readBuffers.find((b) => b.size >= size && b.size <= size * 2) ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.readBuffers = this.readBuffers.filter((b) => b !== staging);
-    const pending = this.pendingDispatches;
+    const work = this.pendingWork();
     this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
     try {
-      await this.idleWait(pending, () => staging.mapAsync(GPUMapMode.READ, 0, size));
+      await this.idleWait(work, () => staging.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
       this.check();
       throw new GpuError(`reading back a GPU buffer failed: ${(e as Error).message}`);

@@ -47,7 +47,14 @@ export class Kernel {
   private reflected: { entry: string; bindings: BindingInfo[]; uniform: { name: string; size: number; members: UniformMember[] } | null; workgroupSize: number[] } | null = null;
   private pipelines = new WeakMap<GPUDevice, Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
 
-  constructor(readonly spec: KernelSpec) {}
+  /** identifies this kernel in the Gpu's submission signatures */
+  private readonly nameHash: number;
+
+  constructor(readonly spec: KernelSpec) {
+    let h = 0;
+    for (const ch of spec.name) h = (Math.imul(h, 31) + ch.charCodeAt(0)) | 0;
+    this.nameHash = h;
+  }
 
   get name(): string {
     return this.spec.name;
@@ -178,7 +185,7 @@ export class Kernel {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     if (g.profiling) pass.end();
-    g.noteDispatch();
+    g.noteDispatch(this.nameHash, x, y, z);
   }
 }
 
