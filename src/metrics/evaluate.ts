@@ -148,8 +148,8 @@ function cell(v: number | null, digits = 4): string {
 }
 
 /** The summary as the paper's Table 2: rows Vertebrae, Spinal canal, IVDs, Mean; HD95 added last. */
-export function formatTable2(rows: readonly Table2Row[], title = ''): string {
-  const head = ['Class', 'IoU', 'Dice', 'ASD (mm)', 'NSD', 'Precision', 'Recall', 'F1', 'HD95 (mm)'];
+export function formatTable2(rows: readonly Table2Row[], title = '', distanceUnit = 'mm'): string {
+  const head = ['Class', 'IoU', 'Dice', `ASD (${distanceUnit})`, 'NSD', 'Precision', 'Recall', 'F1', `HD95 (${distanceUnit})`];
   const body = rows.map((r) => [r.label, cell(r.iou), cell(r.dice), cell(r.asd), cell(r.nsd), cell(r.precision), cell(r.recall), cell(r.f1), cell(r.hd95, 3)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

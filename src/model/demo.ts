@@ -68,7 +68,9 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
   const preds = await predictSlices(model, val, o.batchSize);
   const cases = val.map((s, i) => ({ name: s.file, pred: preds[i], truth: s.labels, dims: [1, s.height, s.width] as const, spacing: [1, s.spacing[0], s.spacing[1]] as const }));
   const results = await evaluateCases(cases);
-  const table2 = formatTable2(summarize(results), `Held-out patients ${run.config.split.val.join(', ')} (${val.length} slices), best epoch ${run.state.bestEpoch}`);
+  // PNG slices carry no spacing (their sidecars say "source pixels"): then distances are in pixels
+  const unit = o.phantom ? 'mm' : 'px';
+  const table2 = formatTable2(summarize(results), `Held-out patients ${run.config.split.val.join(', ')} (${val.length} slices), best epoch ${run.state.bestEpoch}`, unit);
   writeFileAtomic(join(out, 'metrics.json'), JSON.stringify({ summary: summarize(results), cases: results }, jsonNumbers, 2));
 
   // 4. overlays: MRI | truth | prediction for a few held-out slices
