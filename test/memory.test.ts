@@ -47,3 +47,43 @@ describe('buffer pool', () => {
     expect(() => Tensor.empty([Math.ceil(limit / 4) + 1])).toThrow(/maxStorageBufferBindingSize/);
   });
 });
+
+describe('buffer pool bookkeeping', () => {
+  it('returns a scope\'s tensors to the pool when the scoped function throws', () => {
+    const g = gpu();
+    const before = g.pool.stats().liveBuffers;
+    expect(() =>
+      scoped(() => {
+        Tensor.zeros([3, 7]);
+        throw new Error('bad batch');
+      }),
+    ).toThrow('bad batch');
+    expect(g.pool.stats().liveBuffers).toBe(before);
+  });
+
+  it('keeps exact counts for reuse, fresh buffers and sizes near an odd maxBufferSize', async () => {
+    const { BufferPool } = await import('../src/graph/pool.ts');
+    let created = 0;
+    const device = {
+      createBuffer: ({ size }: { size: number }) => {
+        created++;
+        return { size, destroy() {} };
+      },
+    } as unknown as GPUDevice;
+    const pool = new BufferPool(device, 1000, () => {});
+    const a = pool.acquire(600); // size class 768
+    pool.release(a);
+    const b = pool.acquire(700); // reuses the 768 buffer
+    const c = pool.acquire(700); // a fresh one of the same class
+    expect(b).toBe(a);
+    expect(pool.stats()).toMatchObject({ liveBuffers: 2, freeBuffers: 0, freeBytes: 0, liveBytes: 1536 });
+    const big = pool.acquire(900); // class 1024 > max 1000: the exact size instead
+    expect(big.size).toBe(900);
+    pool.release(big);
+    pool.release(b);
+    pool.release(c);
+    expect(pool.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, freeBuffers: 3, freeBytes: 2436 });
+    expect(pool.acquire(900)).toBe(big);
+    expect(created).toBe(3);
+  });
+});

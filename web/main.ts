@@ -108,7 +108,8 @@ const ready = (async () => {
 })();
 
 function refreshButtons(): void {
-  const idle = state.busy === null && state.gpuReady;
+  // one GPU job at a time: tensor scopes and kernel settings are shared across awaits
+  const idle = state.busy === null && !state.training && state.gpuReady;
   ($('predict') as HTMLButtonElement).disabled = !(idle && state.model && state.input);
   ($('use-trained') as HTMLButtonElement).disabled = !state.trained || state.training;
   ($('train-start') as HTMLButtonElement).disabled = !idle || state.training;

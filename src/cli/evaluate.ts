@@ -13,6 +13,7 @@ import { initGpu, adapterName } from '../kernels/gpu.ts';
 import { evaluateCases, summarize, formatTable2, jsonNumbers, type CaseResult, type EvalCase, type Table2Row } from '../metrics/evaluate.ts';
 import { DEFAULT_NSD_TAU_MM } from '../metrics/scores.ts';
 import { listLabelFiles, readLabelImage, sidecarSpacing, stem, type LabelImage } from '../metrics/label-files.ts';
+import { writeTextAtomic } from '../pipeline/io.ts';
 
 /** Distance between the stacked sagittal slices in 3d mode unless --slice-mm says otherwise. */
 export const DEFAULT_SLICE_MM = 3.3;
@@ -161,7 +162,7 @@ export function register(program: Command): void {
       console.log(formatTable2(report.summary, `${report.cases.length} ${what}, NSD tau ${report.tauMm} mm, on ${report.adapter}`));
       if (opts.json) {
         fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
-        fs.writeFileSync(opts.json, JSON.stringify(report, jsonNumbers, 1));
+        writeTextAtomic(opts.json, JSON.stringify(report, jsonNumbers, 1));
         console.log(`wrote ${opts.json}`);
       }
     });

@@ -37,14 +37,15 @@ export class BufferPool {
   ) {}
 
   acquire(bytes: number, label?: string): GPUBuffer {
-    const size = sizeClass(bytes);
-    if (size > this.maxBufferSize && bytes <= this.maxBufferSize) return this.create(bytes, label);
-    const list = this.free.get(size);
-    const buf = list?.pop() ?? this.create(size, label);
-    if (list && buf.size === size) {
+    // near the adapter's maximum the size class may not fit: take the exact size instead
+    let size = sizeClass(bytes);
+    if (size > this.maxBufferSize && bytes <= this.maxBufferSize) size = Math.ceil(bytes / 4) * 4;
+    const reused = this.free.get(size)?.pop();
+    if (reused) {
       this.stats_.freeBuffers--;
       this.stats_.freeBytes -= size;
     }
+    const buf = reused ?? this.create(size, label);
     this.live.add(buf);
     this.stats_.liveBuffers++;
     this.stats_.liveBytes += buf.size;

@@ -128,7 +128,8 @@ export class Tensor {
 
 /**
  * Runs `fn` and disposes every tensor created inside it except the ones it returns or that are
- * `keep`-ed. A training step runs inside one scope so its temporaries go back to the pool.
+ * `keep`-ed (all of them when `fn` throws). A training step runs inside one scope so its temporaries
+ * go back to the pool. Scopes form one stack: don't interleave two async scopes (one job at a time).
  */
 export function scoped<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
@@ -136,11 +137,12 @@ export function scoped<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
-    scopes.pop();
+  } catch (e) {
+    leaveScope(scope, undefined);
+    throw e;
   }
+  leaveScope(scope, result);
   if (result instanceof Promise) throw new Error('scoped() takes a synchronous function; use scopedAsync');
-  endScope(scope, result);
   return result;
 }
 
@@ -150,12 +152,19 @@ export async function scopedAsync<T>(fn: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await fn();
-  } finally {
-    const i = scopes.lastIndexOf(scope);
-    if (i >= 0) scopes.splice(i, 1);
+  } catch (e) {
+    leaveScope(scope, undefined);
+    throw e;
   }
-  endScope(scope, result);
+  leaveScope(scope, result);
   return result;
+}
+
+/** Pops `scope` and disposes its tensors except those in `result` and kept ones, which move to the enclosing scope. */
+function leaveScope(scope: Set<Tensor>, result: unknown): void {
+  const i = scopes.lastIndexOf(scope);
+  if (i >= 0) scopes.splice(i, 1);
+  endScope(scope, result);
 }
 
 function endScope(scope: Set<Tensor>, result: unknown): void {

@@ -251,6 +251,7 @@ export class Gpu {
     try {
       await this.idleWait(work, () => staging.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
+      staging.destroy();
       this.check();
       throw new GpuError(`reading back a GPU buffer failed: ${(e as Error).message}`);
     }
@@ -330,6 +331,11 @@ function backendFromDescription(d: string): string {
 export function gpu(): Gpu {
   if (!current) throw new GpuError('the GPU is not initialised: await initGpu() first');
   return current;
+}
+
+/** CPU implementations of WebGPU (lavapipe, SwiftShader): barriers are costly there, caches do the sharing. */
+export function isCpuAdapter(a: AdapterDescription): boolean {
+  return /llvmpipe|lavapipe|swiftshader|cpu/i.test(`${a.description} ${a.architecture} ${a.device}`) || a.vendor === 'google';
 }
 
 /** A short adapter name for tables: "llvmpipe (mesa, vulkan)". */

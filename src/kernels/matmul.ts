@@ -1,7 +1,7 @@
 // Matrix multiply C = op(A) @ op(B), batched. Two variants of the same contract: workgroup-memory tiles
 // (shaders/matmul_tiled.wgsl; the GPU habit) and barrier-free register tiles (shaders/matmul_register.wgsl;
 // faster on CPU Vulkan). `tuneMatmul` times both on the adapter and keeps the faster.
-import { gpu, type Gpu } from './gpu.ts';
+import { gpu, isCpuAdapter, type Gpu } from './gpu.ts';
 import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 
@@ -14,8 +14,7 @@ let chosen: MatmulVariant | null = null;
 /** CPU adapters prefer the barrier-free variant until tuneMatmul measures otherwise. */
 export function matmulVariant(g: Gpu = gpu()): MatmulVariant {
   if (chosen) return chosen;
-  const a = g.adapter;
-  return /llvmpipe|lavapipe|swiftshader|cpu/i.test(`${a.description} ${a.architecture} ${a.device}`) || a.vendor === 'google' ? 'register' : 'tiled';
+  return isCpuAdapter(g.adapter) ? 'register' : 'tiled';
 }
 
 export function setMatmulVariant(v: MatmulVariant | null): void {

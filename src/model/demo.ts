@@ -1,7 +1,7 @@
 // The end-to-end demo (the README's main command): prepare the built-in sample of real SPIDER slices (or
 // phantoms), train a width-reduced U-Net on our kernels within a time budget, evaluate on held-out
 // patients with the paper's Table 2 metrics, and write runs/<name>/report.md with tables, curves and overlays.
-import { mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { initGpu, adapterName } from '../kernels/gpu.ts';
 import { runPrepare } from '../cli/prepare.ts';
@@ -39,6 +39,10 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
   const t0 = performance.now();
   const g = await initGpu();
   const out = resolve(o.out);
+  // replace an earlier demo run, never a folder that holds something else
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'report.md')) && !existsSync(join(out, 'prepared'))) {
+    throw new Error(`${o.out} exists and is not an earlier demo run; choose another --out`);
+  }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
@@ -129,9 +133,8 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
     '- predict: `npx spineseg predict --checkpoint ' + join(o.out, 'train/checkpoint-best') + ' --input DIR --output OUT --overlay`',
     "- the paper's setting on a real GPU: `npx spineseg train --data ../shared/data/spider-t2space-png --out runs/paper` (512x640, width 1, batch 8, 100 epochs, patience 10)",
   ].join('\n');
+  writeFileAtomic(join(out, 'table2.txt'), table2 + '\n');
   writeFileAtomic(join(out, 'report.md'), report + '\n');
   model.dispose();
-  if (!existsSync(join(out, 'report.md'))) throw new Error(`${out}/report.md was not written`);
-  writeFileSync(join(out, 'table2.txt'), table2 + '\n');
   return { report, table2 };
 }

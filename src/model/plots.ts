@@ -3,6 +3,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from './train.ts';
+import { CLASS_COLOURS } from './overlay.ts';
 
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -16,8 +17,9 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
 
 const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'discs'];
 
-// the paper's class colours (vertebrae red, canal green, discs blue), background grey
-const CLASS_SCALE = { domain: CLASS_LABELS, range: ['#888888', '#e62828', '#28b43c', '#325aff'] };
+// the overlays' class colours (the paper's: vertebrae red, canal green, discs blue), background grey
+const hex = ([r, g, b]: number[]) => `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+const CLASS_SCALE = { domain: CLASS_LABELS, range: ['#888888', ...CLASS_COLOURS.slice(1).map(hex)] };
 
 function lineSpec(title: string, yTitle: string, values: { epoch: number; value: number; series: string }[], classColours = false): TopLevelSpec {
   return {

@@ -1,7 +1,8 @@
 // Prediction on files (Node): PNG slices or .mha/.nii.gz volumes in, label maps out with the input's size
 // and, for volumes, its origin, spacing and direction. Volumes are reoriented to sagittal slices by
 // their direction matrix, segmented slice by slice and put back in the input's own array order.
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './checkpoint.ts';
 import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng } from '../pipeline/dataset.ts';
@@ -40,12 +41,6 @@ export function listInputs(input: string): string[] {
   return files;
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
-}
-
 function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
   const c = new Array(classes).fill(0);
   for (let i = 0; i < labels.length; i++) c[labels[i]]++;
@@ -54,20 +49,19 @@ function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
 
 async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
   const png = decodeGreyPng(file);
+  // the truth is checked before anything is written
+  let truth: Uint8Array | null = null;
+  const truthFile = o.overlay && o.truth ? join(o.truth, basename(file)) : null;
+  if (truthFile && existsSync(truthFile)) {
+    const t = decodeGreyPng(truthFile);
+    if (t.width !== png.width || t.height !== png.height) throw new Error(`${truthFile}: size ${t.width}x${t.height} differs from ${file} (${png.width}x${png.height})`);
+    truth = mapGreyLevels(t.data, truthFile);
+  }
   const image = Float32Array.from(png.data, (v) => v / 255);
   const [labels] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
   const out = join(o.output, basename(file));
-  writeAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
-  if (o.overlay) {
-    let truth: Uint8Array | null = null;
-    const truthFile = o.truth ? join(o.truth, basename(file)) : null;
-    if (truthFile && existsSync(truthFile)) {
-      const t = decodeGreyPng(truthFile);
-      if (t.width !== png.width || t.height !== png.height) throw new Error(`${truthFile}: size ${t.width}x${t.height} differs from ${file} (${png.width}x${png.height})`);
-      truth = mapGreyLevels(t.data, truthFile);
-    }
-    writeAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
-  }
+  writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
+  if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
   return { input: file, output: out, counts: countClasses(labels) };
 }
 
@@ -83,7 +77,7 @@ async function predictVolume(model: UNet, file: string, o: PredictFilesOptions):
     const mid = Math.floor(stack.slices.length / 2);
     const s = stack.slices[mid];
     const stem = name.replace(/\.(mha|nii\.gz|nii)$/, '');
-    writeAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(s.image, labels[mid], null, s.width, s.height));
+    writeFileAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(s.image, labels[mid], null, s.width, s.height));
   }
   return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
 }

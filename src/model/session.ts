@@ -11,7 +11,7 @@ import { UNet, makeConfig, type UNetConfig } from './unet.ts';
 import { train, type TrainOptions, type TrainState, type EpochRecord } from './train.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
 import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from './checkpoint.ts';
-import { readParams, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
+import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
 import { learningCurvePngs } from './plots.ts';
 
 export interface TrainRunOptions extends TrainOptions {
@@ -52,7 +52,7 @@ const patientsOf = (s: Sample[]) => [...new Set(s.map((x) => x.patient))].sort()
 export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig, extra: { optimizer?: Adam; state?: TrainState } = {}): Promise<void> {
   const files: Record<string, Uint8Array | string> = {
     'config.json': JSON.stringify(config, null, 2),
-    'model.safetensors': encodeSafetensors(await readParams(model), { format: 'spineseg-unet' }),
+    'model.safetensors': await modelToSafetensors(model),
   };
   if (extra.optimizer) {
     const st = await extra.optimizer.getState();

@@ -10,6 +10,8 @@ import { gpu } from '../kernels/gpu.ts';
 import { Rng } from '../reference/random.ts';
 import { UNet } from './unet.ts';
 import type { Sample as PipelineSample } from '../pipeline/dataset.ts';
+import { confusionMatrix } from '../metrics/overlap.ts';
+import { overlapScores, sumConfusion, meanOf, type ConfusionMatrix } from '../metrics/scores.ts';
 
 /** A 2-D training slice: the data pipeline's Sample (image in [0,1], labels 0..3, row-major). */
 export type Sample = Pick<PipelineSample, 'file' | 'patient' | 'image' | 'labels' | 'width' | 'height' | 'spacing'>;
@@ -26,8 +28,6 @@ export interface TrainOptions {
   /** no new epoch starts when it would end past this many seconds of training (the demo's time budget) */
   maxSeconds?: number;
 }
-
-export const paperTraining: TrainOptions = { epochs: 100, batchSize: 8, lr: 1e-3, patience: 10, seed: 42 };
 
 export interface EpochRecord {
   epoch: number;
@@ -68,37 +68,6 @@ export function epochOrder(n: number, seed: number, epoch: number): number[] {
   return new Rng((seed * 1_000_003 + epoch * 7919) >>> 0).shuffle([...Array(n).keys()]);
 }
 
-/** Per-class confusion counts [truth][pred] of argmax predictions, accumulated on the host. */
-export function confusionFromLabels(pred: Uint32Array, truth: Uint8Array | Uint32Array, classes: number, into?: Float64Array): Float64Array {
-  const m = into ?? new Float64Array(classes * classes);
-  for (let i = 0; i < pred.length; i++) m[truth[i] * classes + pred[i]]++;
-  return m;
-}
-
-export function iouDiceFromConfusion(m: Float64Array, classes: number): { iou: number[]; dice: number[] } {
-  const iou: number[] = [];
-  const dice: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    const tp = m[c * classes + c];
-    let fp = 0;
-    let fn = 0;
-    for (let k = 0; k < classes; k++) {
-      if (k === c) continue;
-      fp += m[k * classes + c];
-      fn += m[c * classes + k];
-    }
-    // a class absent from truth and prediction has no IoU (NaN) and, as in Keras MeanIoU, is left out of means
-    iou.push(tp + fp + fn === 0 ? NaN : tp / (tp + fp + fn));
-    dice.push(tp + fp + fn === 0 ? NaN : (2 * tp) / (2 * tp + fp + fn));
-  }
-  return { iou, dice };
-}
-
-export function nanMean(xs: number[]): number {
-  const v = xs.filter((x) => !Number.isNaN(x));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
-}
-
 export interface Evaluation {
   loss: number;
   iou: number[];
@@ -106,27 +75,32 @@ export interface Evaluation {
   meanIoU: number;
 }
 
-/** Inference-mode loss and per-class IoU/Dice over a sample set. */
+/**
+ * Inference-mode loss and per-class IoU/Dice over a sample set. Confusion counts are taken on the GPU
+ * (src/metrics/overlap.ts), so only the loss and 17 numbers per slice come back. A class absent from
+ * both prediction and truth has no IoU (NaN here) and, as in Keras MeanIoU, is left out of the mean.
+ */
 export async function evaluateModel(model: UNet, samples: Sample[], batchSize: number): Promise<Evaluation> {
   const classes = model.config.classes;
-  const conf = new Float64Array(classes * classes);
+  const matrices: ConfusionMatrix[] = [];
   let lossSum = 0;
   for (let i = 0; i < samples.length; i += batchSize) {
     const batch = samples.slice(i, i + batchSize);
-    const [lossValue, pred] = await scopedAsync(async () => {
-      const { loss, pred } = noGrad(() => {
+    lossSum += batch.length * (await scopedAsync(async () => {
+      const { loss, pred, y } = noGrad(() => {
         const { x, y } = uploadBatch(batch);
         const logits = model.forward(x, { training: false });
-        return { loss: focalDiceLoss(logits, y), pred: argmaxChannels(logits) };
+        return { loss: focalDiceLoss(logits, y), pred: argmaxChannels(logits), y };
       });
-      return [(await loss.read())[0], await pred.readU32()] as const;
-    });
-    lossSum += lossValue * batch.length;
-    const n = batch[0].width * batch[0].height;
-    batch.forEach((s, k) => confusionFromLabels(pred.subarray(k * n, (k + 1) * n), s.labels, classes, conf));
+      matrices.push(...(await confusionMatrix(pred, y, classes)));
+      return (await loss.read())[0];
+    }));
   }
-  const { iou, dice } = iouDiceFromConfusion(conf, classes);
-  return { loss: lossSum / samples.length, iou, dice, meanIoU: nanMean(iou) };
+  const pooled = sumConfusion(matrices);
+  const scores = Array.from({ length: classes }, (_, c) => overlapScores(pooled, c));
+  const iou = scores.map((s) => s.iou ?? NaN);
+  const dice = scores.map((s) => s.dice ?? NaN);
+  return { loss: lossSum / samples.length, iou, dice, meanIoU: meanOf(scores.map((s) => s.iou)) ?? NaN };
 }
 
 export interface TrainHooks {
@@ -169,7 +143,16 @@ export async function train(model: UNet, trainSet: Sample[], valSet: Sample[], o
   if (trainSet.length === 0) throw new Error('training set is empty');
   if (valSet.length === 0) throw new Error('validation set is empty (need at least one held-out patient)');
   const optimizer = resume?.optimizer ?? new Adam(model.trainable(), { lr: opts.lr });
-  const state: TrainState = resume?.state ?? { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
+  try {
+    return await trainEpochs(model, trainSet, valSet, opts, hooks, optimizer, resume?.state);
+  } finally {
+    // the moments live on the GPU; train() owns the optimizer, a resumed one included
+    optimizer.dispose();
+  }
+}
+
+async function trainEpochs(model: UNet, trainSet: Sample[], valSet: Sample[], opts: TrainOptions, hooks: TrainHooks, optimizer: Adam, resumeState?: TrainState): Promise<TrainState> {
+  const state: TrainState = resumeState ?? { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
   const perEpoch = stepsPerEpoch(trainSet.length, opts);
   const bs = Math.min(opts.batchSize, trainSet.length);
   const started = performance.now();

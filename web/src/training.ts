@@ -90,7 +90,10 @@ export async function trainInPage(
       },
     });
   } catch (err) {
-    if (!(err instanceof StopTraining)) throw err;
+    if (!(err instanceof StopTraining)) {
+      model.dispose();
+      throw err;
+    }
   }
   config.trainedOn = { ...config.trainedOn, epochsCompleted: state.epoch, bestMeanIoU: state.bestMeanIoU, bestEpoch: state.bestEpoch };
   return { model, config, state };
