@@ -10,6 +10,8 @@ import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/reference/random.ts';
+import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
+import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
 
 export interface TrainBenchOptions {
   width: number;
@@ -22,6 +24,8 @@ export interface TrainBenchOptions {
   json?: string;
   /** after the timing, one more step with per-kernel GPU timestamps */
   profile?: boolean;
+  /** time both conv and matmul variants first and keep the faster (default: chosen by adapter type) */
+  tune?: boolean;
 }
 
 export interface StepTiming {
@@ -62,6 +66,11 @@ function taskSamples(bench: Bench, name: string): number[] {
 
 export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void = console.log) {
   const g = await initGpu();
+  if (o.tune) {
+    const conv = await tuneConv();
+    const mm = await tuneMatmul();
+    log(`tuned on this adapter: conv ${convVariant()} (register ${conv.register.toFixed(0)} ms, tiled ${conv.tiled.toFixed(0)} ms), matmul ${matmulVariant()} (register ${mm.register.toFixed(0)} ms, tiled ${mm.tiled.toFixed(0)} ms)`);
+  }
   const config = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult });
   const flopsPerStep = 3 * 2 * forwardMacs(config) * o.batch;
   const batch = syntheticBatch(o.batch, o.width, o.height, 1);
@@ -114,7 +123,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   const result = {
     adapter: { ...g.adapter, name: adapterName(g.adapter) },
     date: new Date().toISOString(),
-    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup },
+    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant() },
     flops_per_step: flopsPerStep,
     peak_pool_bytes: gpu().pool.stats().peakAllocatedBytes,
     ours,

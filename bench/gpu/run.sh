@@ -15,6 +15,6 @@ if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/sh
 fi
 export PATH="$PWD/.gl:$PATH" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 node bin/spineseg.mjs doctor --json > "$OUT/doctor.json"
-node bin/spineseg.mjs bench train --size 512x640 --batch 8 --steps 10 --warmup 2 --json "$OUT/bench-train-512x640-b8.json" 2>&1 | tee "$OUT/bench-train.log"
+node bin/spineseg.mjs bench train --tune --profile --size 512x640 --batch 8 --steps 10 --warmup 2 --json "$OUT/bench-train-512x640-b8.json" 2>&1 | tee "$OUT/bench-train.log"
 node bin/spineseg.mjs bench kernels --json "$OUT/bench-kernels.json" 2>&1 | tee "$OUT/bench-kernels.log" || true
 python3 bench/gpu/unet_torch.py --size 512x640 --batch 8 --steps 20 --json "$OUT/pytorch-512x640-b8.json" 2>&1 | tee "$OUT/pytorch.log"

@@ -25,7 +25,8 @@ export function register(program: Command): void {
     .option('--no-tfjs', 'skip the tfjs-backend-webgpu baseline')
     .option('--json <file>', 'write the results as JSON')
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean }) => {
+    .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const [width, height] = parseSize(o.size, '--size');
       await benchTrain({
@@ -38,6 +39,7 @@ export function register(program: Command): void {
         tfjs: o.tfjs,
         json: o.json,
         profile: Boolean(o.profile),
+        tune: Boolean(o.tune),
       });
     });
   for (const [name, script, what] of [

@@ -16,8 +16,8 @@
 //    all instances of it with different tap offsets and strides.
 //  - filter gradient (shaders/conv2d_filter_register.wgsl, shaders/conv2d_filter_tiled.wgsl):
 //    im2col(src)^T x g over pixel chunks into partial sums, then a column-sum pass over the chunks.
-// Two variants of each (barrier-free register tiles vs workgroup-memory tiles); `convVariant` picks
-// per adapter and `tuneConv` measures both and keeps the faster. The register GEMM has two thread
+// Two variants of each (barrier-free register tiles vs workgroup-memory tiles); `convVariant` picks by
+// adapter type, and `tuneConv` (used by `spineseg bench train --tune`) measures both and keeps the faster. The register GEMM has two thread
 // mappings: threads along output channels (shaders/conv2d_register_oc.wgsl, vec4-aligned channels >= 32)
 // or along pixels (shaders/conv2d_register.wgsl, everything else). On lavapipe (measured, CPU time, U-Net
 // shapes) register beat tiled 3-4x: barriers there are coroutine switches, and the loads every thread
