@@ -346,11 +346,6 @@ export function conv2dTransposeFilterGrad(x: Tensor, dy: Tensor, kernel: [number
   return filterGemm(dy, x, { N, Hs: H2, Ws: W2, C: O, Hg: H, Wg: W, O: C, KH, KW, sstride: s, ph: transposePad(KH, s), pw: transposePad(KW, s) }, opts.variant ?? convVariant());
 }
 
-/** Multiply-accumulates of a conv layer (for GFLOP/s: 2 flops each). */
-export function conv2dMacs(N: number, H: number, W: number, C: number, O: number, KH: number, KW: number): number {
-  return N * H * W * C * O * KH * KW;
-}
-
 /**
  * Times both variants (forward, input gradient, filter gradient of one 3x3 layer) on this adapter and
  * keeps the faster for the rest of the process. Returns ms per variant.

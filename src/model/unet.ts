@@ -59,8 +59,6 @@ export function makeConfig(overrides: Partial<UNetConfig> = {}): UNetConfig {
 
 const ch = (c: UNetConfig, n: number) => Math.max(1, Math.round(n * c.widthMult));
 
-export type LayerKind = 'conv3x3' | 'conv1x1' | 'convT3x3s2' | 'convT2x2s2' | 'batchnorm';
-
 export interface ParamSpec {
   name: string;
   shape: number[];

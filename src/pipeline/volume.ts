@@ -24,8 +24,6 @@ export interface Volume<T extends VoxelArray = VoxelArray> {
   direction: number[];
 }
 
-export const IDENTITY_DIRECTION: readonly number[] = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-
 export function voxelCount(size: readonly number[]): number {
   return size.reduce((a, b) => a * b, 1);
 }
