@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decode } from 'fast-png';
+import { CLASS_TO_GREY } from '../pipeline/labels.ts';
 
 /** Grey level of each class in the shared PNG masks (index = class). */
-export const MASK_GREY_LEVELS = [0, 76, 150, 29] as const;
+/** Grey level of each class in the PNG masks (one table: src/pipeline/labels.ts). */
+export const MASK_GREY_LEVELS = CLASS_TO_GREY;
 
 export interface LabelImage {
   file: string;

@@ -4,6 +4,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from './train.ts';
 import { CLASS_COLOURS } from './overlay.ts';
+import { CLASS_DISPLAY_NAMES } from '../pipeline/labels.ts';
 
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -15,7 +16,7 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
 }
 
-const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'discs'];
+const CLASS_LABELS: string[] = [...CLASS_DISPLAY_NAMES];
 
 // the overlays' class colours (the paper's: vertebrae red, canal green, discs blue), background grey
 const hex = ([r, g, b]: number[]) => `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;

@@ -1,6 +1,7 @@
 // Moving U-Net weights between the GPU and safetensors bytes (shared by Node checkpoints and the web app).
 import type { UNet, UNetConfig } from './unet.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
+import { CLASS_DISPLAY_NAMES } from '../pipeline/labels.ts';
 
 export async function readParams(model: UNet): Promise<NamedArray[]> {
   const out: NamedArray[] = [];
@@ -29,7 +30,8 @@ export interface CheckpointConfig {
   trainedOn?: Record<string, unknown>;
 }
 
-export const CLASS_NAMES = ['background', 'vertebrae', 'spinal canal', 'intervertebral discs'];
+/** Class names a checkpoint's config.json lists. */
+export const CLASS_NAMES: string[] = [...CLASS_DISPLAY_NAMES];
 
 export async function modelToSafetensors(model: UNet, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   return encodeSafetensors(await readParams(model), { format: 'spineseg-unet', ...metadata });

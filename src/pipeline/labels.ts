@@ -1,7 +1,10 @@
 /** SPIDER label codes and PNG grey levels mapped to the four training classes. */
 import { PipelineError } from './errors.js';
 
+/** Short class names (report keys, file fields). */
 export const CLASS_NAMES = ['background', 'vertebra', 'canal', 'disc'] as const;
+/** Class names for people: tables, plots, checkpoints, the web app. */
+export const CLASS_DISPLAY_NAMES = ['background', 'vertebrae', 'spinal canal', 'intervertebral discs'] as const;
 export const NUM_CLASSES = 4;
 
 /** Grey level of each class in the shared PNG masks (index = class). */

@@ -8,8 +8,9 @@ import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { sagittalSlices, labelsInInputGeometry } from '../../src/model/volume-slices.ts';
 import type { GreySlice } from './files.ts';
+import { CLASS_DISPLAY_NAMES } from '../../src/pipeline/labels.ts';
 
-export const CLASS_LABELS = ['background', 'vertebrae', 'spinal canal', 'intervertebral discs'];
+export const CLASS_LABELS: readonly string[] = CLASS_DISPLAY_NAMES;
 
 export interface SegmentInput {
   kind: 'volume' | 'slices';
