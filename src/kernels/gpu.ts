@@ -37,6 +37,9 @@ export class Gpu {
   private pendingDispatches = 0;
   /** a hash of what the pending submission holds (kernels and grid sizes): the same work has the same key */
   private pendingSignature = 0;
+  /** the same for everything submitted since the GPU was last seen idle (a completed sync or read) */
+  private inflightDispatches = 0;
+  private inflightSignature = 0;
   private retired: GPUBuffer[] = [];
   private failure: GpuError | null = null;
   /** device loss is permanent; a validation error is reported once and the device stays usable */
@@ -163,6 +166,8 @@ export class Gpu {
       this.endPass();
       this.device.queue.submit([this.encoder_.finish()]);
       this.encoder_ = null;
+      this.inflightDispatches += this.pendingDispatches;
+      this.inflightSignature = (Math.imul(this.inflightSignature, 1000003) + this.pendingSignature) | 0;
       this.pendingDispatches = 0;
       this.pendingSignature = 0;
       this.submitCount++;
@@ -173,18 +178,22 @@ export class Gpu {
 
   /** Waits until the GPU has finished all submitted work, then surfaces any error. */
   async sync(): Promise<void> {
-    const work = this.pendingWork();
     this.flush();
-    await this.idleWait(work, () => this.device.queue.onSubmittedWorkDone());
+    await this.idleWait(() => this.device.queue.onSubmittedWorkDone());
     this.check();
   }
 
-  /** How long the GPU took, last time, to finish the same submission (ms), by pendingWork() key. */
+  /** Sleep through known GPU waits instead of letting Dawn poll (see idleWait); off = plain awaits. */
+  idleWaits = true;
+  /** sleeps taken and their total ms, for benchmarks */
+  idleStats = { sleeps: 0, sleptMs: 0 };
+
+  /** How long the GPU took, last time, to finish the same in-flight work (ms), by inflightWork() key. */
   private waitEstimates = new Map<string, number>();
 
-  /** Key of the pending submission, or null when nothing is pending. */
-  private pendingWork(): string | null {
-    return this.pendingDispatches > 0 ? `${this.pendingDispatches}:${this.pendingSignature}` : null;
+  /** Key of all work submitted since the GPU was last idle, or null when none is. */
+  private inflightWork(): string | null {
+    return this.inflightDispatches > 0 ? `${this.inflightDispatches}:${this.inflightSignature}` : null;
   }
 
   /**
@@ -192,11 +201,19 @@ export class Gpu {
    * Dawn's Node binding polls in a busy loop while a GPU promise is pending; on CPU adapters that loop
    * takes cores from the very threads doing the GPU work. Only the moment of polling changes, never a result.
    */
-  private async idleWait<T>(work: string | null, done: () => Promise<T>): Promise<T> {
+  private async idleWait<T>(done: () => Promise<T>): Promise<T> {
+    const work = this.inflightWork();
     const t0 = performance.now();
     const estimate = work === null ? 0 : this.waitEstimates.get(work) ?? 0;
-    if (estimate > 4) await new Promise((r) => setTimeout(r, 0.8 * estimate));
+    if (this.idleWaits && estimate > 4) {
+      this.idleStats.sleeps++;
+      this.idleStats.sleptMs += 0.8 * estimate;
+      await new Promise((r) => setTimeout(r, 0.8 * estimate));
+    }
     const result = await done();
+    // everything submitted before is finished now
+    this.inflightDispatches = 0;
+    this.inflightSignature = 0;
     if (work !== null) {
       // after an early finish the total is the sleep itself, so an overestimate shrinks by 0.8 per call
       this.waitEstimates.delete(work);
@@ -245,11 +262,10 @@ export class Gpu {
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readBuffers.find((b) => b.size >= size && b.size <= size * 2) ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.readBuffers = this.readBuffers.filter((b) => b !== staging);
-    const work = this.pendingWork();
     this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
     try {
-      await this.idleWait(work, () => staging.mapAsync(GPUMapMode.READ, 0, size));
+      await this.idleWait(() => staging.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
       staging.destroy();
       this.check();
