@@ -205,19 +205,24 @@ export class Gpu {
     const work = this.inflightWork();
     const t0 = performance.now();
     const estimate = work === null ? 0 : this.waitEstimates.get(work) ?? 0;
+    let slept = 0;
     if (this.idleWaits && estimate > 4) {
+      slept = 0.8 * estimate;
       this.idleStats.sleeps++;
-      this.idleStats.sleptMs += 0.8 * estimate;
-      await new Promise((r) => setTimeout(r, 0.8 * estimate));
+      this.idleStats.sleptMs += slept;
+      await new Promise((r) => setTimeout(r, slept));
     }
+    const woke = performance.now();
     const result = await done();
     // everything submitted before is finished now
     this.inflightDispatches = 0;
     this.inflightSignature = 0;
     if (work !== null) {
-      // after an early finish the total is the sleep itself, so an overestimate shrinks by 0.8 per call
+      const end = performance.now();
+      // done at once after the sleep: the work was shorter than the sleep, so halve instead of trusting the total
+      const overslept = slept > 0 && end - woke < 1;
       this.waitEstimates.delete(work);
-      this.waitEstimates.set(work, performance.now() - t0);
+      this.waitEstimates.set(work, overslept ? 0.5 * slept : end - t0);
       if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as string);
     }
     return result;
