@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decode } from 'fast-png';
 import { PipelineError, fieldError } from './errors.js';
+import { decodeGreyPngBytes } from './png.js';
 import { mapGreyLevels, type UnknownLabelPolicy } from './labels.js';
 import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.js';
 import { seededRandom, shuffleInPlace } from './random.js';
@@ -63,29 +63,9 @@ export interface LoadOptions {
   unknownLabels?: UnknownLabelPolicy;
 }
 
-/** Decodes an 8-bit grey PNG to its pixels; anything else is an error naming the file. */
+/** Reads and decodes an 8-bit grey PNG file; anything else is an error naming the file. */
 export function decodeGreyPng(file: string): { data: Uint8Array; width: number; height: number } {
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(fs.readFileSync(file));
-  } catch (err) {
-    throw new PipelineError(`${file}: not a readable PNG (${err instanceof Error ? err.message : String(err)})`, { file, field: 'file' });
-  }
-  if (png.depth !== 8) throw fieldError(file, 'bit depth', png.depth, 'expected 8-bit PNG');
-  if (png.channels === 1) return { data: png.data as Uint8Array, width: png.width, height: png.height };
-  if (png.channels === 3 || png.channels === 4) {
-    // an RGB(A) export of a grey image: accept it only when the three channels agree
-    const grey = new Uint8Array(png.width * png.height);
-    for (let i = 0; i < grey.length; i++) {
-      const r = png.data[i * png.channels]!;
-      if (png.data[i * png.channels + 1] !== r || png.data[i * png.channels + 2] !== r) {
-        throw fieldError(file, 'pixel', i, 'colour PNG; expected grey (R = G = B)');
-      }
-      grey[i] = r;
-    }
-    return { data: grey, width: png.width, height: png.height };
-  }
-  throw fieldError(file, 'channels', png.channels, 'expected a grey PNG');
+  return decodeGreyPngBytes(file, fs.readFileSync(file));
 }
 
 /** Lists image/mask pairs of a slice folder; unpaired or unnamed files are errors. */

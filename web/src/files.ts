@@ -1,12 +1,13 @@
 // Reading what the user drops, in the browser: grey PNG slices (fast-png) and MetaImage volumes (header checked by
 // src/pipeline/mha.ts, pixels read by itk-wasm's MetaImage pipeline served from this page's own origin).
 // Writing label maps back: PNG grey levels, or .mha with the input's origin, spacing and direction.
-import { decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
 import { readImage, writeImage, setPipelinesBaseUrl } from '@itk-wasm/image-io';
 import { Image, ImageType, IntTypes, PixelTypes } from 'itk-wasm';
 import { parseMetaImageHeader } from '../../src/pipeline/mha.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { itkImageToVolume } from '../../src/pipeline/itk-volume.ts';
+import { decodeGreyPngBytes as decodeGreyPng } from '../../src/pipeline/png.ts';
 
 /** itk-wasm fetches its pipelines from here: the page's own origin, never a CDN. */
 export function pipelinesBaseUrl(): string {
@@ -30,25 +31,9 @@ export interface GreySlice {
 
 /** A grey PNG (8-bit; RGB(A) accepted when R = G = B), as the Node loader accepts it. */
 export function decodeGreyPngBytes(name: string, bytes: Uint8Array): GreySlice {
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(bytes);
-  } catch (err) {
-    throw new Error(`${name}: not a readable PNG (${err instanceof Error ? err.message : String(err)})`);
-  }
-  if (png.depth !== 8) throw new Error(`${name}: bit depth ${png.depth}; expected an 8-bit PNG`);
-  const n = png.width * png.height;
-  if (png.channels === 1) return { name, data: Uint8Array.from(png.data as Uint8Array), width: png.width, height: png.height };
-  if (png.channels === 3 || png.channels === 4) {
-    const grey = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = png.data[i * png.channels]!;
-      if (png.data[i * png.channels + 1] !== r || png.data[i * png.channels + 2] !== r) throw new Error(`${name}: colour PNG at pixel ${i}; expected grey (R = G = B)`);
-      grey[i] = r;
-    }
-    return { name, data: grey, width: png.width, height: png.height };
-  }
-  throw new Error(`${name}: ${png.channels} channels; expected a grey PNG`);
+  const png = decodeGreyPng(name, bytes);
+  // a copy: fast-png may hand back a view of its own buffer
+  return { name, data: Uint8Array.from(png.data), width: png.width, height: png.height };
 }
 
 export function encodeGreyPng(data: Uint8Array, width: number, height: number): Uint8Array {
