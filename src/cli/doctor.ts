@@ -26,7 +26,7 @@ export function register(program: Command): void {
       ];
       const w = Math.max(...rows.map((r) => r[0].length));
       for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-      await import('../kernels/all.ts').catch(() => undefined);
+      await import('../kernels/all.ts');
       console.log(`${'kernels'.padEnd(w)}  ${registry.size} registered`);
     });
 }
