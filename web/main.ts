@@ -93,7 +93,7 @@ const ready = (async () => {
   try {
     const g = await initGpu();
     state.gpuReady = true;
-    state.adapter = adapterName(g.describe());
+    state.adapter = adapterName(g.adapter);
     for (const name of ENGINE_LIMITS) state.limits[name] = g.limits[name as keyof GPUSupportedLimits] as number;
     $('adapter').textContent = state.adapter;
     $('limits').textContent = Object.entries(state.limits)

@@ -284,10 +284,6 @@ export class Gpu {
     return out;
   }
 
-  describe(): AdapterDescription {
-    return this.adapter;
-  }
-
   destroy(): void {
     this.flush();
     this.device.destroy();
