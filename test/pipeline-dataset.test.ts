@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batches, defaultDataRoot, loadSliceDataset, patientSplit, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
+import { batches, defaultDataRoot, loadSliceDataset, patientSplit, patientSplit3, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
 
 const sample = loadSliceDataset(sampleDataRoot());
 
@@ -64,5 +64,30 @@ describe('slice dataset', () => {
     expect([...batches(sample, 20, { dropLast: true })].length).toBe(4);
     const odd: Sample = { ...sample[0]!, width: 64, image: new Float32Array(64 * 160), labels: new Uint8Array(64 * 160) };
     expect(() => [...batches([sample[0]!, odd], 2)]).toThrow(/size = "64x160": differs from/);
+  });
+});
+
+describe('patientSplit3', () => {
+  const samples = Array.from({ length: 27 * 3 }, (_, i) => ({ patient: `p${Math.floor(i / 3)}`, i }));
+  const pats = (xs: { patient: string }[]) => [...new Set(xs.map((x) => x.patient))].sort();
+  it('keeps the three groups disjoint, covers every patient, and fixes the test patients across folds', () => {
+    const s = patientSplit3(samples, { testFraction: 0.15, valFraction: 0.12, seed: 42 });
+    expect([pats(s.train).length, pats(s.val).length, pats(s.test).length]).toEqual([20, 3, 4]);
+    expect(s.train.length + s.val.length + s.test.length).toBe(samples.length);
+    const all = [...pats(s.train), ...pats(s.val), ...pats(s.test)];
+    expect(new Set(all).size).toBe(27);
+    const valsOfFolds: string[] = [];
+    for (let k = 1; k <= 5; k++) {
+      const f = patientSplit3(samples, { testFraction: 0.15, valFraction: 0.12, seed: 42, fold: { k, n: 5 } });
+      expect(pats(f.test)).toEqual(pats(s.test));
+      expect(pats(f.val).some((p) => pats(f.train).includes(p))).toBe(false);
+      valsOfFolds.push(...pats(f.val));
+    }
+    // the folds' validation sets partition the 23 non-test patients
+    expect(valsOfFolds.sort()).toEqual([...pats(s.train), ...pats(s.val)].sort());
+  });
+  it('refuses fractions and folds that make no sense', () => {
+    expect(() => patientSplit3(samples, { testFraction: 1, valFraction: 0.1, seed: 1 })).toThrow(/testFraction = 1/);
+    expect(() => patientSplit3(samples, { testFraction: 0.1, valFraction: 0.1, seed: 1, fold: { k: 6, n: 5 } })).toThrow(/fold 6\/5/);
   });
 });
