@@ -6,14 +6,14 @@
 import { Bench } from 'tinybench';
 import { writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { initGpu, adapterName } from '../src/kernels/gpu.ts';
+import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 import { batchNormStats, batchNormApply, batchNormBackward } from '../src/kernels/batchnorm.ts';
 import { maxPoolForward, maxPoolBackward } from '../src/kernels/maxpool.ts';
 import { focalDiceSums, focalDiceFinish, focalDiceBackward } from '../src/kernels/focal_dice.ts';
 import { focalDiceDefaults } from '../src/graph/nn.ts';
 import { Adam } from '../src/graph/optim.ts';
-import { Rng } from '../src/reference/random.ts';
+import { Rng } from '../src/util/random.ts';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 

@@ -8,7 +8,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Bench } from 'tinybench';
-import { gpu, adapterName } from '../src/kernels/gpu.ts';
+import { gpu, adapterName } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 import {
   conv2dForward,

@@ -2,7 +2,7 @@
 // process on the same adapter. Usage: npx tsx bench/matmul.ts [--size 1024] [--json FILE]
 import { Bench } from 'tinybench';
 import { writeFileSync } from 'node:fs';
-import { initGpu, adapterName } from '../src/kernels/gpu.ts';
+import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 import { matmulInto, type MatmulVariant } from '../src/kernels/matmul.ts';
 import { loadTfjsWebgpu } from './tfjs-baseline.ts';

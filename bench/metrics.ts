@@ -8,7 +8,7 @@
 import { Bench } from 'tinybench';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { initGpu, adapterName } from '../src/kernels/gpu.ts';
+import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { evaluateCases, type EvalCase } from '../src/metrics/evaluate.ts';
 import { readPngLabels } from '../src/metrics/label-files.ts';
 import * as ref from '../src/reference/metrics.ts';

@@ -1,7 +1,7 @@
 // tfjs-core + tfjs-backend-webgpu on the SAME Dawn instance the engine uses, for side-by-side benchmarks
 // (see /work/shared/notes/tfjs-webgpu-in-node.md). The backend registers itself only when navigator.gpu
 // exists at import time, so it is imported dynamically after navigator.gpu is defined.
-import { initGpu, type Gpu } from '../src/kernels/gpu.ts';
+import { initGpu, type Gpu } from '../src/runtime/gpu.ts';
 import { nodeGpuInstance } from '../src/platform/node.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');

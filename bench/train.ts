@@ -4,12 +4,12 @@
 // a training step is taken as 3 x the forward conv MACs (forward, input gradient, filter gradient), FLOPs = 2 x MACs.
 import { Bench } from 'tinybench';
 import { writeFileSync } from 'node:fs';
-import { initGpu, adapterName, gpu } from '../src/kernels/gpu.ts';
+import { initGpu, adapterName, gpu } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig, forwardMacs } from '../src/model/unet.ts';
 import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
-import { Rng } from '../src/reference/random.ts';
+import { Rng } from '../src/util/random.ts';
 import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
 import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { initGpu } from '../src/kernels/gpu.ts';
+import { initGpu } from '../src/runtime/gpu.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { writeImage } from '../src/pipeline/io.ts';
 import { buildApp, launchChromium, repoRoot, serveStatic } from './browser-harness.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../src/model/weights.ts';
-import { predictFiles } from '../src/model/predict-files.ts';
+import { predictFiles } from '../src/app/predict-files.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { extractSagittalSlices } from '../src/pipeline/extract.ts';
 import { encode } from 'fast-png';

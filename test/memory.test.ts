@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gpu } from '../src/kernels/gpu.ts';
+import { gpu } from '../src/runtime/gpu.ts';
 import { makeMlpProblem, mlpStep, disposeMlp } from '../src/graph/mlp.ts';
 import { Tensor, scoped } from '../src/graph/tensor.ts';
 
@@ -62,7 +62,7 @@ describe('buffer pool bookkeeping', () => {
   });
 
   it('keeps exact counts for reuse, fresh buffers and sizes near an odd maxBufferSize', async () => {
-    const { BufferPool } = await import('../src/graph/pool.ts');
+    const { BufferPool } = await import('../src/runtime/pool.ts');
     let created = 0;
     const device = {
       createBuffer: ({ size }: { size: number }) => {

@@ -8,7 +8,7 @@ import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { readImage, writeImage } from '../src/pipeline/io.ts';
 import { reorientToSagittal } from '../src/pipeline/orientation.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
-import { predictFiles } from '../src/model/predict-files.ts';
+import { predictFiles } from '../src/app/predict-files.ts';
 
 describe('predict on volumes', () => {
   it('keeps size, origin, spacing and direction, and labels follow the anatomy through any direction matrix', async () => {

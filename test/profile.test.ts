@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gpu } from '../src/kernels/gpu.ts';
+import { gpu } from '../src/runtime/gpu.ts';
 import { makeMlpProblem, mlpStep, disposeMlp } from '../src/graph/mlp.ts';
 
 describe('per-kernel GPU profile', () => {

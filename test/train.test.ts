@@ -5,11 +5,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gpu } from '../src/kernels/gpu.ts';
+import { gpu } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { Adam } from '../src/graph/optim.ts';
 import { trainStep, evaluateModel } from '../src/model/train.ts';
-import { runTraining, type TrainRunOptions } from '../src/model/session.ts';
+import { runTraining, type TrainRunOptions } from '../src/app/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
 import { decodeSafetensors } from '../src/model/safetensors.ts';
 

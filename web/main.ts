@@ -4,12 +4,12 @@
 import './styles.css';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/kernels/gpu.ts';
+import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { safetensorsToModel, type CheckpointConfig } from '../src/model/weights.ts';
-import { overlayRgb, comparisonPng } from '../src/model/overlay.ts';
+import { overlayRgb, comparisonPng } from '../src/app/overlay.ts';
 import { classesToGreyLevels } from '../src/pipeline/labels.ts';
-import { learningCurveSpecs } from '../src/model/plots.ts';
+import { learningCurveSpecs } from '../src/app/plots.ts';
 import type { EpochRecord } from '../src/model/train.ts';
 import { decodeGreyPngBytes, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
 import { volumeInput, sliceInput, segment, labelVolume, measures, type SegmentInput, type Segmentation } from './src/segment.ts';

@@ -5,9 +5,9 @@ import type { Check, CheckResult } from './harness.ts';
 import { gradCheck, compare } from './harness.ts';
 import { conv2d, conv2dTranspose } from '../graph/conv.ts';
 import { conv2dRef, conv2dTransposeRef, conv2dGradRef, conv2dTransposeGradRef, type ConvShape } from '../reference/conv.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
-import { gpu } from '../kernels/gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import {
   conv2dForward,
   conv2dInputGrad,

@@ -3,10 +3,10 @@ import type { Check } from './harness.ts';
 import { gradCheck, compare } from './harness.ts';
 import * as ops from '../graph/ops.ts';
 import * as ref from '../reference/core.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { matmulInto, type MatmulVariant } from '../kernels/matmul.ts';
-import { gpu } from '../kernels/gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 
 const tight = { atol: 1e-5, rtol: 1e-5 };
 const gradTol = { atol: 2e-3, rtol: 2e-3 };

@@ -3,8 +3,8 @@
 // `checks: Check[]` from src/checks/<family>.ts; test/kernels-<family>.test.ts and the web page loop over them.
 import { Tensor } from '../graph/tensor.ts';
 import { backward } from '../graph/autograd.ts';
-import { gpu } from '../kernels/gpu.ts';
-import { Rng } from '../reference/random.ts';
+import { gpu } from '../runtime/gpu.ts';
+import { Rng } from '../util/random.ts';
 
 export interface CheckResult {
   pass: boolean;

@@ -4,7 +4,7 @@
 import type { Check, CheckResult } from './harness.ts';
 import { compare } from './harness.ts';
 import { Tensor } from '../graph/tensor.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 import * as ref from '../reference/metrics.ts';
 import { exactEdt, edtToHost } from '../kernels/edt.ts';
 import { surfaceDistances } from '../kernels/surface.ts';

@@ -6,10 +6,10 @@ import * as nn from '../graph/nn.ts';
 import * as ref from '../reference/nn.ts';
 import { Adam } from '../graph/optim.ts';
 import { glorotUniform, kerasFans } from '../graph/init.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { backward } from '../graph/autograd.ts';
-import { gpu } from '../kernels/gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const tight = { atol: 1e-5, rtol: 1e-5 };

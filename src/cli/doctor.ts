@@ -1,6 +1,6 @@
 // `spineseg doctor`: what WebGPU adapter the engine runs on, its features and the limits it relies on.
 import type { Command } from 'commander';
-import { initGpu, ENGINE_LIMITS } from '../kernels/gpu.ts';
+import { initGpu, ENGINE_LIMITS } from '../runtime/gpu.ts';
 import { registry } from '../kernels/runner.ts';
 
 export function register(program: Command): void {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initGpu, adapterName } from '../kernels/gpu.ts';
+import { initGpu, adapterName } from '../runtime/gpu.ts';
 import { evaluateCases, summarize, formatTable2, jsonNumbers, type CaseResult, type EvalCase, type Table2Row } from '../metrics/evaluate.ts';
 import { DEFAULT_NSD_TAU_MM } from '../metrics/scores.ts';
 import { listLabelFiles, readLabelImage, sidecarSpacing, stem, type LabelImage } from '../metrics/label-files.ts';

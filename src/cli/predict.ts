@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
     .action(async (o: { checkpoint: string; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
-      const { loadCheckpoint } = await import('../model/session.ts');
-      const { predictFiles, listInputs } = await import('../model/predict-files.ts');
+      const { loadCheckpoint } = await import('../app/session.ts');
+      const { predictFiles, listInputs } = await import('../app/predict-files.ts');
       const inputs = listInputs(o.input);
       const { model } = await loadCheckpoint(o.checkpoint);
       const results = await predictFiles(model, inputs, {

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--max-slices-per-patient <n>', 'use at most this many slices per patient')
     .option('--resume', 'continue the run in --out from its last complete epoch')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const { runTraining } = await import('../model/session.ts');
+      const { runTraining } = await import('../app/session.ts');
       const { defaultDataRoot } = await import('../pipeline/dataset.ts');
       const [width, height] = parseSize(String(o.size), '--size');
       const int = (name: string, min = 1) => parseNumber(String(o[name]), `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, { min, integer: true });

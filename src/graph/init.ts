@@ -1,5 +1,5 @@
-// Weight initialisation from a seeded generator (src/reference/random.ts), so a run is reproducible.
-import type { Rng } from '../reference/random.ts';
+// Weight initialisation from a seeded generator (src/util/random.ts), so a run is reproducible.
+import type { Rng } from '../util/random.ts';
 
 /**
  * Glorot (Xavier) uniform, as keras.initializers.GlorotUniform: U(-limit, limit) with

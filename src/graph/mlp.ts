@@ -4,7 +4,7 @@ import { Tensor, keep, scoped } from './tensor.ts';
 import { backward } from './autograd.ts';
 import { add, matmul, mean, mul, relu, sub } from './ops.ts';
 import { axpyInPlace } from '../kernels/elementwise.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 
 export interface MlpProblem {
   x: Tensor;

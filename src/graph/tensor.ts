@@ -1,7 +1,7 @@
 // GPU tensors: a shape over a pooled storage buffer. Layout of image tensors is NHWC everywhere
 // (see src/kernels/conv2d.ts for why). Reshape is a view sharing storage; storage returns to the pool
 // when its last view is disposed.
-import { gpu, type Gpu } from '../kernels/gpu.ts';
+import { gpu, type Gpu } from '../runtime/gpu.ts';
 
 export type DType = 'f32' | 'u32' | 'i32';
 

@@ -1,5 +1,5 @@
 // Adam update kernels (shaders/adam.wgsl): one `advance` per optimizer step, one `update` per parameter tensor.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import type { Tensor } from '../graph/tensor.ts';
 

@@ -1,7 +1,7 @@
 // Batch normalisation kernels (shaders/batchnorm_stats.wgsl, shaders/batchnorm_apply.wgsl) over an NHWC
 // tensor viewed as [rows = N*H*W, C]. Per-channel reductions run in parallel: row chunks across
 // workgroups (batchnorm_stats), then column_sum over the chunk partials.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../graph/tensor.ts';

@@ -1,5 +1,5 @@
 // Channel concatenation of NHWC tensors and its backward split (shaders/concat.wgsl).
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

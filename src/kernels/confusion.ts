@@ -1,7 +1,7 @@
 // Confusion counts of predicted vs true label maps on the GPU (shaders/confusion_matrix.wgsl): the only
 // thing read back is [images, C*C + 1] counts, so the training loop can score validation batches that are
 // already on the GPU without copying the label maps.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -31,7 +31,7 @@
 // For s = 2: k = 2 -> pad 0 (each output pixel gets exactly one tap: kh = p mod 2, i = floor(p/2));
 // k = 3 -> pad_total 1, pad_before 0 (even p = 2a: kh 0 at i = a and kh 2 at i = a-1; odd p: kh 1 at
 // i = a). Grouping output pixels by parity (p mod 2 per axis) turns the scatter into 4 dense GEMMs.
-import { gpu, isCpuAdapter, type Gpu } from './gpu.ts';
+import { gpu, isCpuAdapter, type Gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';

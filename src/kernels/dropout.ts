@@ -1,6 +1,6 @@
 // Inverted dropout with a counter-based hash mask (shaders/dropout.wgsl): the mask is a function of
 // (seed, element index), so backward recomputes it instead of storing it.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

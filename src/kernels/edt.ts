@@ -4,7 +4,7 @@
 //
 // Encoding of "no seed": a finite sentinel EDT_NO_SEED = 1e30 on the GPU (WGSL does not promise IEEE
 // infinities); edtToHost() turns it into Infinity. A mask without any seed gives EDT_NO_SEED everywhere.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -1,5 +1,5 @@
 // Elementwise kernels (shaders/binary.wgsl, shaders/unary.wgsl): add, sub, mul, ReLU and its backward, affine.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -1,6 +1,6 @@
 // Fused softmax + focal/Dice loss (shaders/focal_dice_loss.wgsl): partial sums per workgroup, column_sum
 // over the workgroups, one thread for the scalar loss; backward recomputes softmax per pixel.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../graph/tensor.ts';

@@ -1,5 +1,5 @@
 // Leaky ReLU forward and backward (shaders/leaky_relu.wgsl).
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -1,7 +1,7 @@
 // Matrix multiply C = op(A) @ op(B), batched. Two variants of the same contract: workgroup-memory tiles
 // (shaders/matmul_tiled.wgsl; the GPU habit) and barrier-free register tiles (shaders/matmul_register.wgsl;
 // faster on CPU Vulkan). `tuneMatmul` (bench train --tune) times both on the adapter and keeps the faster.
-import { gpu, isCpuAdapter, type Gpu } from './gpu.ts';
+import { gpu, isCpuAdapter, type Gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

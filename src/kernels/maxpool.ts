@@ -1,6 +1,6 @@
 // 2x2 stride-2 max pooling over NHWC (shaders/maxpool_2x2.wgsl). Odd H or W: the last row/column is
 // dropped (floor), as Keras MaxPooling2D with 'valid' padding.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

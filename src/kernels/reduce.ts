@@ -1,6 +1,6 @@
 // Parallel reductions: a full sum (shaders/reduce_sum.wgsl, repeated passes of workgroup trees) and
 // column sums of a [rows, cols] matrix (shaders/column_sum.wgsl), used for bias gradients in NHWC.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -1,7 +1,7 @@
 // Kernel runner: a kernel is a WGSL file in shaders/ plus a KernelSpec. Bind-group layouts and the
 // uniform struct's member offsets are read from the shader with wgsl_reflect, never written twice.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import type { Gpu } from './gpu.ts';
+import type { Gpu } from '../runtime/gpu.ts';
 import { shaderSource } from './shaders.ts';
 
 export interface KernelSpec {

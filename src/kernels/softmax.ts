@@ -1,5 +1,5 @@
 // Channel softmax and argmax of NHWC logits for inference (shaders/softmax.wgsl).
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -5,7 +5,7 @@
 //   4. shaders/surface_gather.wgsl: every surface voxel appends its distance to the other surface (atomic append)
 // Only the compacted (key, distance) list and the box table come back; src/metrics/surface.ts turns the
 // lists into ASD / HD95 / NSD. Jobs are processed in chunks so no buffer passes the binding limit.
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { envelopePasses, volumeGeometry, EDT_NO_SEED } from './edt.ts';

@@ -1,5 +1,5 @@
 // Batched 2-D transpose through workgroup-memory tiles (shaders/transpose2d.wgsl).
-import { gpu } from './gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
 import { Tensor } from '../graph/tensor.ts';
 

@@ -1,7 +1,7 @@
 // Whole-case evaluation on the GPU: confusion counts and surface distances of every case, per-class
 // scores (src/metrics/scores.ts has the conventions), the summary in the paper's Table 2 layout.
 import { Tensor, scopedAsync } from '../graph/tensor.ts';
-import { gpu } from '../kernels/gpu.ts';
+import { gpu } from '../runtime/gpu.ts';
 import { surfaceDistances } from '../kernels/surface.ts';
 import { confusionMatrix } from './overlap.ts';
 import { overlapScores, surfaceScores, meanOf, DEFAULT_NSD_TAU_MM, type OverlapScores, type SurfaceScores } from './scores.ts';

@@ -10,7 +10,7 @@ import { relu } from '../graph/ops.ts';
 import { conv2d, conv2dTranspose } from '../graph/conv.ts';
 import { batchNorm, dropout, leakyRelu, maxPool2x2, concatChannels } from '../graph/nn.ts';
 import { glorotUniform } from '../graph/init.ts';
-import { Rng } from '../reference/random.ts';
+import { Rng } from '../util/random.ts';
 
 export interface UNetConfig {
   /** input width and height in pixels (multiples of 16) */

@@ -1,4 +1,4 @@
-// Segmentation of what the user dropped, the same chain as `spineseg predict` (src/model/predict-files.ts):
+// Segmentation of what the user dropped, the same chain as `spineseg predict` (src/app/predict-files.ts):
 // volumes are reoriented to sagittal slices by their direction matrix, intensities clipped to the nonzero
 // 0.5/99.5 percentiles, segmented slice by slice with predictSlices, and the label map is put back in the
 // input's own array order with its geometry. PNG slices are /255 grey images segmented as they are.
@@ -6,7 +6,7 @@ import { predictSlices, type SliceImage } from '../../src/model/predict.ts';
 import type { UNet } from '../../src/model/unet.ts';
 import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
-import { sagittalSlices, labelsInInputGeometry } from '../../src/model/volume-slices.ts';
+import { sagittalSlices, labelsInInputGeometry } from '../../src/app/volume-slices.ts';
 import type { GreySlice } from './files.ts';
 import { CLASS_DISPLAY_NAMES } from '../../src/pipeline/labels.ts';
 

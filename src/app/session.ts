@@ -4,14 +4,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { initGpu, adapterName } from '../kernels/gpu.ts';
+import { initGpu, adapterName } from '../runtime/gpu.ts';
 import { Adam, type AdamState } from '../graph/optim.ts';
 import { loadSliceDataset, patientSplit, type Sample } from '../pipeline/dataset.ts';
-import { UNet, makeConfig, type UNetConfig } from './unet.ts';
-import { train, type TrainOptions, type TrainState, type EpochRecord } from './train.ts';
-import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
-import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from './checkpoint.ts';
-import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
+import { UNet, makeConfig, type UNetConfig } from '../model/unet.ts';
+import { train, type TrainOptions, type TrainState, type EpochRecord } from '../model/train.ts';
+import { encodeSafetensors, decodeSafetensors, type NamedArray } from '../model/safetensors.ts';
+import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from '../model/checkpoint.ts';
+import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from '../model/weights.ts';
 import { learningCurvePngs } from './plots.ts';
 
 export interface TrainRunOptions extends TrainOptions {

@@ -3,18 +3,18 @@
 // patients with the paper's Table 2 metrics, and write runs/<name>/report.md with tables, curves and overlays.
 import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { initGpu, adapterName } from '../kernels/gpu.ts';
+import { initGpu, adapterName } from '../runtime/gpu.ts';
 import { runPrepare } from '../cli/prepare.ts';
 import { writePhantomDataset } from '../pipeline/phantom.ts';
 import { formatTable1 } from '../pipeline/filter.ts';
 import { sampleDataRoot } from '../pipeline/dataset.ts';
 import { runTraining } from './session.ts';
 import { loadCheckpoint } from './session.ts';
-import { predictSlices } from './predict.ts';
+import { predictSlices } from '../model/predict.ts';
 import { comparisonPng } from './overlay.ts';
-import { writeFileAtomic } from './checkpoint.ts';
+import { writeFileAtomic } from '../model/checkpoint.ts';
 import { evaluateCases, summarize, formatTable2, jsonNumbers } from '../metrics/evaluate.ts';
-import { parameterCounts } from './unet.ts';
+import { parameterCounts } from '../model/unet.ts';
 
 export interface DemoOptions {
   data?: string;

@@ -2,15 +2,15 @@
 // and, for volumes, its origin, spacing and direction. Volumes are reoriented to sagittal slices by
 // their direction matrix, segmented slice by slice and put back in the input's own array order.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { writeFileAtomic } from './checkpoint.ts';
+import { writeFileAtomic } from '../model/checkpoint.ts';
 import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
-import { predictSlices } from './predict.ts';
+import { predictSlices } from '../model/predict.ts';
 import { comparisonPng } from './overlay.ts';
-import type { UNet } from './unet.ts';
+import type { UNet } from '../model/unet.ts';
 
 export interface PredictFilesOptions {
   output: string;

@@ -2,7 +2,7 @@
 // vega-lite to SVG and rasterised to PNG with resvg (Node).
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { EpochRecord } from './train.ts';
+import type { EpochRecord } from '../model/train.ts';
 import { CLASS_COLOURS } from './overlay.ts';
 import { CLASS_DISPLAY_NAMES } from '../pipeline/labels.ts';
 

@@ -4,7 +4,7 @@
 import { reorientToSagittal, permuteFlipVolume, type OrientationReport } from '../pipeline/orientation.ts';
 import { nonzeroPercentileWindow, normaliseIntensity } from '../pipeline/extract.ts';
 import type { Volume } from '../pipeline/volume.ts';
-import type { SliceImage } from './predict.ts';
+import type { SliceImage } from '../model/predict.ts';
 
 export interface SagittalStack {
   /** the reoriented volume: axis 0 columns (A->P), axis 1 rows (S->I), axis 2 sagittal slices */

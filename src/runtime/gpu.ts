@@ -1,7 +1,7 @@
 // The WebGPU device, its limits, the buffer pool and the command recorder. One Gpu per process (or page).
 // All dispatches go into one open compute pass of one command encoder until something needs the results
 // (a read back, an explicit flush), so a training step is one submission.
-import { BufferPool } from '../graph/pool.ts';
+import { BufferPool } from './pool.ts';
 
 export interface AdapterDescription {
   vendor: string;
