@@ -1,7 +1,7 @@
 // Reverse-mode autodiff: a topological sort of the graph behind the loss, then one loop calling each
 // op's backward rule (the rules live beside their ops in src/graph/ops.ts and src/graph/nn.ts).
 import { Tensor, type GradNode } from './tensor.ts';
-import { add } from './ops.ts';
+import { binary } from '../kernels/elementwise.ts';
 
 let gradEnabled = true;
 
@@ -69,8 +69,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
   }
 }
 
+/** Sums two gradients of one tensor (same shape; gradients are never on the tape, so the kernel alone). */
 function accumulate(a: Tensor, b: Tensor): Tensor {
-  const s = add(a, b);
+  const s = binary('add', a, b);
   a.dispose();
   b.dispose();
   return s;

@@ -1,7 +1,7 @@
 // Adam update kernels (shaders/adam.wgsl): one `advance` per optimizer step, one `update` per parameter tensor.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import type { Tensor } from '../graph/tensor.ts';
+import type { Tensor } from '../runtime/tensor.ts';
 
 export const adamAdvanceKernel = defineKernel({ name: 'adam_advance', shader: 'adam', entry: 'advance', doc: 'step counter, beta powers and the bias-corrected learning rate' });
 export const adamUpdateKernel = defineKernel({ name: 'adam_update', shader: 'adam', entry: 'update', doc: 'Adam: updates param, m and v in place for one tensor' });

@@ -4,7 +4,7 @@
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const bnMomentsKernel = defineKernel({ name: 'batchnorm_moments', shader: 'batchnorm_stats', entry: 'moments', doc: 'per-chunk shifted sums of x and x^2 per channel' });
 export const bnGradSumsKernel = defineKernel({ name: 'batchnorm_grad_sums', shader: 'batchnorm_stats', entry: 'gradSums', doc: 'per-chunk sums of g and g*xhat per channel' });

@@ -1,7 +1,7 @@
 // Channel concatenation of NHWC tensors and its backward split (shaders/concat.wgsl).
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const concatKernel = defineKernel({ name: 'concat_channels', shader: 'concat', entry: 'forward', doc: '[.., Ca] ++ [.., Cb] -> [.., Ca+Cb] along the channel axis' });
 export const splitKernel = defineKernel({ name: 'split_channels', shader: 'concat', entry: 'split', doc: 'gradient of the channel concat: [.., Ca+Cb] -> [.., Ca], [.., Cb]' });

@@ -3,7 +3,7 @@
 // already on the GPU without copying the label maps.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const confusionKernel = defineKernel({
   name: 'confusion_matrix',

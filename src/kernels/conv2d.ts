@@ -35,7 +35,7 @@ import { gpu, isCpuAdapter, type Gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });

@@ -2,7 +2,7 @@
 // (seed, element index), so backward recomputes it instead of storing it.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const dropoutKernel = defineKernel({ name: 'dropout', shader: 'dropout', doc: 'out = in * keep(seed, i) / (1 - rate), hash mask recomputed in backward' });
 

@@ -6,7 +6,7 @@
 // infinities); edtToHost() turns it into Infinity. A mask without any seed gives EDT_NO_SEED everywhere.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const edtSeedRowsKernel = defineKernel({ name: 'edt_seed_rows', shader: 'edt_seed_rows', doc: 'EDT pass 1: squared mm distance to the nearest seed along each row (two sweeps)' });
 export const edtEnvelopeKernel = defineKernel({ name: 'edt_envelope', shader: 'edt_envelope', doc: 'EDT pass along H or D: lower envelope of parabolas (Felzenszwalb-Huttenlocher), one thread per line' });

@@ -1,7 +1,7 @@
 // Elementwise kernels (shaders/binary.wgsl, shaders/unary.wgsl): add, sub, mul, ReLU and its backward, affine.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const binaryKernel = defineKernel({ name: 'binary', shader: 'binary', doc: 'out = a (+ - * relu-backward) b, or b broadcast to a\'s shape' });
 export const unaryKernel = defineKernel({ name: 'unary', shader: 'unary', doc: 'out = alpha * x + beta, or ReLU(x)' });

@@ -3,7 +3,7 @@
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const focalDicePartialsKernel = defineKernel({ name: 'focal_dice_partials', shader: 'focal_dice_loss', entry: 'partials', doc: 'per-workgroup focal sum and per-class sum(p y), sum(p), sum(y) from logits + labels' });
 export const focalDiceFinishKernel = defineKernel({ name: 'focal_dice_finish', shader: 'focal_dice_loss', entry: 'finish', doc: 'scalar focal/Dice loss from the class sums' });

@@ -1,7 +1,7 @@
 // Leaky ReLU forward and backward (shaders/leaky_relu.wgsl).
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const leakyReluForwardKernel = defineKernel({ name: 'leaky_relu_forward', shader: 'leaky_relu', entry: 'forward', doc: 'y = x > 0 ? x : alpha x' });
 export const leakyReluBackwardKernel = defineKernel({ name: 'leaky_relu_backward', shader: 'leaky_relu', entry: 'backward', doc: 'dx = g * (x > 0 ? 1 : alpha)' });

@@ -3,7 +3,7 @@
 // faster on CPU Vulkan). `tuneMatmul` (bench train --tune) times both on the adapter and keeps the faster.
 import { gpu, isCpuAdapter, type Gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const matmulTiledKernel = defineKernel({ name: 'matmul_tiled', shader: 'matmul_tiled', doc: 'C = op(A) op(B), 64x64 workgroup-memory tiles, 4x4 per thread' });
 export const matmulRegisterKernel = defineKernel({ name: 'matmul_register', shader: 'matmul_register', doc: 'C = op(A) op(B), barrier-free 4x4 register tiles' });

@@ -2,7 +2,7 @@
 // dropped (floor), as Keras MaxPooling2D with 'valid' padding.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const maxPoolForwardKernel = defineKernel({ name: 'maxpool_2x2_forward', shader: 'maxpool_2x2', entry: 'forward', doc: '2x2 stride-2 max pool (NHWC), keeps the winning cell 0..3' });
 export const maxPoolBackwardKernel = defineKernel({ name: 'maxpool_2x2_backward', shader: 'maxpool_2x2', entry: 'backward', doc: 'routes each window gradient to its max (one thread writes a whole window)' });

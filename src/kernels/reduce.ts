@@ -2,7 +2,7 @@
 // column sums of a [rows, cols] matrix (shaders/column_sum.wgsl), used for bias gradients in NHWC.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const reduceSumKernel = defineKernel({ name: 'reduce_sum', shader: 'reduce_sum', doc: 'sum of all elements (workgroup tree per chunk, repeated)' });
 export const columnSumKernel = defineKernel({ name: 'column_sum', shader: 'column_sum', doc: 'per-column sums of a row-major matrix (NHWC bias gradient)' });

@@ -1,7 +1,7 @@
 // Channel softmax and argmax of NHWC logits for inference (shaders/softmax.wgsl).
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const softmaxKernel = defineKernel({ name: 'softmax_channels', shader: 'softmax', entry: 'softmax', doc: 'per-pixel softmax over the channel axis' });
 export const argmaxKernel = defineKernel({ name: 'argmax_channels', shader: 'softmax', entry: 'argmax', doc: 'per-pixel argmax over the channel axis (u32 labels)' });

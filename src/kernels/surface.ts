@@ -7,7 +7,7 @@
 // lists into ASD / HD95 / NSD. Jobs are processed in chunks so no buffer passes the binding limit.
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 import { envelopePasses, volumeGeometry, EDT_NO_SEED } from './edt.ts';
 
 export const surfaceBboxKernel = defineKernel({ name: 'surface_bbox', shader: 'surface_bbox', doc: 'per (case, class) bounding box of prediction or truth voxels (private, workgroup, global atomics)' });

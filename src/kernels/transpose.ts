@@ -1,7 +1,7 @@
 // Batched 2-D transpose through workgroup-memory tiles (shaders/transpose2d.wgsl).
 import { gpu } from '../runtime/gpu.ts';
 import { defineKernel } from './runner.ts';
-import { Tensor } from '../graph/tensor.ts';
+import { Tensor } from '../runtime/tensor.ts';
 
 export const transposeKernel = defineKernel({ name: 'transpose2d', shader: 'transpose2d', doc: 'out[c, r] = x[r, c], 16x16 shared tiles, batched' });
 

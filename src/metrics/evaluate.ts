@@ -1,6 +1,6 @@
 // Whole-case evaluation on the GPU: confusion counts and surface distances of every case, per-class
 // scores (src/metrics/scores.ts has the conventions), the summary in the paper's Table 2 layout.
-import { Tensor, scopedAsync } from '../graph/tensor.ts';
+import { Tensor, scopedAsync } from '../runtime/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { surfaceDistances } from '../kernels/surface.ts';
 import { confusionMatrix } from './overlap.ts';

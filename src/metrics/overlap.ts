@@ -1,7 +1,7 @@
 // Overlap scores (IoU, Dice, precision, recall, F1) of label tensors that are already on the GPU: the
 // confusion kernel counts, only [images, C*C + 1] numbers come back. This is what the training loop calls
 // on validation predictions.
-import type { Tensor } from '../graph/tensor.ts';
+import type { Tensor } from '../runtime/tensor.ts';
 import { confusionCounts } from '../kernels/confusion.ts';
 import { overlapScores, sumConfusion, meanOf, type ConfusionMatrix, type OverlapScores } from './scores.ts';
 
