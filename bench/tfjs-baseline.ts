@@ -2,7 +2,7 @@
 // (see /work/shared/notes/tfjs-webgpu-in-node.md). The backend registers itself only when navigator.gpu
 // exists at import time, so it is imported dynamically after navigator.gpu is defined.
 import { initGpu, type Gpu } from '../src/runtime/gpu.ts';
-import { nodeGpuInstance } from '../src/platform/node.ts';
+import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
 

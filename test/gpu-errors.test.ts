@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { gpu } from '../src/runtime/gpu.ts';
-import { registerShaderSources } from '../src/kernels/shaders.ts';
+import { registerShaderSources } from '../src/runtime/shaders.ts';
 import { defineKernel } from '../src/kernels/runner.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 

@@ -2,7 +2,7 @@
 // uniform struct's member offsets are read from the shader with wgsl_reflect, never written twice.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { Gpu } from '../runtime/gpu.ts';
-import { shaderSource } from './shaders.ts';
+import { shaderSource } from '../runtime/shaders.ts';
 
 export interface KernelSpec {
   /** registry name, e.g. 'conv2d_forward' */

@@ -295,11 +295,11 @@ let starting: Promise<Gpu> | null = null;
 
 async function platformGpu(): Promise<GPU> {
   if (typeof navigator !== 'undefined' && (navigator as Navigator).gpu && typeof process === 'undefined') {
-    const { browserGpu } = await import('../platform/browser.ts');
+    const { browserGpu } = await import('./platform-browser.ts');
     return browserGpu();
   }
-  const nodePlatform = '../platform/node.ts';
-  const { nodeGpu } = (await import(/* @vite-ignore */ nodePlatform)) as typeof import('../platform/node.ts');
+  const nodePlatform = './platform-node.ts';
+  const { nodeGpu } = (await import(/* @vite-ignore */ nodePlatform)) as typeof import('./platform-node.ts');
   return nodeGpu();
 }
 

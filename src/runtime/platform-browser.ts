@@ -1,5 +1,5 @@
 // Browser platform: navigator.gpu, shaders bundled by Vite from the same shaders/ folder Node reads.
-import { registerShaderSources } from '../kernels/shaders.ts';
+import { registerShaderSources } from './shaders.ts';
 
 const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 registerShaderSources(Object.fromEntries(Object.entries(files).map(([path, text]) => [path.replace(/^.*\//, '').replace(/\.wgsl$/, ''), text])));

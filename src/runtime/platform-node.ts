@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { setShaderLoader } from '../kernels/shaders.ts';
+import { setShaderLoader } from './shaders.ts';
 
 export const shaderDir = fileURLToPath(new URL('../../shaders/', import.meta.url));
 

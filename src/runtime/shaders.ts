@@ -1,5 +1,5 @@
-// Where WGSL sources come from. Node reads `shaders/*.wgsl` from disk (src/platform/node.ts);
-// the browser build registers them through Vite's import.meta.glob (src/platform/browser.ts).
+// Where WGSL sources come from. Node reads `shaders/*.wgsl` from disk (src/runtime/platform-node.ts);
+// the browser build registers them through Vite's import.meta.glob (src/runtime/platform-browser.ts).
 const sources = new Map<string, string>();
 let loader: ((name: string) => string) | null = null;
 
