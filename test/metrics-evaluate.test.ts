@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { encode } from 'fast-png';
-import { register, runEvaluate } from '../src/cli/evaluate.ts';
+import { register } from '../src/cli/evaluate.ts';
+import { runEvaluate } from '../src/app/evaluate.ts';
 import { readPngLabels, MASK_GREY_LEVELS } from '../src/metrics/label-files.ts';
 import * as ref from '../src/reference/metrics.ts';
 

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { initGpu, adapterName } from '../runtime/gpu.ts';
-import { runPrepare } from '../cli/prepare.ts';
+import { runPrepare } from './prepare.ts';
 import { writePhantomDataset } from '../pipeline/phantom.ts';
 import { formatTable1 } from '../pipeline/filter.ts';
 import { sampleDataRoot } from '../pipeline/dataset.ts';
