@@ -1,0 +1,115 @@
+// Layer rules for src/ and web/ (docs/ARCHITECTURE.md draws them). Run: npm run lint:deps
+// Lower layers never import higher ones:
+//   runtime < kernels < graph < model < app < cli/web;  util, pipeline, metrics beside them as below.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles anywhere in src/ or web/.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'runtime-is-the-bottom',
+      severity: 'error',
+      comment: 'src/runtime (device, buffer pool, plain GPU tensor) imports nothing above it.',
+      from: { path: '^src/runtime/' },
+      to: { path: '^src/(kernels|graph|model|app|cli|pipeline|metrics|checks|reference|platform)/' },
+    },
+    {
+      name: 'kernels-below-autograd',
+      severity: 'error',
+      comment: 'src/kernels builds only on src/runtime (and src/util): no autograd, model, app or CLI.',
+      from: { path: '^src/kernels/' },
+      to: { path: '^src/(graph|model|app|cli|pipeline|metrics)/' },
+    },
+    {
+      name: 'graph-below-model',
+      severity: 'error',
+      comment: 'src/graph (autograd, ops, optimizers) does not know the network, the workflows or the CLI.',
+      from: { path: '^src/graph/' },
+      to: { path: '^src/(model|app|cli|pipeline|metrics)/' },
+    },
+    {
+      name: 'pipeline-no-model',
+      severity: 'error',
+      comment: 'src/pipeline (data preparation) never imports the model, autograd or GPU layers, nor workflows.',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(runtime|kernels|graph|model|app|cli|metrics)/' },
+    },
+    {
+      name: 'metrics-no-model',
+      severity: 'error',
+      comment: 'src/metrics may use GPU kernels and the runtime, never autograd, the model or workflows.',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/(graph|model|app|cli)/' },
+    },
+    {
+      name: 'model-no-app',
+      severity: 'error',
+      comment: 'src/model (U-Net, training loop, checkpoints, inference) never imports workflows or the CLI.',
+      from: { path: '^src/model/' },
+      to: { path: '^src/(app|cli)/' },
+    },
+    {
+      name: 'app-no-cli',
+      severity: 'error',
+      comment: 'src/app workflows are shared by the CLI and the web app: they import neither.',
+      from: { path: '^src/app/' },
+      to: { path: '^(src/cli|web)/' },
+    },
+    {
+      name: 'util-is-a-leaf',
+      severity: 'error',
+      comment: 'src/util (seeded Rng) imports nothing of the project.',
+      from: { path: '^src/util/' },
+      to: { path: '^(src|web)/', pathNot: '^src/util/' },
+    },
+    {
+      name: 'src-no-tests-or-bench',
+      severity: 'error',
+      comment: 'Production code never imports tests, benchmarks or scripts (the `bench` CLI verb loads bench/ by a dynamic import, allowed below).',
+      from: { path: '^(src|web)/', pathNot: '^src/cli/bench\\.ts$' },
+      to: { path: '^(test|bench|scripts)/' },
+    },
+    {
+      name: 'reference-only-for-checks',
+      severity: 'error',
+      comment: 'src/reference holds float64 test oracles: only src/checks (and test/, bench/, scripts/) import them.',
+      from: { path: '^(src|web)/', pathNot: '^src/(checks|reference)/' },
+      to: { path: '^src/reference/' },
+    },
+    {
+      name: 'web-via-app',
+      severity: 'error',
+      comment: 'The web app uses workflows and the layers below, never the CLI.',
+      from: { path: '^web/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'Every import resolves (a typo or a moved file fails here, not at run time).',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|\\.d\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      exportsFields: ['exports'],
+      mainFields: ['module', 'main', 'types'],
+    },
+    reporterOptions: {
+      dot: { collapsePattern: '^(node_modules/[^/]+|src/[^/]+|web/[^/]+|bench|test|scripts)/' },
+      archi: { collapsePattern: '^(node_modules/[^/]+|src/[^/]+|web)/' },
+    },
+  },
+};
