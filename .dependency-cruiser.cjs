@@ -107,9 +107,9 @@ module.exports = {
       exportsFields: ['exports'],
       mainFields: ['module', 'main', 'types'],
     },
+    // `npm run docs:layers` draws one box per folder (docs/layers.svg), importers above what they import
     reporterOptions: {
-      dot: { collapsePattern: '^(node_modules/[^/]+|src/[^/]+|web/[^/]+|bench|test|scripts)/' },
-      archi: { collapsePattern: '^(node_modules/[^/]+|src/[^/]+|web)/' },
+      dot: { collapsePattern: '^(src/[^/]+|web)/', theme: { graph: { rankdir: 'TB', splines: 'true' } } },
     },
   },
 };
