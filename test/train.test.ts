@@ -12,7 +12,7 @@ import { trainStep, evaluateModel } from '../src/model/train.ts';
 import { runTraining, type TrainRunOptions } from '../src/model/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
 import { decodeSafetensors } from '../src/model/safetensors.ts';
-import { augmentLevel } from '../src/model/augment.ts';
+import { augmentLevel, drawBatchAugmentParams } from '../src/model/augment.ts';
 
 const tiny = { width: 64, height: 80, widthMult: 0.125, bnMomentum: 0.9 };
 
@@ -42,15 +42,16 @@ describe('U-Net training', () => {
     model.dispose();
   });
 
-  it('keeps the pool flat over 100 training steps after the first', async () => {
+  it('keeps the pool flat over 100 augmented training steps after the first', async () => {
     const { train } = tinyData();
     const model = new UNet(makeConfig({ ...tiny, seed: 6 }));
     const opt = new Adam(model.trainable());
     const batch = train.slice(0, 2);
-    await trainStep(model, opt, batch, 1);
+    const aug = (step: number) => drawBatchAugmentParams(augmentLevel('heavy'), tiny.width, tiny.height, 1, step, [0, 1]);
+    await trainStep(model, opt, batch, 1, aug(1));
     const g = gpu();
     const s1 = g.pool.stats();
-    for (let s = 2; s <= 101; s++) await trainStep(model, opt, batch, s);
+    for (let s = 2; s <= 101; s++) await trainStep(model, opt, batch, s, aug(s));
     const s101 = g.pool.stats();
     expect(s101.allocatedBytes, `pool bytes after step 1: ${s1.allocatedBytes}, after 101: ${s101.allocatedBytes}`).toBe(s1.allocatedBytes);
     expect(s101.liveBuffers).toBe(s1.liveBuffers);
