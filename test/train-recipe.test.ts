@@ -101,3 +101,38 @@ describe('presets', () => {
     });
   }
 });
+
+describe('docs/TRAINING.md', () => {
+  const doc = readFileSync(join(__dirname, '..', 'docs', 'TRAINING.md'), 'utf8');
+  const rowOf = (label: string) => doc.split('\n').find((l) => l.startsWith(`| ${label}`))?.split('|').slice(2, -1).map((c) => c.trim());
+
+  it('the augmentation table matches AUGMENT_LEVELS', () => {
+    const rows: [string, keyof typeof AUGMENT_LEVELS.default, string[]][] = [
+      ['rotation', 'rotation', ['maxDegrees']], ['scale', 'scale', ['min', 'max']], ['translation', 'translate', ['maxFraction']], ['elastic', 'elastic', ['maxFraction']],
+      ['gamma', 'gamma', ['min', 'max']], ['contrast', 'contrast', ['min', 'max']], ['brightness', 'brightness', ['max']], ['noise', 'noise', ['maxSigma']], ['blur', 'blur', []],
+    ];
+    const levels = ['none', 'light', 'default', 'heavy'];
+    for (const [label, key, fields] of rows) {
+      const cells = rowOf(label);
+      expect(cells, `row ${label}`).toHaveLength(levels.length);
+      levels.forEach((level, i) => {
+        const t = AUGMENT_LEVELS[level][key] as unknown as Record<string, number>;
+        const want = t.p === 0 ? [] : [t.p, ...fields.map((f) => t[f])];
+        const got = cells![i] === '-' ? [] : (cells![i].match(/\d*\.?\d+/g) ?? []).map(Number);
+        expect(got, `${label} / ${level}: '${cells![i]}'`).toEqual(want);
+      });
+    }
+  });
+
+  it('the preset table matches TRAIN_PRESETS', () => {
+    for (const [key, flags] of Object.entries({ size: '--size', widthMult: '--width-mult', batch: '--batch', lr: '--lr', lrSchedule: '--lr-schedule', augment: '--augment', bnMomentum: '--bn-momentum', epochs: '--epochs', patience: '--patience' })) {
+      const cells = rowOf(`\`${flags}\``);
+      expect(cells, flags).toHaveLength(2);
+      ['paper', 'cpu'].forEach((preset, i) => {
+        const v = TRAIN_PRESETS[preset].flags[key];
+        if (v === undefined) expect(cells![i], `${flags} / ${preset}`).toMatch(/default/);
+        else expect(cells![i], `${flags} / ${preset}`).toBe(v);
+      });
+    }
+  });
+});
