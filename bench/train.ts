@@ -12,6 +12,7 @@ import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/util/random.ts';
 import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
 import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
+import { drawBatchAugmentParams, type AugmentConfig } from '../src/model/augment.ts';
 
 export interface TrainBenchOptions {
   width: number;
@@ -26,6 +27,8 @@ export interface TrainBenchOptions {
   profile?: boolean;
   /** time both conv and matmul variants first and keep the faster (default: chosen by adapter type) */
   tune?: boolean;
+  /** augment every spineseg step with this level; then also time interleaved pairs of steps without and with it */
+  augment?: AugmentConfig;
 }
 
 export interface StepTiming {
@@ -78,9 +81,12 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());
   let step = 0;
+  const indices = batch.map((_, k) => k);
+  const augParams = (s: number) => (o.augment ? drawBatchAugmentParams(o.augment, o.width, o.height, 1, s, indices) : undefined);
   const bench = new Bench({ iterations: o.steps, warmupIterations: o.warmup, time: 0, warmupTime: 0, retainSamples: true });
   bench.add('spineseg', async () => {
-    await trainStep(model, opt, batch, ++step);
+    ++step;
+    await trainStep(model, opt, batch, step, augParams(step));
     await g.sync();
   });
   let tfjsModel: { dispose(): void } | null = null;
@@ -111,10 +117,33 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   await bench.run();
   const ours = summarise(taskSamples(bench, 'spineseg'), o.batch, flopsPerStep);
   const tfjs = o.tfjs ? summarise(taskSamples(bench, 'tfjs-webgpu'), o.batch, flopsPerStep) : null;
+  // interleaved pairs without / with augmentation (alternating which goes first), so a load change on a
+  // shared machine hits both sides alike
+  let augmentAB: { level: string; pairs: number; plain_ms: number; augmented_ms: number; overhead: number } | null = null;
+  if (o.augment) {
+    const plain: number[] = [];
+    const augmented: number[] = [];
+    const timed = async (withAug: boolean) => {
+      const t0 = performance.now();
+      ++step;
+      await trainStep(model, opt, batch, step, withAug ? augParams(step) : undefined);
+      await g.sync();
+      (withAug ? augmented : plain).push(performance.now() - t0);
+    };
+    for (let i = 0; i < o.steps; i++) {
+      const first = i % 2 === 0;
+      await timed(!first);
+      await timed(first);
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    augmentAB = { level: o.augment.level, pairs: o.steps, plain_ms: med(plain), augmented_ms: med(augmented), overhead: med(augmented) / med(plain) - 1 };
+    log(`augmentation '${o.augment.level}', ${o.steps} interleaved pairs: median ${augmentAB.plain_ms.toFixed(0)} ms/step without, ${augmentAB.augmented_ms.toFixed(0)} ms/step with (${(100 * augmentAB.overhead).toFixed(1)} %); pair ratios ${plain.map((p, i) => (augmented[i] / p).toFixed(3)).join(' ')}`);
+  }
   let profile: { kernel: string; ms: number; dispatches: number }[] | null = null;
   if (o.profile) {
     g.beginProfile();
-    await trainStep(model, opt, batch, ++step);
+    ++step;
+    await trainStep(model, opt, batch, step, augParams(step));
     profile = await g.endProfile();
     const total = profile.reduce((a, r) => a + r.ms, 0);
     log(`where one step's GPU time goes (timestamp queries, one pass per dispatch; total ${total.toFixed(0)} ms):`);
@@ -123,7 +152,8 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   const result = {
     adapter: { ...g.adapter, name: adapterName(g.adapter) },
     date: new Date().toISOString(),
-    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant() },
+    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant(), augment: o.augment?.level ?? 'none' },
+    augmentAB,
     flops_per_step: flopsPerStep,
     peak_pool_bytes: gpu().pool.stats().peakAllocatedBytes,
     ours,

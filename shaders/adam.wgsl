@@ -6,7 +6,11 @@
 // uniforms stay the same every step (they are cached by content). `update` is the one kernel per
 // parameter tensor that updates param, m and v in place.
 // oneMinusBeta1/2 come from the host in float64: 1 - beta2 rounded from an f32 beta2 would be 1.3e-5 off
-struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, oneMinusBeta1: f32, oneMinusBeta2: f32 }
+// The learning rate follows a schedule of the step t, computed here too and kept as sched[4]:
+//   scheduleKind 0 constant: lr;  1 poly (nnU-Net): lr * (1 - e / epochs)^0.9 with e = floor((t - 1) / stepsPerEpoch);
+//   2 cosine: lr * t / (warmupEpochs * stepsPerEpoch) during the warm-up, then lr * (1 + cos(pi * progress)) / 2.
+// It is a function of t and the uniforms only, so a resumed run (sched restored bit for bit) continues exactly.
+struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, scheduleKind: u32, stepsPerEpoch: f32, epochs: f32, warmupEpochs: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> sched: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
@@ -15,14 +19,32 @@ struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, oneMinusB
 @group(0) @binding(5) var<storage, read_write> v: array<f32>;
 @group(0) @binding(6) var<storage, read> schedule: array<f32>;
 
+fn scheduledLr(t: f32) -> f32 {
+  if (p.scheduleKind == 1u) {
+    let e = floor((t - 1.0) / p.stepsPerEpoch);
+    let rest = 1.0 - e / p.epochs;
+    return select(0.0, p.lr * pow(rest, 0.9), rest > 0.0);
+  }
+  if (p.scheduleKind == 2u) {
+    let warm = p.warmupEpochs * p.stepsPerEpoch;
+    if (t <= warm) { return p.lr * t / warm; }
+    let progress = min((t - warm) / ((p.epochs - p.warmupEpochs) * p.stepsPerEpoch), 1.0);
+    return p.lr * 0.5 * (1.0 + cos(3.141592653589793 * progress));
+  }
+  return p.lr;
+}
+
 @compute @workgroup_size(1)
 fn advance() {
   let b1t = sched[0] * p.beta1;
   let b2t = sched[1] * p.beta2;
+  let t = sched[3] + 1.0;
+  let lr = scheduledLr(t);
   sched[0] = b1t;
   sched[1] = b2t;
-  sched[2] = p.lr * sqrt(1.0 - b2t) / (1.0 - b1t);
-  sched[3] = sched[3] + 1.0;
+  sched[2] = lr * sqrt(1.0 - b2t) / (1.0 - b1t);
+  sched[3] = t;
+  sched[4] = lr;
 }
 
 @compute @workgroup_size(256)

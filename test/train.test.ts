@@ -12,6 +12,7 @@ import { trainStep, evaluateModel } from '../src/model/train.ts';
 import { runTraining, type TrainRunOptions } from '../src/app/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
 import { decodeSafetensors } from '../src/model/safetensors.ts';
+import { augmentLevel, drawBatchAugmentParams } from '../src/model/augment.ts';
 
 const tiny = { width: 64, height: 80, widthMult: 0.125, bnMomentum: 0.9 };
 
@@ -41,15 +42,16 @@ describe('U-Net training', () => {
     model.dispose();
   });
 
-  it('keeps the pool flat over 100 training steps after the first', async () => {
+  it('keeps the pool flat over 100 augmented training steps after the first', async () => {
     const { train } = tinyData();
     const model = new UNet(makeConfig({ ...tiny, seed: 6 }));
     const opt = new Adam(model.trainable());
     const batch = train.slice(0, 2);
-    await trainStep(model, opt, batch, 1);
+    const aug = (step: number) => drawBatchAugmentParams(augmentLevel('heavy'), tiny.width, tiny.height, 1, step, [0, 1]);
+    await trainStep(model, opt, batch, 1, aug(1));
     const g = gpu();
     const s1 = g.pool.stats();
-    for (let s = 2; s <= 101; s++) await trainStep(model, opt, batch, s);
+    for (let s = 2; s <= 101; s++) await trainStep(model, opt, batch, s, aug(s));
     const s101 = g.pool.stats();
     expect(s101.allocatedBytes, `pool bytes after step 1: ${s1.allocatedBytes}, after 101: ${s101.allocatedBytes}`).toBe(s1.allocatedBytes);
     expect(s101.liveBuffers).toBe(s1.liveBuffers);
@@ -58,10 +60,11 @@ describe('U-Net training', () => {
     model.dispose();
   });
 
-  it('resumes after kill -9 to the same weights as an uninterrupted run', async () => {
+  it('resumes after kill -9 to the same weights and optimizer state as an uninterrupted run, with augmentation and a poly schedule', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-resume-'));
     const common: Omit<TrainRunOptions, 'out' | 'resume'> = {
-      data: sampleDataRoot(), ...tiny, epochs: 3, patience: 10, batchSize: 4, lr: 1e-3, seed: 11, valFraction: 0.25, stepsPerEpoch: 3, quiet: true,
+      data: sampleDataRoot(), ...tiny, epochs: 3, patience: 10, batchSize: 4, lr: 1e-3, seed: 11, valFraction: 0.25, testFraction: 0.15, stepsPerEpoch: 3, quiet: true,
+      augment: augmentLevel('heavy'), lrSchedule: 'poly', warmupEpochs: 2,
     };
     try {
       const straight = await runTraining({ ...common, out: join(dir, 'straight'), resume: false }, () => {});
@@ -71,7 +74,7 @@ describe('U-Net training', () => {
       // a separate process, killed with SIGKILL once its first epoch is on disk
       const killed = join(dir, 'killed');
       const bin = resolve('bin/spineseg.mjs');
-      const args = ['train', '--data', sampleDataRoot(), '--out', killed, '--size', '64x80', '--width-mult', '0.125', '--epochs', '3', '--batch', '4', '--lr', '0.001', '--seed', '11', '--val-fraction', '0.25', '--steps-per-epoch', '3', '--bn-momentum', '0.9'];
+      const args = ['train', '--data', sampleDataRoot(), '--out', killed, '--size', '64x80', '--width-mult', '0.125', '--epochs', '3', '--batch', '4', '--lr', '0.001', '--seed', '11', '--val-fraction', '0.25', '--test-fraction', '0.15', '--steps-per-epoch', '3', '--bn-momentum', '0.9', '--augment', 'heavy', '--lr-schedule', 'poly'];
       const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
       const state = join(killed, 'checkpoint-last', 'state.json');
       await new Promise<void>((done, fail) => {
@@ -93,20 +96,30 @@ describe('U-Net training', () => {
       expect(resumed.state.epoch).toBe(3);
       resumed.model.dispose();
 
-      const weights = (run: string) => decodeSafetensors(new Uint8Array(readFileSync(join(dir, run, 'checkpoint-last', 'model.safetensors')))).arrays;
-      const a = weights('straight');
-      const b = weights('killed');
-      let worst = 0;
-      let where = '';
-      for (const [name, x] of a) {
-        const y = b.get(name)!.data;
-        for (let i = 0; i < x.data.length; i++) {
-          const d = Math.abs(x.data[i] - y[i]);
-          if (d > worst) [worst, where] = [d, `${name}[${i}]`];
+      // same adapter, same seed, deterministic kernels: bit-identical weights, moments and schedule
+      for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+        const arrays = (run: string) => decodeSafetensors(new Uint8Array(readFileSync(join(dir, run, 'checkpoint-last', file)))).arrays;
+        const a = arrays('straight');
+        const b = arrays('killed');
+        expect([...b.keys()], file).toEqual([...a.keys()]);
+        expect(a.size).toBeGreaterThan(0);
+        for (const [name, x] of a) {
+          const y = b.get(name)!;
+          expect(y.shape, `${file} ${name}`).toEqual(x.shape);
+          const differing = x.data.findIndex((v, i) => !Object.is(v, y.data[i]));
+          expect(differing, `${file} ${name}: first differing element ${differing} (${x.data[differing]} vs ${y.data[differing]}), killed after epoch ${killedAt}`).toBe(-1);
+          expect(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength).equals(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength)), `${file} ${name} bytes`).toBe(true);
         }
       }
-      // same adapter, same seed, deterministic kernels: bit-identical weights
-      expect(worst, `largest weight difference ${worst} at ${where} (killed after epoch ${killedAt})`).toBe(0);
+      // everything but the wall-clock seconds
+      const history = (run: string) => (JSON.parse(readFileSync(join(dir, run, 'history.json'), 'utf8')) as { lr: number; augment: string; lrSchedule: string; seconds?: number }[]).map(({ seconds: _s, ...h }) => h);
+      expect(history('killed')).toEqual(history('straight'));
+      // poly: lr (1 - e/3)^0.9 for epoch index e, as the GPU computed it in f32
+      history('straight').forEach((h, e) => expect(h.lr).toBeCloseTo(1e-3 * (1 - e / 3) ** 0.9, 9));
+      expect(history('straight').map((h) => [h.augment, h.lrSchedule])).toEqual([['heavy', 'poly'], ['heavy', 'poly'], ['heavy', 'poly']]);
+      const config = JSON.parse(readFileSync(join(dir, 'killed', 'checkpoint-last', 'config.json'), 'utf8'));
+      expect(config.training.augment).toEqual(augmentLevel('heavy'));
+      expect(config.split.test.length).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

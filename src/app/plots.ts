@@ -38,18 +38,24 @@ function lineSpec(title: string, yTitle: string, values: { epoch: number; value:
   };
 }
 
-/** The three learning-curve figures as vega-lite specs (also rendered by the web app). */
-export function learningCurveSpecs(history: EpochRecord[]): Record<'loss' | 'miou' | 'dice', TopLevelSpec> {
+/**
+ * The learning-curve figures as vega-lite specs (also rendered by the web app): loss, mean IoU, Dice, and
+ * the learning rate when the history records it (runs since the schedules).
+ */
+export function learningCurveSpecs(history: EpochRecord[]): Record<'loss' | 'miou' | 'dice', TopLevelSpec> & { lr?: TopLevelSpec } {
   const loss = history.flatMap((h) => [
     { epoch: h.epoch, value: h.trainLoss, series: 'training' },
     { epoch: h.epoch, value: h.valLoss, series: 'validation' },
   ]);
   const miou = history.map((h) => ({ epoch: h.epoch, value: h.valMeanIoU, series: 'validation mean IoU' }));
   const dice = history.flatMap((h) => h.valDice.map((d, c) => ({ epoch: h.epoch, value: d, series: CLASS_LABELS[c] ?? `class ${c}` })).filter((r) => Number.isFinite(r.value)));
+  const lr = history.filter((h) => h.lr !== undefined).map((h) => ({ epoch: h.epoch, value: h.lr!, series: 'learning rate' }));
+  const schedule = history.at(-1)?.lrSchedule ?? 'constant';
   return {
     loss: lineSpec('Loss (0.6 focal + 0.4 Dice)', 'loss', loss),
     miou: lineSpec('Validation mean IoU', 'mean IoU', miou),
     dice: lineSpec('Validation Dice per class', 'Dice', dice, true),
+    ...(lr.length > 0 ? { lr: lineSpec(`Learning rate, ${schedule} schedule (last step of each epoch)`, 'learning rate', lr) } : {}),
   };
 }
 

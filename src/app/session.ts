@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { initGpu, adapterName } from '../runtime/gpu.ts';
 import { Adam, type AdamState } from '../graph/optim.ts';
-import { loadSliceDataset, patientSplit, type Sample } from '../pipeline/dataset.ts';
+import { loadSliceDataset, patientSplit3, type Sample } from '../pipeline/dataset.ts';
 import { UNet, makeConfig, type UNetConfig } from '../model/unet.ts';
 import { train, type TrainOptions, type TrainState, type EpochRecord } from '../model/train.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from '../model/safetensors.ts';
@@ -23,6 +23,10 @@ export interface TrainRunOptions extends TrainOptions {
   /** BatchNorm momentum (Keras 0.99) */
   bnMomentum?: number;
   valFraction: number;
+  /** fraction of patients held out as test patients (never used by training, early stopping or checkpoint choice); default 0 */
+  testFraction?: number;
+  /** patient-wise cross-validation over the non-test patients: fold k of n is the validation set */
+  fold?: { k: number; n: number };
   maxSlicesPerPatient?: number;
   out: string;
   resume: boolean;
@@ -32,19 +36,21 @@ export interface TrainRunOptions extends TrainOptions {
 
 export interface RunConfig extends CheckpointConfig {
   training: Omit<TrainRunOptions, 'resume' | 'quiet'>;
-  split: { train: string[]; val: string[] };
+  /** patient lists; `test` is absent in runs made before the three-way split */
+  split: { train: string[]; val: string[]; test?: string[] };
 }
 
 export interface LoadedData {
   train: Sample[];
   val: Sample[];
+  /** test patients' slices: loaded for reports, never seen by training */
+  test: Sample[];
 }
 
-export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'seed' | 'maxSlicesPerPatient'>): LoadedData {
+export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'testFraction' | 'fold' | 'seed' | 'maxSlicesPerPatient'>): LoadedData {
   const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient });
   if (samples.length === 0) throw new Error(`${o.data}: no slices found (expected images/ and masks/ with <patient>_<sequence>_slice<n>.png)`);
-  const { train, val } = patientSplit(samples, { valFraction: o.valFraction, seed: o.seed });
-  return { train, val };
+  return patientSplit3(samples, { testFraction: o.testFraction ?? 0, valFraction: o.valFraction, seed: o.seed, fold: o.fold });
 }
 
 const patientsOf = (s: Sample[]) => [...new Set(s.map((x) => x.patient))].sort();
@@ -60,7 +66,7 @@ export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig
     extra.optimizer.params.forEach((p, i) => {
       arrays.push({ name: `m.${p.name}`, shape: [...p.shape], data: st.m[i] }, { name: `v.${p.name}`, shape: [...p.shape], data: st.v[i] });
     });
-    if (st.schedule) arrays.push({ name: 'schedule', shape: [4], data: st.schedule });
+    if (st.schedule) arrays.push({ name: 'schedule', shape: [st.schedule.length], data: st.schedule });
     files['optimizer.safetensors'] = encodeSafetensors(arrays, { step: String(st.step) });
   }
   if (extra.state) files['state.json'] = JSON.stringify(extra.state, null, 2);
@@ -128,14 +134,21 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
     const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed, ...(o.bnMomentum !== undefined ? { bnMomentum: o.bnMomentum } : {}) });
     model = new UNet(mc);
     const { resume: _r, quiet: _q, ...training } = o;
-    config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [] } };
+    config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [], test: [] } };
   }
+  if (opts.lrSchedule === 'cosine' && (opts.warmupEpochs ?? 0) >= opts.epochs) throw new Error(`--warmup-epochs '${opts.warmupEpochs}' must be below --epochs (${opts.epochs})`);
   const data = loadSplit(opts);
-  if (o.resume && (patientsOf(data.train).join() !== config.split.train.join() || patientsOf(data.val).join() !== config.split.val.join())) {
-    throw new Error(`${o.out}: the data in ${opts.data} no longer gives the split this run was trained with`);
+  const split = { train: patientsOf(data.train), val: patientsOf(data.val), test: patientsOf(data.test) };
+  if (o.resume) {
+    for (const side of ['train', 'val', 'test'] as const) {
+      if (split[side].join() !== (config.split[side] ?? []).join()) {
+        throw new Error(`${join(lastDir, 'config.json')}: split.${side} [${(config.split[side] ?? []).join(', ')}] is not what ${opts.data} gives now ([${split[side].join(', ')}])`);
+      }
+    }
   }
-  config.split = { train: patientsOf(data.train), val: patientsOf(data.val) };
-  log(`training on ${data.train.length} slices of ${config.split.train.length} patients, validating on ${data.val.length} slices of ${config.split.val.length} patients (${config.split.val.join(', ')})`);
+  config.split = split;
+  log(`training on ${data.train.length} slices of ${split.train.length} patients, validating on ${data.val.length} slices of ${split.val.length} patients (${split.val.join(', ')}), ${data.test.length} slices of ${split.test.length} test patients held out (${split.test.join(', ') || 'none'})`);
+  log(`augmentation ${opts.augment?.level ?? 'none'}, learning rate ${opts.lr} ${opts.lrSchedule ?? 'constant'}${opts.lrSchedule === 'cosine' ? ` (warm-up ${opts.warmupEpochs ?? 0} epochs)` : ''} over ${opts.epochs} epochs`);
   log(`model ${model.config.width}x${model.config.height}, width x${model.config.widthMult}, batch ${opts.batchSize}, adapter ${adapterName(g.adapter)}`);
 
   const bar = opts.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} steps | loss {loss} | val mIoU {miou} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);

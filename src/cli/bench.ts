@@ -26,8 +26,10 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the results as JSON')
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
     .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean }) => {
+    .option('--augment <level>', 'augment each step (none | light | default | heavy) and time interleaved steps without / with it')
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string }) => {
       const { benchTrain } = await import('../../bench/train.ts');
+      const { augmentLevel } = await import('../model/augment.ts');
       const [width, height] = parseSize(o.size, '--size');
       await benchTrain({
         width,
@@ -40,6 +42,7 @@ export function register(program: Command): void {
         json: o.json,
         profile: Boolean(o.profile),
         tune: Boolean(o.tune),
+        augment: o.augment === undefined ? undefined : augmentLevel(o.augment),
       });
     });
   for (const [name, script, what] of [

@@ -2,7 +2,7 @@
 // `adam_advance` dispatch and one `adam_update` dispatch per parameter into the open compute pass:
 // no read back, no host writes, so a training step stays one submission.
 import { Tensor, keep } from './tensor.ts';
-import { adamAdvance, adamUpdate, type AdamHyper } from '../kernels/adam.ts';
+import { adamAdvance, adamUpdate, type AdamHyper, type LrSchedule } from '../kernels/adam.ts';
 
 export interface AdamOptions {
   /** default 1e-3 */
@@ -13,6 +13,8 @@ export interface AdamOptions {
   beta2?: number;
   /** default 1e-7 (Keras), added to sqrt(v) */
   epsilon?: number;
+  /** learning-rate schedule; default constant */
+  schedule?: LrSchedule;
 }
 
 /** Optimizer state for checkpoints: completed steps and the moment estimates, one array per parameter. */
@@ -20,8 +22,9 @@ export interface AdamState {
   step: number;
   m: Float32Array[];
   v: Float32Array[];
-  /** the GPU schedule [beta1^t, beta2^t, lr_t, t] as the steps left it; restoring it bit for bit lets a
-   *  resumed run match an uninterrupted one exactly (recomputing it in float64 differs in the last bits) */
+  /** the GPU schedule [beta1^t, beta2^t, lr_t, t, scheduled lr] as the steps left it; restoring it bit for
+   *  bit lets a resumed run match an uninterrupted one exactly (recomputing it in float64 differs in the last
+   *  bits). Checkpoints written before schedules existed hold the first 4 values. */
   schedule?: Float32Array;
 }
 
@@ -33,7 +36,9 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  /** [beta1^t, beta2^t, lr_t, t] on the GPU, advanced by each step */
+  /** learning-rate schedule, evaluated on the GPU by each step; set before stepping (a resumed run may change the epochs) */
+  schedule: LrSchedule | undefined;
+  /** [beta1^t, beta2^t, lr_t, t, scheduled lr] on the GPU, advanced by each step */
   private sched: Tensor;
   private steps = 0;
 
@@ -43,9 +48,10 @@ export class Adam {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;
+    this.schedule = opts.schedule;
     this.m = params.map((p) => keep(Tensor.zeros(p.shape, 'f32', `adam.m.${p.name ?? p.id}`)));
     this.v = params.map((p) => keep(Tensor.zeros(p.shape, 'f32', `adam.v.${p.name ?? p.id}`)));
-    this.sched = keep(Tensor.fromData([1, 1, 0, 0], [4], 'f32', 'adam.schedule'));
+    this.sched = keep(Tensor.fromData([1, 1, 0, 0, this.lr], [5], 'f32', 'adam.schedule'));
   }
 
   /** Completed steps (Keras `optimizer.iterations`). */
@@ -54,7 +60,7 @@ export class Adam {
   }
 
   private hyper(): AdamHyper {
-    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, schedule: this.schedule };
   }
 
   /** Applies one update from each parameter's `.grad` (parameters without a gradient are skipped, as in Keras). */
@@ -92,9 +98,15 @@ export class Adam {
     const t = state.step;
     const b1t = this.beta1 ** t;
     const b2t = this.beta2 ** t;
-    if (state.schedule && state.schedule.length !== 4) throw new Error(`Adam.setState: schedule has ${state.schedule.length} values, want 4`);
-    this.sched.upload(state.schedule ?? [b1t, b2t, t > 0 ? (this.lr * Math.sqrt(1 - b2t)) / (1 - b1t) : 0, t]);
+    if (state.schedule && state.schedule.length !== 4 && state.schedule.length !== 5) throw new Error(`Adam.setState: schedule has ${state.schedule.length} values, want 5`);
+    const restored = state.schedule ?? [b1t, b2t, t > 0 ? (this.lr * Math.sqrt(1 - b2t)) / (1 - b1t) : 0, t];
+    this.sched.upload(restored.length === 5 ? restored : [...restored, this.lr]);
     this.steps = t;
+  }
+
+  /** The learning rate of the last step (sched[4]), read back from the GPU. */
+  async currentLr(): Promise<number> {
+    return (await this.sched.read())[4];
   }
 
   dispose(): void {

@@ -11,11 +11,28 @@ export interface AdamHyper {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** learning-rate schedule of the step (default constant) */
+  schedule?: LrSchedule;
 }
 
-/** sched = [beta1^t, beta2^t, lr_t, t] advanced to the next step. */
+export const LR_SCHEDULE_KINDS = ['constant', 'poly', 'cosine'] as const;
+export type LrScheduleKind = (typeof LR_SCHEDULE_KINDS)[number];
+
+/** constant, poly (per epoch) or cosine with linear warm-up (per step), over `epochs` of `stepsPerEpoch` steps. */
+export interface LrSchedule {
+  kind: LrScheduleKind;
+  epochs: number;
+  stepsPerEpoch: number;
+  warmupEpochs: number;
+}
+
+/** sched = [beta1^t, beta2^t, lr_t, t, scheduled lr] advanced to the next step. */
 function uniforms(n: number, h: AdamHyper) {
-  return { n, lr: h.lr, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2 };
+  const s = h.schedule ?? { kind: 'constant', epochs: 1, stepsPerEpoch: 1, warmupEpochs: 0 };
+  return {
+    n, lr: h.lr, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2,
+    scheduleKind: LR_SCHEDULE_KINDS.indexOf(s.kind), stepsPerEpoch: s.stepsPerEpoch, epochs: s.epochs, warmupEpochs: s.warmupEpochs,
+  };
 }
 
 export function adamAdvance(sched: Tensor, h: AdamHyper): void {

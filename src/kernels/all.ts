@@ -16,5 +16,6 @@ import './adam.ts';
 import './confusion.ts';
 import './edt.ts';
 import './surface.ts';
+import './augment.ts';
 
 export { registry } from './runner.ts';

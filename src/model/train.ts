@@ -7,6 +7,9 @@ import { backward, noGrad } from '../graph/autograd.ts';
 import { focalDiceLoss, argmaxChannels } from '../graph/nn.ts';
 import { Adam } from '../graph/optim.ts';
 import { gpu } from '../runtime/gpu.ts';
+import { augmentSpatial, augmentIntensity, AUG_STRIDE } from '../kernels/augment.ts';
+import type { LrScheduleKind } from '../kernels/adam.ts';
+import { augmentIsOff, drawBatchAugmentParams, type AugmentConfig } from './augment.ts';
 import { Rng } from '../util/random.ts';
 import { UNet } from './unet.ts';
 import type { Sample as PipelineSample } from '../pipeline/dataset.ts';
@@ -27,6 +30,12 @@ export interface TrainOptions {
   stepsPerEpoch?: number;
   /** no new epoch starts when it would end past this many seconds of training (the demo's time budget) */
   maxSeconds?: number;
+  /** training-batch augmentation on the GPU (validation is never augmented); default none */
+  augment?: AugmentConfig;
+  /** learning-rate schedule over `epochs` (default constant); a resumed run uses its current `epochs` */
+  lrSchedule?: LrScheduleKind;
+  /** linear warm-up of the cosine schedule, in epochs */
+  warmupEpochs?: number;
 }
 
 export interface EpochRecord {
@@ -39,6 +48,11 @@ export interface EpochRecord {
   valIoU: number[];
   valDice: number[];
   seconds: number;
+  /** learning rate of the epoch's last step, as the GPU schedule computed it */
+  lr?: number;
+  /** augmentation level and learning-rate schedule the epoch trained with */
+  augment?: string;
+  lrSchedule?: string;
 }
 
 export interface TrainState {
@@ -115,10 +129,20 @@ export function stepsPerEpoch(nTrain: number, opts: TrainOptions): number {
   return Math.min(full, opts.stepsPerEpoch ?? full);
 }
 
-/** One optimisation step on a batch; returns the loss. */
-export async function trainStep(model: UNet, optimizer: Adam, batch: Sample[], dropoutSeed: number): Promise<number> {
+/**
+ * One optimisation step on a batch; returns the loss. With `augParams` (AUG_STRIDE floats per sample, from
+ * src/model/augment.ts) the uploaded batch is augmented on the GPU in the same submission before the forward.
+ */
+export async function trainStep(model: UNet, optimizer: Adam, batch: Sample[], dropoutSeed: number, augParams?: Float32Array): Promise<number> {
   const loss = scoped(() => {
-    const { x, y } = uploadBatch(batch);
+    let { x, y } = uploadBatch(batch);
+    if (augParams) {
+      if (augParams.length !== batch.length * AUG_STRIDE) throw new Error(`trainStep: ${augParams.length} augmentation parameters for ${batch.length} samples`);
+      const params = Tensor.fromData(augParams, [augParams.length]);
+      const warped = augmentSpatial(x, y, params);
+      x = augmentIntensity(warped.x, params);
+      y = warped.y;
+    }
     const logits = model.forward(x, { training: true, dropoutSeed });
     const l = focalDiceLoss(logits, y);
     backward(l);
@@ -143,6 +167,8 @@ export async function train(model: UNet, trainSet: Sample[], valSet: Sample[], o
   if (trainSet.length === 0) throw new Error('training set is empty');
   if (valSet.length === 0) throw new Error('validation set is empty (need at least one held-out patient)');
   const optimizer = resume?.optimizer ?? new Adam(model.trainable(), { lr: opts.lr });
+  // the schedule spans the run's current epochs, also when a resumed run changed them
+  optimizer.schedule = { kind: opts.lrSchedule ?? 'constant', epochs: opts.epochs, stepsPerEpoch: stepsPerEpoch(trainSet.length, opts), warmupEpochs: opts.warmupEpochs ?? 0 };
   try {
     return await trainEpochs(model, trainSet, valSet, opts, hooks, optimizer, resume?.state);
   } finally {
@@ -155,6 +181,7 @@ async function trainEpochs(model: UNet, trainSet: Sample[], valSet: Sample[], op
   const state: TrainState = resumeState ?? { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
   const perEpoch = stepsPerEpoch(trainSet.length, opts);
   const bs = Math.min(opts.batchSize, trainSet.length);
+  const augmented = !augmentIsOff(opts.augment);
   const started = performance.now();
   while (state.epoch < opts.epochs && state.epoch - state.bestEpoch < opts.patience) {
     const lastEpoch = state.history.at(-1)?.seconds ?? 0;
@@ -164,8 +191,10 @@ async function trainEpochs(model: UNet, trainSet: Sample[], valSet: Sample[], op
     const order = epochOrder(trainSet.length, opts.seed, epoch);
     let lossSum = 0;
     for (let s = 0; s < perEpoch; s++) {
-      const batch = order.slice(s * bs, s * bs + bs).map((i) => trainSet[i]);
-      const loss = await trainStep(model, optimizer, batch, (opts.seed * 65_537 + state.step + 1) >>> 0);
+      const indices = order.slice(s * bs, s * bs + bs);
+      const batch = indices.map((i) => trainSet[i]);
+      const augParams = augmented ? drawBatchAugmentParams(opts.augment!, batch[0].width, batch[0].height, opts.seed, epoch, indices) : undefined;
+      const loss = await trainStep(model, optimizer, batch, (opts.seed * 65_537 + state.step + 1) >>> 0, augParams);
       if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch} step ${s + 1}`);
       state.step++;
       lossSum += loss;
@@ -173,7 +202,10 @@ async function trainEpochs(model: UNet, trainSet: Sample[], valSet: Sample[], op
     }
     const val = await evaluateModel(model, valSet, bs);
     await gpu().sync();
-    const record: EpochRecord = { epoch, steps: perEpoch, trainLoss: lossSum / perEpoch, valLoss: val.loss, valMeanIoU: val.meanIoU, valIoU: val.iou, valDice: val.dice, seconds: (performance.now() - t0) / 1000 };
+    const record: EpochRecord = {
+      epoch, steps: perEpoch, trainLoss: lossSum / perEpoch, valLoss: val.loss, valMeanIoU: val.meanIoU, valIoU: val.iou, valDice: val.dice, seconds: (performance.now() - t0) / 1000,
+      lr: await optimizer.currentLr(), augment: opts.augment?.level ?? 'none', lrSchedule: opts.lrSchedule ?? 'constant',
+    };
     state.history.push(record);
     state.epoch = epoch;
     const improved = val.meanIoU > state.bestMeanIoU;

@@ -1,0 +1,11 @@
+import { describe, it, expect } from 'vitest';
+import { checks } from '../src/checks/augment.ts';
+
+describe('augmentation kernels: GPU vs float64 reference', () => {
+  for (const c of checks) {
+    it(c.name, async () => {
+      const r = await c.run();
+      expect(r.pass, r.detail).toBe(true);
+    });
+  }
+});
