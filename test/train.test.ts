@@ -13,6 +13,7 @@ import { runTraining, type TrainRunOptions } from '../src/app/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
 import { decodeSafetensors } from '../src/model/safetensors.ts';
 import { augmentLevel, drawBatchAugmentParams } from '../src/model/augment.ts';
+import { AUG_STRIDE, identityAugParams } from '../src/kernels/augment.ts';
 
 const tiny = { width: 64, height: 80, widthMult: 0.125, bnMomentum: 0.9 };
 
@@ -58,6 +59,26 @@ describe('U-Net training', () => {
     expect(s101.creations).toBe(s1.creations);
     opt.dispose();
     model.dispose();
+  });
+
+  it('augments inside the step: identity parameters train exactly as no augmentation, drawn ones differently', async () => {
+    const { train } = tinyData();
+    const batch = train.slice(0, 3);
+    const lossOf = async (params?: Float32Array) => {
+      const model = new UNet(makeConfig({ ...tiny, seed: 8 }));
+      const opt = new Adam(model.trainable());
+      const loss = await trainStep(model, opt, batch, 1, params);
+      opt.dispose();
+      model.dispose();
+      return loss;
+    };
+    const identity = new Float32Array(3 * AUG_STRIDE);
+    for (let b = 0; b < 3; b++) identity.set(identityAugParams(), b * AUG_STRIDE);
+    const always = augmentLevel('heavy');
+    for (const k of ['rotation', 'scale', 'gamma', 'noise'] as const) always[k].p = 1;
+    const plain = await lossOf();
+    expect(await lossOf(identity)).toBe(plain);
+    expect(await lossOf(drawBatchAugmentParams(always, tiny.width, tiny.height, 1, 1, [0, 1, 2]))).not.toBe(plain);
   });
 
   it('resumes after kill -9 to the same weights and optimizer state as an uninterrupted run, with augmentation and a poly schedule', async () => {

@@ -36,12 +36,14 @@ for (const s of cases) {
         want.push(rate);
         m += (1 - m) * (1 - 0.9);
         v += (1 - v) * (1 - 0.999);
-        param -= ((rate * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t)) * (m / (Math.sqrt(v) + 1e-7));
+        // the GPU's own rate of this step, so this part measures only whether Adam applies it
+        param -= ((got[t - 1] * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t)) * (m / (Math.sqrt(v) + 1e-7));
       }
       const finalParam = await p.read();
       p.dispose();
       opt.dispose();
-      const r = compare('scheduled lr', got, want, [got.length], { atol: 1e-9, rtol: 1e-5 });
+      // WGSL's cos has an absolute error of up to 2^-11 on [-pi, pi] (Chromium's adapters use it): lr / 2 x 2^-11
+      const r = compare('scheduled lr', got, want, [got.length], { atol: s.kind === 'cosine' ? lr * 2 ** -12 : 1e-9, rtol: 1e-5 });
       const q = compare('parameter after the schedule', finalParam, [param], [1], { atol: 1e-6, rtol: 1e-5 });
       return { pass: r.pass && q.pass, maxAbsErr: Math.max(r.maxAbsErr, q.maxAbsErr), detail: `${r.detail}; ${q.detail}` };
     },
