@@ -21,6 +21,21 @@ export interface Check {
   run(): Promise<CheckResult>;
 }
 
+/**
+ * Runs `body` with every buffer the pool hands out filled with NaN first, so an output element a kernel forgets
+ * to write reads back as NaN whether the buffer is fresh (zero-filled by WebGPU) or reused.
+ */
+export async function withPoisonedPool<T>(body: () => Promise<T>): Promise<T> {
+  const g = gpu();
+  const previous = g.pool.onAcquire;
+  g.pool.onAcquire = (buf) => g.write(buf, new Float32Array(buf.size / 4).fill(NaN));
+  try {
+    return await body();
+  } finally {
+    g.pool.onAcquire = previous;
+  }
+}
+
 export interface Tolerance {
   atol: number;
   rtol: number;
