@@ -123,9 +123,11 @@ checks.push({
     });
     const batch = ref.batchNormTrainRef(f32(x.data), new Float64Array(c).fill(1), new Float64Array(c), c, 1e-3);
     const rv = compare('runningVar', await state.runningVar.read(), ref.movingAverageRef(new Float64Array(c).fill(1), batch.variance, 0.99), [c], { atol: 1e-5, rtol: 1e-4 });
+    // from 0 with momentum 0.99 the running mean is 0.01 * the batch mean: a tolerance well under that
+    const rm = compare('runningMean', await state.runningMean.read(), ref.movingAverageRef(new Float64Array(c), batch.mean, 0.99), [c], { atol: 1e-7, rtol: 1e-4 });
     state.runningMean.dispose();
     state.runningVar.dispose();
-    return both(r, rv);
+    return both(r, both(rm, rv));
   },
 });
 
