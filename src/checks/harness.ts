@@ -53,6 +53,8 @@ export function coords(index: number, shape: readonly number[]): string {
 /** Compares `got` with `want` element-wise; the detail names the shape and the worst element. */
 export function compare(what: string, got: ArrayLike<number>, want: ArrayLike<number>, shape: readonly number[], tol: Tolerance): CheckResult {
   if (got.length !== want.length) return { pass: false, maxAbsErr: Infinity, detail: `${what}: ${got.length} values, expected ${want.length} for [${shape}]` };
+  // nothing compared is nothing checked: a check that reads back no values must not pass
+  if (want.length === 0) return { pass: false, maxAbsErr: Infinity, detail: `${what}: no values to compare for [${shape}]` };
   let worst = -1;
   let worstExcess = -Infinity;
   let maxAbsErr = 0;
