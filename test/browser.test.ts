@@ -6,7 +6,7 @@
 //  (d) a screenshot of the overlay goes to test-artifacts/ (and docs/screenshot.png).
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -15,9 +15,10 @@ import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../src/m
 import { predictFiles } from '../src/app/predict-files.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { extractSagittalSlices } from '../src/pipeline/extract.ts';
-import { encode } from 'fast-png';
+import { decode, encode } from 'fast-png';
 import { readImage, writeImage } from '../src/pipeline/io.ts';
 import { runAllChecks, type CheckOutcome } from '../web/src/checks.ts';
+import { mapGreyLevels } from '../src/pipeline/labels.ts';
 import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
@@ -177,6 +178,7 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     }
     const rows = await page.$$eval('#measures tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
     expect(rows.map((r) => r[0])).toEqual(['background', 'vertebrae', 'spinal canal', 'intervertebral discs']);
+    await expectOverlayShowsLabels(page, work, pngFile);
   });
 
   it('trains a small model in the page and offers the checkpoint', async () => {
@@ -246,3 +248,36 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     expect(server.log.filter((r) => r.status !== 200)).toEqual([]);
   });
 });
+
+/**
+ * The overlay canvas, read back pixel by pixel, shows the PNG slice on the page with each class's colour exactly
+ * where the page's label map (as downloaded) puts it: background pixels are the slice's own grey (R = G = B),
+ * vertebrae pixels are red-dominant, spinal canal green-dominant, discs blue-dominant (the paper's colours).
+ */
+async function expectOverlayShowsLabels(page: Page, work: string, sliceFile: string): Promise<void> {
+  const canvas = await page.evaluate(() => {
+    const c = document.getElementById('overlay-canvas') as HTMLCanvasElement;
+    return { width: c.width, height: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+  });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-labels')]);
+  const labelsFile = join(work, 'overlay-labels.png');
+  await dl.saveAs(labelsFile);
+  // the downloaded PNG holds the classes as mask grey levels (0/76/150/29)
+  const labels = { data: mapGreyLevels((await readImage(labelsFile)).data, labelsFile) };
+  const slice = decode(readFileSync(sliceFile));
+  expect([canvas.width, canvas.height]).toEqual([slice.width, slice.height]);
+  expect(labels.data.length).toBe(slice.width * slice.height);
+  const shown = [0, 0, 0, 0];
+  const wrong: string[] = [];
+  for (let i = 0; i < labels.data.length; i++) {
+    const [r, g, b] = [canvas.rgba[4 * i]!, canvas.rgba[4 * i + 1]!, canvas.rgba[4 * i + 2]!];
+    const colourClass = r === g && g === b ? 0 : r > g && r > b ? 1 : g > r && g > b ? 2 : b > r && b > g ? 3 : -1;
+    const cls = labels.data[i]!;
+    const ok = colourClass === cls && (cls !== 0 || r === slice.data[i]);
+    if (ok) shown[cls]!++;
+    else if (wrong.length < 5) wrong.push(`(${i % slice.width}, ${Math.floor(i / slice.width)}) class ${cls}, grey ${slice.data[i]}: rgb ${r},${g},${b}`);
+  }
+  expect(wrong, `overlay pixels that do not show their class (first 5); correct per class ${shown}`).toEqual([]);
+  // a blank or one-class picture would prove nothing: the prediction has more than one class on this slice
+  expect(shown.filter((n) => n > 0).length, `pixels per class ${shown}`).toBeGreaterThan(1);
+}

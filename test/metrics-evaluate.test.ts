@@ -124,6 +124,7 @@ describe('spineseg evaluate on the shared PNG masks', () => {
     const parsed = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(parsed.cases.map((c: { name: string }) => c.name)).toEqual(names.map((n) => n.replace('.png', '')));
     expect(parsed.cases[0].classes[0]).toHaveProperty('asd');
+    expectTable2MatchesReference(text, parsed, shiftedDir, truthDir, 1.5);
   });
 
   it('errors name the directory or file', async () => {
@@ -148,3 +149,57 @@ describe('spineseg evaluate on the shared PNG masks', () => {
     await expect(runEvaluate({ pred: odd, truth: truthDir })).rejects.toThrow(/slice57\.png: value 77 is neither/);
   });
 });
+
+/**
+ * The printed Table 2 and the JSON's per-case scores equal the float64 reference (src/reference/metrics.ts)
+ * computed here from the PNGs of both folders: per case, per class; the table rows are means over cases
+ * (classes absent from both maps left out), the Mean row the mean of the class rows.
+ */
+function expectTable2MatchesReference(text: string, json: { cases: { name: string; classes: Record<string, number | string | null>[] }[] }, predDir: string, truthDir: string, tauMm: number) {
+  const cols = ['iou', 'dice', 'asd', 'nsd', 'precision', 'recall', 'f1', 'hd95'] as const;
+  const files = fs.readdirSync(truthDir).filter((f) => f.endsWith('.png')).sort();
+  const perCase = files.map((f) => {
+    const truth = readPngLabels(path.join(truthDir, f));
+    const pred = readPngLabels(path.join(predDir, f));
+    const sidecar = path.join(truthDir, f.replace('.png', '.json'));
+    const sp: [number, number] = fs.existsSync(sidecar) ? JSON.parse(fs.readFileSync(sidecar, 'utf8')).spacing : [1, 1];
+    const cm = ref.referenceConfusion(pred.data, truth.data, 4);
+    return [1, 2, 3].map((cls) => {
+      // the box around the class (as 0/1 maps) keeps every surface distance and makes the float64 EDT cheap
+      const box = ref.cropToClassBox(pred.data, truth.data, truth.dims, cls);
+      const surface = box ? ref.referenceSurfaceScores(box.pred, box.truth, box.shape, [1, ...sp], 1, tauMm) : { asd: null, hd95: null, nsd: null };
+      return { ...ref.referenceClassScores(cm, 4, cls), ...surface };
+    });
+  });
+  expect(json.cases.map((c) => c.name)).toEqual(files.map((f) => f.replace('.png', '')));
+  perCase.forEach((classes, i) => {
+    classes.forEach((want, k) => {
+      for (const col of cols) {
+        const got = json.cases[i]!.classes[k]![col];
+        const w = want[col];
+        if (w === null) expect(got, `${files[i]} class ${k + 1} ${col}`).toBeNull();
+        else expect(Math.abs(Number(got) - w), `${files[i]} class ${k + 1} ${col}: ${got} vs reference ${w}`).toBeLessThan(col === 'asd' || col === 'hd95' ? 1e-4 : 1e-6);
+      }
+    });
+  });
+  const mean = (xs: (number | null)[]) => {
+    const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  const rows = [0, 1, 2].map((k) => Object.fromEntries(cols.map((col) => [col, mean(perCase.map((c) => c[k]![col]))])) as Record<(typeof cols)[number], number | null>);
+  rows.push(Object.fromEntries(cols.map((col) => [col, mean(rows.map((r) => r[col]))])) as Record<(typeof cols)[number], number | null>);
+  const printed = ['Vertebrae', 'Spinal canal', 'IVDs', 'Mean'].map((label) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${label}  `));
+    expect(line, `a table row for ${label}`).toBeDefined();
+    return line!.slice(label.length).trim().split(/\s+/);
+  });
+  // printed columns: IoU, Dice, ASD, NSD, Precision, Recall, F1 (4 decimals), HD95 (3 decimals)
+  printed.forEach((cells, r) => {
+    expect(cells.length).toBe(cols.length);
+    cols.forEach((col, j) => {
+      const want = rows[r]![col]!;
+      const half = col === 'hd95' ? 5e-4 : 5e-5;
+      expect(Math.abs(Number(cells[j]) - want), `row ${r} ${col}: printed ${cells[j]}, reference ${want}`).toBeLessThanOrEqual(half + 1e-4);
+    });
+  });
+}

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { batches, defaultDataRoot, loadSliceDataset, patientSplit, patientSplit3, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
 
@@ -27,14 +29,38 @@ describe('slice dataset', () => {
     else process.env.SPINESEG_DATA = before;
   });
 
-  const shared = defaultDataRoot();
-  it.skipIf(!fs.existsSync(path.join(shared, 'images')))('loads shared 620-high slices padded to 640 and downsampled to 128 x 160', () => {
-    const s620 = fs.readdirSync(path.join(shared, 'images')).find((f) => f.startsWith('234_'))!;
-    const [loaded] = loadSliceDataset(shared, { patients: ['234'], maxSlicesPerPatient: 1, width: 128, height: 160 });
-    expect(loaded).toBeDefined();
-    expect(s620).toBeDefined();
-    expect([loaded!.width, loaded!.height]).toEqual([128, 160]);
-    expect(loaded!.spacing).toEqual([4, 4]);
+  it('pads generated 512 x 620 slices centred to 640 (10 zero rows each side) and downsamples to 128 x 160 with the implied spacing', () => {
+    const pair = write620Pair();
+    const [full, fullMeta] = loadSliceDataset(pair.root);
+    const [small, smallMeta] = loadSliceDataset(pair.root, { width: 128, height: 160 });
+    for (const s of [full!, fullMeta!]) {
+      expect([s.width, s.height]).toEqual([512, 640]);
+      expect(firstDifference(s.image, pair.paddedImage)).toBe('none');
+      expect(firstDifference(s.labels, pair.paddedLabels)).toBe('none');
+    }
+    expect(full!.spacing).toEqual([1, 1]);
+    expect(fullMeta!.spacing).toEqual([0.5, 0.75]);
+    // 640 rows -> 160 and 512 columns -> 128: 4 source pixels (of the padded canvas, not 620 / 160) per output pixel
+    expect(small!.spacing).toEqual([4, 4]);
+    expect(smallMeta!.spacing).toEqual([2, 3]);
+    for (const s of [small!, smallMeta!]) {
+      expect([s.width, s.height]).toEqual([128, 160]);
+      let worst = 0;
+      let labelMisses = 0;
+      for (let y = 0; y < 160; y++) {
+        for (let x = 0; x < 128; x++) {
+          let sum = 0;
+          for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) sum += pair.paddedImage[(4 * y + dy) * 512 + 4 * x + dx]!;
+          worst = Math.max(worst, Math.abs(s.image[y * 128 + x]! - sum / 16));
+          if (s.labels[y * 128 + x] !== pair.paddedLabels[(4 * y + 2) * 512 + 4 * x + 2]) labelMisses++;
+        }
+      }
+      expect(worst).toBeLessThan(1e-6);
+      expect(labelMisses).toBe(0);
+      // output rows 0-1 and 158-159 come from the 10 padded rows only
+      for (const y of [0, 1, 158, 159]) expect(Array.from(s.image.subarray(y * 128, (y + 1) * 128)).every((v) => v === 0)).toBe(true);
+    }
+    fs.rmSync(pair.root, { recursive: true, force: true });
   });
 
   it('patient split is patient-wise, seeded and complete', () => {
@@ -91,3 +117,41 @@ describe('patientSplit3', () => {
     expect(() => patientSplit3(samples, { testFraction: 0.1, valFraction: 0.1, seed: 1, fold: { k: 6, n: 5 } })).toThrow(/fold 6\/5/);
   });
 });
+
+/**
+ * A 512 x 620 image/mask pair (like patient 81 of the shared set), twice: without metadata and with meta spacing
+ * [0.5, 0.75]; every image pixel is non-zero so padding shows. Returns the 512 x 640 canvas the loader should make.
+ */
+function write620Pair(): { root: string; paddedImage: Float32Array; paddedLabels: Uint8Array } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-620-'));
+  for (const d of ['images', 'masks', 'meta']) fs.mkdirSync(path.join(root, d));
+  const [w, h] = [512, 620];
+  const grey = new Uint8Array(w * h);
+  const mask = new Uint8Array(w * h);
+  const greyOfClass = [0, 76, 150, 29];
+  const paddedImage = new Float32Array(w * 640);
+  const paddedLabels = new Uint8Array(w * 640);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = 1 + ((x * 7 + y * 13) % 254);
+      const cls = ((y >> 3) + (x >> 5)) % 4;
+      grey[y * w + x] = v;
+      mask[y * w + x] = greyOfClass[cls]!;
+      paddedImage[(y + 10) * w + x] = v / 255;
+      paddedLabels[(y + 10) * w + x] = cls;
+    }
+  }
+  for (const name of ['81_t2_SPACE_slice1.png', '81_t2_SPACE_slice2.png']) {
+    fs.writeFileSync(path.join(root, 'images', name), encode({ width: w, height: h, data: grey, channels: 1, depth: 8 }));
+    fs.writeFileSync(path.join(root, 'masks', name), encode({ width: w, height: h, data: mask, channels: 1, depth: 8 }));
+  }
+  fs.writeFileSync(path.join(root, 'meta', '81_t2_SPACE_slice2.json'), JSON.stringify({ spacing: [0.5, 0.75] }));
+  return { root, paddedImage, paddedLabels };
+}
+
+/** 'none', or the first index where two arrays differ (with both values): a short message for big arrays. */
+function firstDifference(got: ArrayLike<number>, want: ArrayLike<number>): string {
+  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) return `index ${i} (row ${Math.floor(i / 512)}): ${got[i]} != ${want[i]}`;
+  return 'none';
+}

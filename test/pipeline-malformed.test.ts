@@ -189,9 +189,13 @@ describe('spineseg prepare on malformed input', () => {
     const ok = await runCli(['prepare', '--input', input, '--out', out, '--size', '32x40']);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(fs.readdirSync(path.join(out, 'images')).length).toBeGreaterThan(0);
-    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { slices: { total: number }; reoriented: unknown[] };
-    expect(report.slices.total).toBe(4);
+    // the input has DimSize 4 along left-right and every sagittal slice holds all 4 classes in the same amounts:
+    // 4 image/mask pairs, whatever the report says
+    const written = fs.readdirSync(path.join(out, 'images')).sort();
+    expect(written).toEqual(['1_t1_slice0.png', '1_t1_slice1.png', '1_t1_slice2.png', '1_t1_slice3.png']);
+    expect(fs.readdirSync(path.join(out, 'masks')).sort()).toEqual(written);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { slices: { total: number; kept: number }; reoriented: unknown[] };
+    expect([report.slices.total, report.slices.kept]).toEqual([4, 4]);
     expect(report.reoriented.length).toBe(1); // identity direction: rows run inferior -> superior and must be flipped
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('## Table 1');
     const again = await runCli(['prepare', '--input', input, '--out', out]);

@@ -11,7 +11,7 @@ import { Adam } from '../src/graph/optim.ts';
 import { trainStep, evaluateModel } from '../src/model/train.ts';
 import { runTraining, type TrainRunOptions } from '../src/app/session.ts';
 import { loadSliceDataset, patientSplit, sampleDataRoot } from '../src/pipeline/dataset.ts';
-import { decodeSafetensors } from '../src/model/safetensors.ts';
+import { decodeSafetensors, type NamedArray } from '../src/model/safetensors.ts';
 import { augmentLevel, drawBatchAugmentParams } from '../src/model/augment.ts';
 import { AUG_STRIDE, identityAugParams } from '../src/kernels/augment.ts';
 
@@ -146,3 +146,22 @@ describe('U-Net training', () => {
     }
   });
 });
+
+/** 'identical' when both checkpoints hold the same tensor names and shapes with equal bytes and only finite values; else the first difference. */
+function checkpointDifference(a: Map<string, NamedArray>, b: Map<string, NamedArray>): string {
+  const names = (m: Map<string, NamedArray>) => [...m.keys()].sort().join(', ');
+  if (names(a) !== names(b)) return `tensor names differ: [${names(a)}] vs [${names(b)}]`;
+  for (const [name, x] of a) {
+    const y = b.get(name)!;
+    if (x.shape.join('x') !== y.shape.join('x')) return `${name}: shape ${x.shape.join('x')} vs ${y.shape.join('x')}`;
+    if (x.data.length !== y.data.length) return `${name}: ${x.data.length} vs ${y.data.length} values`;
+    for (let i = 0; i < x.data.length; i++) {
+      if (!Number.isFinite(x.data[i]!) || !Number.isFinite(y.data[i]!)) return `${name}[${i}]: non-finite weight ${x.data[i]} / ${y.data[i]}`;
+    }
+    const bytesA = new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength);
+    const bytesB = new Uint8Array(y.data.buffer, y.data.byteOffset, y.data.byteLength);
+    const i = bytesA.findIndex((v, k) => v !== bytesB[k]);
+    if (i >= 0) return `${name}[${i >> 2}]: ${x.data[i >> 2]} vs ${y.data[i >> 2]}`;
+  }
+  return 'identical';
+}

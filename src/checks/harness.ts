@@ -21,6 +21,21 @@ export interface Check {
   run(): Promise<CheckResult>;
 }
 
+/**
+ * Runs `body` with every buffer the pool hands out filled with NaN first, so an output element a kernel forgets
+ * to write reads back as NaN whether the buffer is fresh (zero-filled by WebGPU) or reused.
+ */
+export async function withPoisonedPool<T>(body: () => Promise<T>): Promise<T> {
+  const g = gpu();
+  const previous = g.pool.onAcquire;
+  g.pool.onAcquire = (buf) => g.write(buf, new Float32Array(buf.size / 4).fill(NaN));
+  try {
+    return await body();
+  } finally {
+    g.pool.onAcquire = previous;
+  }
+}
+
 export interface Tolerance {
   atol: number;
   rtol: number;
@@ -38,6 +53,8 @@ export function coords(index: number, shape: readonly number[]): string {
 /** Compares `got` with `want` element-wise; the detail names the shape and the worst element. */
 export function compare(what: string, got: ArrayLike<number>, want: ArrayLike<number>, shape: readonly number[], tol: Tolerance): CheckResult {
   if (got.length !== want.length) return { pass: false, maxAbsErr: Infinity, detail: `${what}: ${got.length} values, expected ${want.length} for [${shape}]` };
+  // nothing compared is nothing checked: a check that reads back no values must not pass
+  if (want.length === 0) return { pass: false, maxAbsErr: Infinity, detail: `${what}: no values to compare for [${shape}]` };
   let worst = -1;
   let worstExcess = -Infinity;
   let maxAbsErr = 0;

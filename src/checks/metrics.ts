@@ -18,6 +18,7 @@ const edtTol = { atol: 2e-4, rtol: 2e-5 };
 
 /** Compares values that may be null or Infinity: those must match exactly, finite ones to tolerance. */
 export function compareScores(what: string, got: readonly (number | null)[], want: readonly (number | null)[], tol = { atol: 1e-5, rtol: 1e-5 }): CheckResult {
+  if (got.length !== want.length || want.length === 0) return { pass: false, maxAbsErr: Infinity, detail: `${what}: got ${got.length} values, want ${want.length} (got [${got.join(', ')}], want [${want.join(', ')}])` };
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
     const w = want[i];

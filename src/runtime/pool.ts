@@ -28,6 +28,8 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private live = new Set<GPUBuffer>();
   private stats_: PoolStats = { liveBuffers: 0, liveBytes: 0, freeBuffers: 0, freeBytes: 0, allocatedBytes: 0, peakAllocatedBytes: 0, creations: 0 };
+  /** test hook: sees every buffer handed out (checks fill it with NaN so an element a kernel never writes shows up) */
+  onAcquire: ((buf: GPUBuffer) => void) | null = null;
 
   constructor(
     private device: GPUDevice,
@@ -49,6 +51,7 @@ export class BufferPool {
     this.live.add(buf);
     this.stats_.liveBuffers++;
     this.stats_.liveBytes += buf.size;
+    this.onAcquire?.(buf);
     return buf;
   }
 
