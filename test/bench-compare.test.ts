@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCompare, RESULTS_BEGIN, RESULTS_END } from '../bench/compare.ts';
 import { checkTrainResult, parseBenchResult } from '../bench/schema.ts';
+import { missingLimits, describeMissing } from '../bench/train-core.ts';
+import { makeConfig } from '../src/model/unet.ts';
 
 const timing = (ms: number) => ({ ms_per_step: ms, ms_min: ms * 0.9, ms_max: ms * 1.2, images_per_s: 2000 / ms, gflops: 1e9 / (ms * 1e6) });
 
@@ -86,5 +88,21 @@ describe('bench compare', () => {
     expect(checkTrainResult(r, 'f').tfjs).toBeNull();
     expect(() => checkTrainResult({ ...r, ratio: 2 }, 'f.json')).toThrow(/f\.json: field 'ratio' must be null when tfjs is null, found 2/);
     expect(parseBenchResult(JSON.stringify(kernelResult), 'k.json').kind).toBe('kernels');
+  });
+});
+
+describe('benchmark size against adapter limits', () => {
+  const limits = { maxStorageBufferBindingSize: 134217728, maxBufferSize: 268435456, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256, maxComputeWorkgroupStorageSize: 16384 };
+  it('names the limit, the bytes needed and the value found when the paper setting does not fit', () => {
+    // largest activation: up1.concat (32 up-sampled + 16 skip channels) at 512x640, batch 8, 4 bytes
+    const needed = 512 * 640 * 48 * 8 * 4;
+    const missing = missingLimits(limits, makeConfig({ width: 512, height: 640, widthMult: 1 }), 8);
+    expect(missing).toEqual([
+      { limit: 'maxStorageBufferBindingSize', needed, found: 134217728 },
+      { limit: 'maxBufferSize', needed, found: 268435456 },
+    ]);
+    expect(describeMissing(missing, 'the U-Net')).toBe(`the U-Net needs maxStorageBufferBindingSize >= ${needed} (this adapter: 134217728), maxBufferSize >= ${needed} (this adapter: 268435456)`);
+    expect(missingLimits(limits, makeConfig({ width: 64, height: 80, widthMult: 0.25 }), 2)).toEqual([]);
+    expect(missingLimits({}, makeConfig({ width: 64, height: 80, widthMult: 0.25 }), 2)[0]).toMatchObject({ limit: 'maxStorageBufferBindingSize', found: NaN });
   });
 });
