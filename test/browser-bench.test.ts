@@ -4,14 +4,14 @@
 // starts, a size over the adapter's limits is named with the limit, and no request leaves the page's origin.
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { checkTrainResult, checkKernelResult } from '../bench/schema.ts';
 import { missingLimits } from '../bench/train-core.ts';
 import { makeConfig } from '../src/model/unet.ts';
-import { buildApp, launchChromium, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-bench] skipped: SPINESEG_SKIP_BROWSER=1 (the Benchmark tab and the static build were NOT tested)');
@@ -97,6 +97,8 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
     const md = await page.textContent('#bench-markdown');
     expect(md).toMatch(/\| web page +\| 32x32 +\| 1 +\| x0\.125 .*\| \d+\.\d\dx/);
     expect(await page.$$eval('#bench-chart svg', (s) => s.length)).toBe(1);
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'bench-tab.png'), fullPage: true });
   }, 200_000);
 
   it('runs one layer of the kernel table; the downloaded JSON has the CLI schema', async () => {
