@@ -49,11 +49,13 @@ export function kernelMarkdown(entries: NamedKernelResult[]): string {
   return markdownTable(head, lines);
 }
 
-/** A short label for a run in charts: adapter (first words), size, batch, width. */
+/** A short label for a run in charts: the source (file name or "web page"), then size, batch, width and adapter. */
 export function runLabel(e: NamedTrainResult): string {
   const a = e.result.adapter;
-  const what = (a.description || a.device || a.architecture || a.vendor).split(/[:(]/)[0].trim().slice(0, 32);
-  return `${what} ${e.result.settings.size} b${e.result.settings.batch} x${e.result.settings.widthMult} (${e.source})`;
+  const what = (a.description || a.device || a.architecture || a.vendor).split(/[:(]/)[0].trim().slice(0, 24);
+  const { size, batch, widthMult } = e.result.settings;
+  const source = e.source.replace(/\.json$/i, '');
+  return source.includes(size) ? `${source} (${what})` : `${source}: ${what} ${size} b${batch} x${widthMult}`;
 }
 
 /** Grouped bars: ms per training step, ours and tfjs, one group per run. */
@@ -73,7 +75,7 @@ export function trainChartSpec(entries: NamedTrainResult[]): TopLevelSpec {
     data: { values },
     mark: 'bar',
     encoding: {
-      y: { field: 'run', type: 'nominal', title: null, axis: { labelLimit: 420 } },
+      y: { field: 'run', type: 'nominal', title: null, axis: { labelLimit: 640 } },
       yOffset: { field: 'engine', type: 'nominal' },
       x: { field: 'ms', type: 'quantitative', title: 'ms per training step' },
       color: { field: 'engine', type: 'nominal', title: null, scale: { domain: ['spineseg', 'tfjs-backend-webgpu'], range: ['#2a7ab0', '#e08a2c'] } },
