@@ -43,6 +43,8 @@ const PANEL = `
     <label>Timed steps <input type="number" id="bench-steps" value="5" min="1" max="100" /></label>
     <label>Warm-up steps <input type="number" id="bench-warmup" value="1" min="0" max="20" /></label>
     <label><input type="checkbox" id="bench-tfjs" checked /> tfjs-backend-webgpu</label>
+    <label title="time both conv and matmul variants (register / workgroup-tiled) first and keep the faster (--tune)"><input type="checkbox" id="bench-tune" /> tune kernel variants</label>
+    <label title="one more step with GPU timestamps per dispatch (--profile)"><input type="checkbox" id="bench-profile" /> per-kernel GPU times</label>
     <button id="bench-paper" title="512 × 640, batch 8, full width">Paper setting</button>
     <p class="note" id="bench-limits"></p>
     <button id="bench-run" class="primary">Run training benchmark</button>
@@ -96,7 +98,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
       if (!Number.isInteger(v) || v < min) throw new Error(`${id.replace('bench-', '')}: ${input(id).value} is not a whole number >= ${min}`);
       return v;
     };
-    return { width, height, batch: int('bench-batch', 1), widthMult: Number(el<HTMLSelectElement>('bench-width').value), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked };
+    return { width, height, batch: int('bench-batch', 1), widthMult: Number(el<HTMLSelectElement>('bench-width').value), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked, tune: input('bench-tune').checked, profile: input('bench-profile').checked };
   }
 
   /** Whether the chosen size fits this adapter; the reason (limit, value needed, value found) when not. */
@@ -112,6 +114,13 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   }
 
   function refresh(): void {
+    const profile = input('bench-profile');
+    if (g && !g.device.features.has('timestamp-query')) {
+      // per-kernel times need GPU timestamps; say which feature is missing instead of failing after the run
+      profile.checked = false;
+      profile.disabled = true;
+      profile.parentElement!.title = `needs the WebGPU feature 'timestamp-query', which this adapter does not offer (features: ${g.adapter.features.join(', ') || 'none'})`;
+    }
     const why = limitsMessage();
     const fits = el('bench-limits');
     fits.textContent = why ?? 'This size fits the adapter’s limits.';
@@ -272,5 +281,10 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     markdown,
     log: () => logLines.slice(),
     limitsMessage,
+    /** the engine's submission counters, for diagnosing where a page's step time goes */
+    gpuStats: () => (g ? { dispatches: g.dispatchCount, submits: g.submitCount, idleSleeps: g.idleStats.sleeps, idleSleptMs: g.idleStats.sleptMs } : null),
+    setIdleWaits: (on: boolean) => {
+      if (g) g.idleWaits = on;
+    },
   };
 }
