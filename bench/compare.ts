@@ -1,5 +1,5 @@
 // `spineseg bench compare FILE...`: result JSONs of `bench train --json` / `bench kernels --json` or the web app's
-// Benchmark tab, from any adapter, as one markdown table (and a kernel table when kernel results are given) and a
+// Benchmark tab, from any adapter (and bench/gpu/unet_torch.py's PyTorch JSONs), as one markdown table (and a kernel table when kernel results are given) and a
 // PNG chart. Every file is checked (bench/schema.ts) before anything is written; a bad one is refused by name.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -36,6 +36,11 @@ export function compareMarkdown(results: BenchResult[]): string {
   const kernels: NamedKernelResult[] = results.flatMap((r) => (r.kind === 'kernels' ? [{ source: basename(r.file), result: r.result }] : []));
   const parts: string[] = [];
   if (train.length) parts.push(`Training step (median ms, min-max in brackets; tfjs/ours above 1: spineseg faster):\n\n${trainMarkdown(train)}`);
+  const torch = results.flatMap((r) => (r.kind === 'torch' ? [r] : []));
+  if (torch.length) {
+    const lines = torch.map(({ file, result: t }) => `| ${t.device} | ${basename(file)} | ${t.framework} | ${t.size} | ${t.batch} | x${t.width_mult} | ${t.ms_per_step.toFixed(1)} (${t.ms_min.toFixed(1)}-${t.ms_max.toFixed(1)}) | ${t.images_per_s.toFixed(2)} |`);
+    parts.push(`The same U-Net in PyTorch (bench/gpu/unet_torch.py, median ms):\n\n| device | source | framework | size | batch | width | ms/step | images/s |\n|---|---|---|---|---|---|---|---|\n${lines.join('\n')}`);
+  }
   if (kernels.length) parts.push(`Conv kernels (median ms):\n\n${kernelMarkdown(kernels)}`);
   return parts.join('\n\n');
 }

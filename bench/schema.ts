@@ -94,7 +94,36 @@ export function checkKernelResult(v: unknown, file: string): KernelBenchResult {
   return r as unknown as KernelBenchResult;
 }
 
-export type BenchResult = { kind: 'train'; file: string; result: TrainBenchResult } | { kind: 'kernels'; file: string; result: KernelBenchResult };
+/** What bench/gpu/unet_torch.py writes: the same U-Net's training step in PyTorch (fp32 eager) on CUDA. */
+export interface TorchResult {
+  framework: string;
+  device: string;
+  size: string;
+  batch: number;
+  width_mult: number;
+  ms_per_step: number;
+  ms_min: number;
+  ms_max: number;
+  images_per_s: number;
+}
+
+export function checkTorchResult(v: unknown, file: string): TorchResult {
+  const c = new Checker(file);
+  const r = c.object(v, '(top level)');
+  c.string(r, 'framework', '', true);
+  c.string(r, 'device', '', true);
+  const size = c.string(r, 'size', '', true);
+  if (!/^\d+x\d+$/.test(size)) c.fail('size', 'WIDTHxHEIGHT', size);
+  c.positive(r, 'batch', '', { integer: true });
+  c.positive(r, 'width_mult', '');
+  for (const k of ['ms_per_step', 'ms_min', 'ms_max', 'images_per_s']) c.positive(r, k, '');
+  return r as unknown as TorchResult;
+}
+
+export type BenchResult =
+  | { kind: 'train'; file: string; result: TrainBenchResult }
+  | { kind: 'kernels'; file: string; result: KernelBenchResult }
+  | { kind: 'torch'; file: string; result: TorchResult };
 
 /** Parses one result file's text: a train or a kernels result, told apart by its fields. */
 export function parseBenchResult(text: string, file: string): BenchResult {
@@ -106,6 +135,7 @@ export function parseBenchResult(text: string, file: string): BenchResult {
   }
   const o = new Checker(file).object(v, '(top level)');
   if ('rows' in o && !('ours' in o)) return { kind: 'kernels', file, result: checkKernelResult(o, file) };
+  if ('framework' in o && !('ours' in o)) return { kind: 'torch', file, result: checkTorchResult(o, file) };
   return { kind: 'train', file, result: checkTrainResult(o, file) };
 }
 

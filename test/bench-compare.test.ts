@@ -47,11 +47,13 @@ describe('bench compare', () => {
     const a = file('node-lavapipe.json', trainResult('llvmpipe', 100, 800));
     const b = file('page-swiftshader.json', trainResult('SwiftShader Device', 250, 1500));
     const k = file('kernels.json', kernelResult);
+    const t = file('pytorch.json', { framework: 'pytorch 2.5 fp32 eager (cudnn 90100)', device: 'NVIDIA H200', size: '512x640', batch: 8, width_mult: 1, ms_per_step: 61.5, ms_min: 60.1, ms_max: 63.2, images_per_s: 130.1 });
     const md = join(dir, 'RESULTS.md');
     writeFileSync(md, `# keep me\n\n${RESULTS_BEGIN}\nold table\n${RESULTS_END}\n\nkeep me too\n`);
     const png = join(dir, 'chart.png');
     const lines: string[] = [];
-    const out = await benchCompare([a, b, k], { png, resultsMd: md }, (s) => lines.push(s));
+    const out = await benchCompare([a, b, k, t], { png, resultsMd: md }, (s) => lines.push(s));
+    expect(out).toContain('| NVIDIA H200 | pytorch.json | pytorch 2.5 fp32 eager (cudnn 90100) | 512x640 | 8 | x1 | 61.5 (60.1-63.2) | 130.10 |');
     expect(out).toMatch(/\| llvmpipe \[v a, vulkan\] +\| node-lavapipe\.json +\| 64x80 +\| 2 +\| x0\.25 +\| 100 \(90\.0-120\) +\| 800 \(720-960\) +\| 8\.00x/);
     expect(out).toMatch(/SwiftShader Device \[v a, vulkan\] +\| page-swiftshader\.json .*\| 6\.00x/);
     expect(out).toMatch(/conv2d forward +\| 2x128x160x32 -> 4, 1x1 +\| 8\.0 +\| 30\.0 .*3\.75x/);
@@ -72,6 +74,7 @@ describe('bench compare', () => {
       ['string.json', { ...trainResult('x', 1, 2), tfjs: { ...timing(2), gflops: 'fast' } }, /string\.json: field 'tfjs\.gflops' must be a finite number > 0, found "fast"/],
       ['ratio.json', { ...trainResult('x', 1, 2), ratio: 5 }, /ratio\.json: field 'ratio' must be tfjs\.ms_per_step \/ ours\.ms_per_step = 2, found 5/],
       ['size.json', { ...trainResult('x', 1, 2), settings: { ...trainResult('x', 1, 2).settings, size: '64 by 80' } }, /size\.json: field 'settings\.size' must be WIDTHxHEIGHT, found "64 by 80"/],
+      ['torch.json', { framework: 'pytorch', device: 'x', size: '512x640', batch: 8, width_mult: 1, ms_per_step: 'NaN', ms_min: 1, ms_max: 2, images_per_s: 1 }, /torch\.json: field 'ms_per_step' must be a finite number > 0, found "NaN"/],
       ['rows.json', { ...kernelResult, rows: [{ ...kernelResult.rows[0], tfjs_ms: null }] }, /rows\.json: field 'rows\[0\]\.tfjs_ms' must be a finite number > 0, found null/],
     ];
     for (const [name, v, message] of cases) {
