@@ -85,6 +85,8 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
     console.log(`[browser-bench] page: ${await page.textContent('#bench-status')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     expect(await page.evaluate(() => window.spineseg.bench.train()), `page log: ${(await page.evaluate(() => window.spineseg.bench.log())).join(' / ')}`).not.toBeNull();
     expect(requests.some((u) => u.endsWith(chunk!))).toBe(true);
+    // no idle-wait sleeps in a browser (src/kernels/gpu.ts): they cost seconds per step here once a warm-up wait misled them
+    expect(await page.evaluate(() => window.spineseg.bench.gpuStats()?.idleSleeps)).toBe(0);
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
     const file = join(work, dl.suggestedFilename());
     await dl.saveAs(file);
