@@ -4,7 +4,7 @@
 //    (dev: straight from node_modules; build: emitted into dist/web), never from a CDN;
 //  - src/pipeline/phantom.ts writes datasets with node:fs and io.ts; the page only calls generatePhantom,
 //    so those imports are replaced by stubs that throw if anything ever reaches them.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
@@ -49,6 +49,28 @@ function itkPipelines(): Plugin {
   };
 }
 
+/** The shipped checkpoint, where the repository has one (models/default/): served in dev and copied into the
+ *  build under models/default/, so a static host serves it from the build's own origin. */
+function shippedModel(): Plugin {
+  const dir = join(here, 'models', 'default');
+  const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
+  return {
+    name: 'spineseg-shipped-model',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0];
+        const name = url.startsWith('/models/default/') ? url.slice('/models/default/'.length) : '';
+        if (!name || !files().includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.end(readFileSync(join(dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of files()) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+    },
+  };
+}
+
 const STUB_PREFIX = '\0spineseg-node-stub:';
 
 /** Node-only imports of modules the page uses only in part (phantom.ts -> fs, path, io.ts): throwing stubs. */
@@ -83,7 +105,7 @@ export default defineConfig({
   // the page must work on 127.0.0.1 with no network; nothing here points anywhere else
   server: { host: '127.0.0.1', fs: { allow: [here] } },
   preview: { host: '127.0.0.1' },
-  plugins: [nodeStubs(), itkPipelines()],
+  plugins: [nodeStubs(), itkPipelines(), shippedModel()],
   // itk-wasm finds its worker and pipelines by URL; resvg is Node-only (plots.ts imports it lazily, the page never does)
   optimizeDeps: { exclude: ['itk-wasm', '@itk-wasm/image-io', '@resvg/resvg-js'] },
   build: {

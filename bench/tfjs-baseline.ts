@@ -2,9 +2,11 @@
 // (see /work/shared/notes/tfjs-webgpu-in-node.md). The backend registers itself only when navigator.gpu
 // exists at import time, so it is imported dynamically after navigator.gpu is defined.
 import { initGpu, type Gpu } from '../src/runtime/gpu.ts';
+import { createRequire } from 'node:module';
 import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
+import type { Tf } from './tfjs-types.ts';
 
-export type Tf = typeof import('@tensorflow/tfjs-core');
+export type { Tf };
 
 let loaded: Promise<Tf> | null = null;
 
@@ -16,6 +18,8 @@ export function loadTfjsWebgpu(): Promise<Tf> {
     if (!instance) throw new Error('tfjs baseline: the engine did not create a Dawn GPU object (not running in Node?)');
     Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: instance }, configurable: true, writable: true });
     const tf = await import('@tensorflow/tfjs-core');
+    // tfjs-core's Node entry registers no gradient functions; the full bundle does this import itself
+    createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     await import('@tensorflow/tfjs-backend-webgpu');
     const ok = await tf.setBackend('webgpu');
     if (!ok) throw new Error(`tfjs: the webgpu backend failed to initialise on ${ours.adapter.description}`);

@@ -1,174 +1,23 @@
 // `spineseg bench train`: full training steps (forward, fused loss, backward, Adam) of the paper's U-Net,
 // spineseg against the same model in tfjs-backend-webgpu, in one process on one adapter.
-// Achieved GFLOP/s counts conv multiply-accumulates analytically (forwardMacs in src/model/unet.ts):
-// a training step is taken as 3 x the forward conv MACs (forward, input gradient, filter gradient), FLOPs = 2 x MACs.
-import { Bench } from 'tinybench';
+// The benchmark itself is bench/train-core.ts (the web app's Benchmark tab runs the same code); this file
+// only brings tfjs up on Node's Dawn instance and writes the JSON.
 import { writeFileSync } from 'node:fs';
-import { initGpu, adapterName, gpu } from '../src/runtime/gpu.ts';
-import { UNet, makeConfig, forwardMacs } from '../src/model/unet.ts';
-import { Adam } from '../src/graph/optim.ts';
-import { trainStep, type Sample } from '../src/model/train.ts';
-import { readParams } from '../src/model/weights.ts';
-import { Rng } from '../src/util/random.ts';
-import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
-import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
-import { drawBatchAugmentParams, type AugmentConfig } from '../src/model/augment.ts';
+import { runTrainBench, type TrainBenchOptions, type TrainBenchResult } from './train-core.ts';
 
-export interface TrainBenchOptions {
-  width: number;
-  height: number;
-  batch: number;
-  widthMult: number;
-  steps: number;
-  warmup: number;
-  tfjs: boolean;
-  json?: string;
-  /** after the timing, one more step with per-kernel GPU timestamps */
-  profile?: boolean;
-  /** time both conv and matmul variants first and keep the faster (default: chosen by adapter type) */
-  tune?: boolean;
-  /** augment every spineseg step with this level; then also time interleaved pairs of steps without and with it */
-  augment?: AugmentConfig;
-}
+export type { TrainBenchOptions, StepTiming, TrainBenchResult } from './train-core.ts';
 
-export interface StepTiming {
-  ms_per_step: number;
-  ms_min: number;
-  ms_max: number;
-  images_per_s: number;
-  gflops: number;
-}
-
-function syntheticBatch(n: number, W: number, H: number, seed: number): Sample[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, (_, k) => {
-    const image = new Float32Array(W * H);
-    const labels = new Uint8Array(W * H);
-    for (let i = 0; i < W * H; i++) {
-      image[i] = rng.next();
-      // four bands so every class is present
-      labels[i] = Math.min(3, Math.floor(((i % W) / W) * 4));
-    }
-    return { file: `synthetic${k}`, patient: 'bench', image, labels, width: W, height: H, spacing: [1, 1] as [number, number] };
-  });
-}
-
-function summarise(samples: number[], batch: number, flopsPerStep: number): StepTiming {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const med = sorted[Math.floor(sorted.length / 2)];
-  return { ms_per_step: med, ms_min: sorted[0], ms_max: sorted.at(-1)!, images_per_s: (1000 * batch) / med, gflops: flopsPerStep / (med * 1e6) };
-}
-
-function taskSamples(bench: Bench, name: string): number[] {
-  const r = bench.tasks.find((t) => t.name === name)!.result as unknown as { latency?: { samples?: number[] }; samples?: number[]; error?: Error; state?: string };
-  if (r.error) throw new Error(`bench task ${name} failed: ${r.error.message}`);
-  const s = r.latency?.samples ?? r.samples;
-  if (!s || s.length === 0) throw new Error(`bench task ${name} produced no samples (state ${r.state})`);
-  return s;
-}
-
-export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void = console.log) {
-  const g = await initGpu();
-  if (o.tune) {
-    const conv = await tuneConv();
-    const mm = await tuneMatmul();
-    log(`tuned on this adapter: conv ${convVariant()} (register ${conv.register.toFixed(0)} ms, tiled ${conv.tiled.toFixed(0)} ms), matmul ${matmulVariant()} (register ${mm.register.toFixed(0)} ms, tiled ${mm.tiled.toFixed(0)} ms)`);
-  }
-  const config = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult });
-  const flopsPerStep = 3 * 2 * forwardMacs(config) * o.batch;
-  const batch = syntheticBatch(o.batch, o.width, o.height, 1);
-  const model = new UNet(config);
-  const initial = await readParams(model);
-  const opt = new Adam(model.trainable());
-  let step = 0;
-  const indices = batch.map((_, k) => k);
-  const augParams = (s: number) => (o.augment ? drawBatchAugmentParams(o.augment, o.width, o.height, 1, s, indices) : undefined);
-  const bench = new Bench({ iterations: o.steps, warmupIterations: o.warmup, time: 0, warmupTime: 0, retainSamples: true });
-  bench.add('spineseg', async () => {
-    ++step;
-    await trainStep(model, opt, batch, step, augParams(step));
-    await g.sync();
-  });
-  let tfjsModel: { dispose(): void } | null = null;
-  let tf: typeof import('@tensorflow/tfjs-core') | null = null;
-  if (o.tfjs) {
-    const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
-    const { buildTfjsUNet } = await import('./unet-tfjs.ts');
-    tf = await loadTfjsWebgpu();
-    const tfm = buildTfjsUNet(tf, config, initial);
-    tfjsModel = tfm;
-    const img = new Float32Array(o.batch * o.width * o.height);
-    const classes = config.classes;
-    const onehot = new Float32Array(o.batch * o.width * o.height * classes);
-    batch.forEach((s, k) => {
-      img.set(s.image, k * s.image.length);
-      s.labels.forEach((c, i) => (onehot[(k * s.labels.length + i) * classes + c] = 1));
-    });
-    const x = tf.tensor4d(img, [o.batch, o.height, o.width, 1]);
-    const y = tf.tensor4d(onehot, [o.batch, o.height, o.width, classes]);
-    let seed = 0;
-    bench.add('tfjs-webgpu', async () => {
-      const l = tfm.step(x, y, ++seed);
-      await l.data();
-      l.dispose();
-    });
-  }
-  log(`training step, U-Net ${o.width}x${o.height} width x${o.widthMult}, batch ${o.batch}: ${o.warmup} warm-up + ${o.steps} timed steps each on ${adapterName(g.adapter)}`);
-  await bench.run();
-  const ours = summarise(taskSamples(bench, 'spineseg'), o.batch, flopsPerStep);
-  const tfjs = o.tfjs ? summarise(taskSamples(bench, 'tfjs-webgpu'), o.batch, flopsPerStep) : null;
-  // interleaved pairs without / with augmentation (alternating which goes first), so a load change on a
-  // shared machine hits both sides alike
-  let augmentAB: { level: string; pairs: number; plain_ms: number; augmented_ms: number; overhead: number } | null = null;
-  if (o.augment) {
-    const plain: number[] = [];
-    const augmented: number[] = [];
-    const timed = async (withAug: boolean) => {
-      const t0 = performance.now();
-      ++step;
-      await trainStep(model, opt, batch, step, withAug ? augParams(step) : undefined);
-      await g.sync();
-      (withAug ? augmented : plain).push(performance.now() - t0);
-    };
-    for (let i = 0; i < o.steps; i++) {
-      const first = i % 2 === 0;
-      await timed(!first);
-      await timed(first);
-    }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    augmentAB = { level: o.augment.level, pairs: o.steps, plain_ms: med(plain), augmented_ms: med(augmented), overhead: med(augmented) / med(plain) - 1 };
-    log(`augmentation '${o.augment.level}', ${o.steps} interleaved pairs: median ${augmentAB.plain_ms.toFixed(0)} ms/step without, ${augmentAB.augmented_ms.toFixed(0)} ms/step with (${(100 * augmentAB.overhead).toFixed(1)} %); pair ratios ${plain.map((p, i) => (augmented[i] / p).toFixed(3)).join(' ')}`);
-  }
-  let profile: { kernel: string; ms: number; dispatches: number }[] | null = null;
-  if (o.profile) {
-    g.beginProfile();
-    ++step;
-    await trainStep(model, opt, batch, step, augParams(step));
-    profile = await g.endProfile();
-    const total = profile.reduce((a, r) => a + r.ms, 0);
-    log(`where one step's GPU time goes (timestamp queries, one pass per dispatch; total ${total.toFixed(0)} ms):`);
-    for (const r of profile) log(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms ${((100 * r.ms) / total).toFixed(1).padStart(5)} %  ${String(r.dispatches).padStart(4)} dispatches`);
-  }
-  const result = {
-    adapter: { ...g.adapter, name: adapterName(g.adapter) },
-    date: new Date().toISOString(),
-    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant(), augment: o.augment?.level ?? 'none' },
-    augmentAB,
-    flops_per_step: flopsPerStep,
-    peak_pool_bytes: gpu().pool.stats().peakAllocatedBytes,
-    ours,
-    tfjs,
-    ratio: tfjs ? tfjs.ms_per_step / ours.ms_per_step : null,
-    profile,
-  };
-  const row = (name: string, t: StepTiming) => `${name.padEnd(12)} ${t.ms_per_step.toFixed(0).padStart(8)} ms/step (min ${t.ms_min.toFixed(0)}, max ${t.ms_max.toFixed(0)})  ${t.images_per_s.toFixed(2).padStart(7)} img/s  ${t.gflops.toFixed(2).padStart(6)} GFLOP/s`;
-  log(row('spineseg', ours));
-  if (tfjs) log(row('tfjs-webgpu', tfjs));
-  if (result.ratio) log(`speed-up over tfjs-backend-webgpu: ${result.ratio.toFixed(2)}x (median ms/step ratio)`);
-  log(`peak pool memory: ${(result.peak_pool_bytes / 2 ** 20).toFixed(1)} MiB`);
+export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void = console.log): Promise<TrainBenchResult> {
+  const result = await runTrainBench(
+    o,
+    {
+      async loadTf() {
+        const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
+        return loadTfjsWebgpu();
+      },
+    },
+    log,
+  );
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
-  opt.dispose();
-  model.dispose();
-  tfjsModel?.dispose();
   return result;
 }

@@ -1,8 +1,8 @@
 // The same U-Net, layer for layer, in tfjs-core on tfjs-backend-webgpu: the baseline of `spineseg bench train`.
 // Same layer list (src/model/unet.ts layerList), same initial weights, same loss (0.6 focal gamma 4 +
-// 0.4 soft Dice with the same smoothing), Adam with Keras defaults.
-import { createRequire } from 'node:module';
-import type { Tf } from './tfjs-baseline.ts';
+// 0.4 soft Dice with the same smoothing), Adam with Keras defaults. No node: imports: the web app's Benchmark tab
+// runs it too; the loaders (bench/tfjs-baseline.ts in Node, web/src/bench-tfjs.ts in the page) register the gradients.
+import type { Tf } from './tfjs-types.ts';
 import { layerList, type UNetConfig } from '../src/model/unet.ts';
 import type { NamedArray } from '../src/model/safetensors.ts';
 import { focalDiceDefaults } from '../src/graph/nn.ts';
@@ -17,8 +17,6 @@ export interface TfjsUNet {
 }
 
 export function buildTfjsUNet(tf: Tf, c: UNetConfig, weights: NamedArray[]): TfjsUNet {
-  // tfjs-core's Node entry registers no gradient functions; the full bundle does this import itself
-  createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   const vars = new Map<string, Variable>();
   const trainable = new Set(layerList(c).flatMap((l) => l.params.filter((p) => p.trainable).map((p) => p.name)));
   for (const w of weights) vars.set(w.name, tf.variable(tf.tensor(w.data, w.shape), trainable.has(w.name), w.name.replace(/[^A-Za-z0-9_]/g, '_')));

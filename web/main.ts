@@ -16,6 +16,7 @@ import { volumeInput, sliceInput, segment, labelVolume, measures, type SegmentIn
 import { droppedData, trainInPage, checkpointFiles, type TrainingRun } from './src/training.ts';
 import { phantomData } from './src/phantoms.ts';
 import { runAllChecks, type CheckOutcome } from './src/checks.ts';
+import { initBenchTab } from './src/bench.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -469,6 +470,15 @@ async function runChecks(includeSlow = ($('checks-slow') as HTMLInputElement).ch
   });
 }
 
+// ---------------------------------------------------------------- benchmark tab (web/src/bench.ts)
+
+const benchTab = initBenchTab($('panel-bench'), {
+  ready,
+  gpuError: () => state.gpuError,
+  busy: () => state.busy ?? (state.training ? 'training' : null),
+  withBusy,
+});
+
 // ---------------------------------------------------------------- test hooks
 
 declare global {
@@ -484,6 +494,7 @@ const api = {
   segment: () => runSegmentation(),
   train: () => runTraining(),
   showTab,
+  bench: benchTab,
   /** what the test compares with Node: per-class counts, the label volume or slices, and the shapes */
   summary: () => ({
     gpuReady: state.gpuReady,

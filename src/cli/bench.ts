@@ -45,6 +45,16 @@ export function register(program: Command): void {
         augment: o.augment === undefined ? undefined : augmentLevel(o.augment),
       });
     });
+  bench
+    .command('compare')
+    .description('one table (and a PNG chart) of result JSONs from bench train/kernels --json or the web app, any adapters')
+    .argument('<files...>', 'result JSON files')
+    .option('--png <file>', 'write the chart here', 'bench-compare.png')
+    .option('--results-md <file>', "replace the marked 'bench compare' section of this markdown file (bench/RESULTS.md)")
+    .action(async (files: string[], o: { png: string; resultsMd?: string }) => {
+      const { benchCompare } = await import('../../bench/compare.ts');
+      await benchCompare(files, { png: o.png, resultsMd: o.resultsMd });
+    });
   for (const [name, script, what] of [
     ['kernels', 'kernels.ts', 'conv and transposed conv kernels at the U-Net layer shapes'],
     ['metrics', 'metrics.ts', 'GPU metrics against the TypeScript reference'],

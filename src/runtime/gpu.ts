@@ -293,8 +293,10 @@ export class Gpu {
 let current: Gpu | null = null;
 let starting: Promise<Gpu> | null = null;
 
+const isBrowser = () => typeof navigator !== 'undefined' && Boolean((navigator as Navigator).gpu) && typeof process === 'undefined';
+
 async function platformGpu(): Promise<GPU> {
-  if (typeof navigator !== 'undefined' && (navigator as Navigator).gpu && typeof process === 'undefined') {
+  if (isBrowser()) {
     const { browserGpu } = await import('./platform-browser.ts');
     return browserGpu();
   }
@@ -331,6 +333,10 @@ export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
       limits,
     };
     current = new Gpu(device, description);
+    // idle waits exist for Dawn's Node binding, which busy-polls while a GPU promise is pending; a browser does not,
+    // and there its callbacks land a few ms after the GPU is done, so the 'overslept' test never fires and a warm-up
+    // wait that included shader compilation kept every later step sleeping seconds (seen on SwiftShader in Chromium)
+    if (isBrowser()) current.idleWaits = false;
     return current;
   })();
   return starting;

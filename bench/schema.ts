@@ -1,0 +1,142 @@
+// The JSON schemas of `spineseg bench train --json` and `bench kernels --json` (also what the web app's Benchmark tab
+// downloads), checked field by field: `bench compare` refuses a malformed file naming the file and the field, and the
+// browser test checks the page's JSON with the same code. No node: imports.
+import type { TrainBenchResult, StepTiming } from './train-core.ts';
+import type { KernelBenchResult, KernelRow } from './kernels-core.ts';
+
+export class BenchSchemaError extends Error {}
+
+type Obj = Record<string, unknown>;
+
+const shown = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
+
+class Checker {
+  constructor(private file: string) {}
+
+  fail(field: string, want: string, v: unknown): never {
+    throw new BenchSchemaError(`${this.file}: field '${field}' must be ${want}, found ${shown(v)}`);
+  }
+
+  object(v: unknown, field: string): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, 'an object', v);
+    return v as Obj;
+  }
+
+  string(o: Obj, key: string, path: string, nonEmpty = false): string {
+    const v = o[key];
+    if (typeof v !== 'string' || (nonEmpty && v.length === 0)) this.fail(path + key, nonEmpty ? 'a non-empty string' : 'a string', v);
+    return v;
+  }
+
+  positive(o: Obj, key: string, path: string, { integer = false, zero = false } = {}): number {
+    const v = o[key];
+    const ok = typeof v === 'number' && Number.isFinite(v) && (zero ? v >= 0 : v > 0) && (!integer || Number.isInteger(v));
+    if (!ok) this.fail(path + key, `a${integer ? 'n integer' : ' finite number'} ${zero ? '>= 0' : '> 0'}`, v);
+    return v as number;
+  }
+
+  timing(v: unknown, field: string): StepTiming {
+    const o = this.object(v, field);
+    for (const k of ['ms_per_step', 'ms_min', 'ms_max', 'images_per_s', 'gflops']) this.positive(o, k, `${field}.`);
+    if (!((o.ms_min as number) <= (o.ms_per_step as number) && (o.ms_per_step as number) <= (o.ms_max as number))) this.fail(`${field}.ms_per_step`, `between ms_min (${o.ms_min}) and ms_max (${o.ms_max})`, o.ms_per_step);
+    return o as unknown as StepTiming;
+  }
+}
+
+/** Checks a parsed `bench train --json` result; throws BenchSchemaError naming `file` and the first bad field. */
+export function checkTrainResult(v: unknown, file: string): TrainBenchResult {
+  const c = new Checker(file);
+  const r = c.object(v, '(top level)');
+  const a = c.object(r.adapter, 'adapter');
+  c.string(a, 'name', 'adapter.', true);
+  for (const k of ['vendor', 'architecture', 'device', 'description', 'backend']) c.string(a, k, 'adapter.');
+  if (!Array.isArray(a.features) || a.features.some((f) => typeof f !== 'string')) c.fail('adapter.features', 'an array of strings', a.features);
+  const limits = c.object(a.limits, 'adapter.limits');
+  for (const k of Object.keys(limits)) c.positive(limits, k, 'adapter.limits.', { zero: true });
+  c.string(r, 'date', '', true);
+  const s = c.object(r.settings, 'settings');
+  const size = c.string(s, 'size', 'settings.', true);
+  if (!/^\d+x\d+$/.test(size)) c.fail('settings.size', 'WIDTHxHEIGHT', size);
+  c.positive(s, 'batch', 'settings.', { integer: true });
+  c.positive(s, 'widthMult', 'settings.');
+  c.positive(s, 'steps', 'settings.', { integer: true });
+  c.positive(s, 'warmup', 'settings.', { integer: true, zero: true });
+  c.string(s, 'convVariant', 'settings.', true);
+  c.string(s, 'matmulVariant', 'settings.', true);
+  c.positive(r, 'flops_per_step', '');
+  c.positive(r, 'peak_pool_bytes', '', { zero: true });
+  const ours = c.timing(r.ours, 'ours');
+  if (r.tfjs === null) {
+    if (r.ratio !== null) c.fail('ratio', 'null when tfjs is null', r.ratio);
+  } else {
+    const tfjs = c.timing(r.tfjs, 'tfjs');
+    const ratio = c.positive(r, 'ratio', '');
+    const expected = tfjs.ms_per_step / ours.ms_per_step;
+    if (Math.abs(ratio - expected) > 1e-6 * expected) c.fail('ratio', `tfjs.ms_per_step / ours.ms_per_step = ${expected}`, ratio);
+  }
+  if (r.profile !== null && !Array.isArray(r.profile)) c.fail('profile', 'null or an array', r.profile);
+  return r as unknown as TrainBenchResult;
+}
+
+/** Checks a parsed `bench kernels --json` result. */
+export function checkKernelResult(v: unknown, file: string): KernelBenchResult {
+  const c = new Checker(file);
+  const r = c.object(v, '(top level)');
+  c.string(r, 'adapter', '', true);
+  c.string(r, 'variant', '', true);
+  c.string(r, 'date', '', true);
+  if (!Array.isArray(r.rows) || r.rows.length === 0) c.fail('rows', 'a non-empty array', r.rows);
+  (r.rows as unknown[]).forEach((row, i) => {
+    const o = c.object(row, `rows[${i}]`);
+    for (const k of ['kernel', 'shape', 'where']) c.string(o, k, `rows[${i}].`, true);
+    for (const k of ['ours_ms', 'tfjs_ms', 'ratio', 'gflops', 'tfjs_gflops']) c.positive(o, k, `rows[${i}].`);
+  });
+  return r as unknown as KernelBenchResult;
+}
+
+/** What bench/gpu/unet_torch.py writes: the same U-Net's training step in PyTorch (fp32 eager) on CUDA. */
+export interface TorchResult {
+  framework: string;
+  device: string;
+  size: string;
+  batch: number;
+  width_mult: number;
+  ms_per_step: number;
+  ms_min: number;
+  ms_max: number;
+  images_per_s: number;
+}
+
+export function checkTorchResult(v: unknown, file: string): TorchResult {
+  const c = new Checker(file);
+  const r = c.object(v, '(top level)');
+  c.string(r, 'framework', '', true);
+  c.string(r, 'device', '', true);
+  const size = c.string(r, 'size', '', true);
+  if (!/^\d+x\d+$/.test(size)) c.fail('size', 'WIDTHxHEIGHT', size);
+  c.positive(r, 'batch', '', { integer: true });
+  c.positive(r, 'width_mult', '');
+  for (const k of ['ms_per_step', 'ms_min', 'ms_max', 'images_per_s']) c.positive(r, k, '');
+  return r as unknown as TorchResult;
+}
+
+export type BenchResult =
+  | { kind: 'train'; file: string; result: TrainBenchResult }
+  | { kind: 'kernels'; file: string; result: KernelBenchResult }
+  | { kind: 'torch'; file: string; result: TorchResult };
+
+/** Parses one result file's text: a train or a kernels result, told apart by its fields. */
+export function parseBenchResult(text: string, file: string): BenchResult {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new BenchSchemaError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const o = new Checker(file).object(v, '(top level)');
+  if ('rows' in o && !('ours' in o)) return { kind: 'kernels', file, result: checkKernelResult(o, file) };
+  if ('framework' in o && !('ours' in o)) return { kind: 'torch', file, result: checkTorchResult(o, file) };
+  return { kind: 'train', file, result: checkTrainResult(o, file) };
+}
+
+export type { KernelRow };

@@ -1,0 +1,111 @@
+// `spineseg bench compare`: result JSONs (train and kernel, two adapters) become one markdown table and PNG charts;
+// a malformed file is refused naming the file and the field, and nothing is written then.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchCompare, RESULTS_BEGIN, RESULTS_END } from '../bench/compare.ts';
+import { checkTrainResult, parseBenchResult } from '../bench/schema.ts';
+import { missingLimits, describeMissing } from '../bench/train-core.ts';
+import { makeConfig } from '../src/model/unet.ts';
+
+const timing = (ms: number) => ({ ms_per_step: ms, ms_min: ms * 0.9, ms_max: ms * 1.2, images_per_s: 2000 / ms, gflops: 1e9 / (ms * 1e6) });
+
+function trainResult(adapter: string, oursMs: number, tfjsMs: number) {
+  return {
+    adapter: { vendor: 'v', architecture: 'a', device: '', description: adapter, backend: 'vulkan', features: ['timestamp-query'], limits: { maxBufferSize: 268435456 }, name: `${adapter} [v a, vulkan]` },
+    date: '2026-11-29T00:00:00.000Z',
+    settings: { size: '64x80', batch: 2, widthMult: 0.25, steps: 3, warmup: 1, convVariant: 'register', matmulVariant: 'register' },
+    flops_per_step: 1e9,
+    peak_pool_bytes: 1000,
+    ours: timing(oursMs),
+    tfjs: timing(tfjsMs),
+    ratio: tfjsMs / oursMs,
+    profile: null,
+  };
+}
+
+const kernelResult = {
+  adapter: 'SwiftShader Device [google swiftshader, vulkan]',
+  variant: 'register',
+  date: '2026-11-29T00:00:00.000Z',
+  rows: [{ kernel: 'conv2d forward', shape: '2x128x160x32 -> 4, 1x1', where: 'output 1x1', ours_ms: 8, tfjs_ms: 30, ratio: 3.75, gflops: 1.3, tfjs_gflops: 0.35 }],
+};
+
+describe('bench compare', () => {
+  let dir: string;
+  const file = (name: string, v: unknown) => {
+    const f = join(dir, name);
+    writeFileSync(f, typeof v === 'string' ? v : JSON.stringify(v));
+    return f;
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'spineseg-compare-'));
+  });
+
+  it('tabulates train and kernel results from two adapters and draws PNG charts', async () => {
+    const a = file('node-lavapipe.json', trainResult('llvmpipe', 100, 800));
+    const b = file('page-swiftshader.json', trainResult('SwiftShader Device', 250, 1500));
+    const k = file('kernels.json', kernelResult);
+    const t = file('pytorch.json', { framework: 'pytorch 2.5 fp32 eager (cudnn 90100)', device: 'NVIDIA H200', size: '512x640', batch: 8, width_mult: 1, ms_per_step: 61.5, ms_min: 60.1, ms_max: 63.2, images_per_s: 130.1 });
+    const md = join(dir, 'RESULTS.md');
+    writeFileSync(md, `# keep me\n\n${RESULTS_BEGIN}\nold table\n${RESULTS_END}\n\nkeep me too\n`);
+    const png = join(dir, 'chart.png');
+    const lines: string[] = [];
+    const out = await benchCompare([a, b, k, t], { png, resultsMd: md }, (s) => lines.push(s));
+    expect(out).toContain('| NVIDIA H200 | pytorch.json | pytorch 2.5 fp32 eager (cudnn 90100) | 512x640 | 8 | x1 | 61.5 (60.1-63.2) | 130.10 |');
+    expect(out).toMatch(/\| llvmpipe \[v a, vulkan\] +\| node-lavapipe\.json +\| 64x80 +\| 2 +\| x0\.25 +\| 100 \(90\.0-120\) +\| 800 \(720-960\) +\| 8\.00x/);
+    expect(out).toMatch(/SwiftShader Device \[v a, vulkan\] +\| page-swiftshader\.json .*\| 6\.00x/);
+    expect(out).toMatch(/conv2d forward +\| 2x128x160x32 -> 4, 1x1 +\| 8\.0 +\| 30\.0 .*3\.75x/);
+    for (const p of [png, join(dir, 'chart-kernels.png')]) expect([...readFileSync(p).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const doc = readFileSync(md, 'utf8');
+    expect(doc).toContain('# keep me');
+    expect(doc).toContain('keep me too');
+    expect(doc).not.toContain('old table');
+    expect(doc).toContain('| 8.00x');
+  });
+
+  it('refuses malformed results naming the file and the field, writing nothing', async () => {
+    const good = file('good.json', trainResult('llvmpipe', 100, 800));
+    const cases: [string, unknown, RegExp][] = [
+      ['notjson.json', '{"adapter": ', /notjson\.json: not JSON/],
+      ['noadapter.json', { ...trainResult('x', 1, 2), adapter: undefined }, /noadapter\.json: field 'adapter' must be an object, found nothing/],
+      ['negative.json', { ...trainResult('x', 1, 2), ours: { ...timing(1), ms_per_step: -3 } }, /negative\.json: field 'ours\.ms_per_step' must be a finite number > 0, found -3/],
+      ['string.json', { ...trainResult('x', 1, 2), tfjs: { ...timing(2), gflops: 'fast' } }, /string\.json: field 'tfjs\.gflops' must be a finite number > 0, found "fast"/],
+      ['ratio.json', { ...trainResult('x', 1, 2), ratio: 5 }, /ratio\.json: field 'ratio' must be tfjs\.ms_per_step \/ ours\.ms_per_step = 2, found 5/],
+      ['size.json', { ...trainResult('x', 1, 2), settings: { ...trainResult('x', 1, 2).settings, size: '64 by 80' } }, /size\.json: field 'settings\.size' must be WIDTHxHEIGHT, found "64 by 80"/],
+      ['torch.json', { framework: 'pytorch', device: 'x', size: '512x640', batch: 8, width_mult: 1, ms_per_step: 'NaN', ms_min: 1, ms_max: 2, images_per_s: 1 }, /torch\.json: field 'ms_per_step' must be a finite number > 0, found "NaN"/],
+      ['rows.json', { ...kernelResult, rows: [{ ...kernelResult.rows[0], tfjs_ms: null }] }, /rows\.json: field 'rows\[0\]\.tfjs_ms' must be a finite number > 0, found null/],
+    ];
+    for (const [name, v, message] of cases) {
+      const bad = file(name, v);
+      const png = join(dir, `${name}.png`);
+      await expect(benchCompare([good, bad], { png }, () => {})).rejects.toThrow(message);
+      expect(existsSync(png)).toBe(false);
+    }
+    await expect(benchCompare([join(dir, 'missing.json')], {}, () => {})).rejects.toThrow(/missing\.json: cannot read \(ENOENT\)/);
+  });
+
+  it('accepts a result without tfjs only with a null ratio', () => {
+    const r = { ...trainResult('x', 1, 2), tfjs: null, ratio: null };
+    expect(checkTrainResult(r, 'f').tfjs).toBeNull();
+    expect(() => checkTrainResult({ ...r, ratio: 2 }, 'f.json')).toThrow(/f\.json: field 'ratio' must be null when tfjs is null, found 2/);
+    expect(parseBenchResult(JSON.stringify(kernelResult), 'k.json').kind).toBe('kernels');
+  });
+});
+
+describe('benchmark size against adapter limits', () => {
+  const limits = { maxStorageBufferBindingSize: 134217728, maxBufferSize: 268435456, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256, maxComputeWorkgroupStorageSize: 16384 };
+  it('names the limit, the bytes needed and the value found when the paper setting does not fit', () => {
+    // largest activation: up1.concat (32 up-sampled + 16 skip channels) at 512x640, batch 8, 4 bytes
+    const needed = 512 * 640 * 48 * 8 * 4;
+    const missing = missingLimits(limits, makeConfig({ width: 512, height: 640, widthMult: 1 }), 8);
+    expect(missing).toEqual([
+      { limit: 'maxStorageBufferBindingSize', needed, found: 134217728 },
+      { limit: 'maxBufferSize', needed, found: 268435456 },
+    ]);
+    expect(describeMissing(missing, 'the U-Net')).toBe(`the U-Net needs maxStorageBufferBindingSize >= ${needed} (this adapter: 134217728), maxBufferSize >= ${needed} (this adapter: 268435456)`);
+    expect(missingLimits(limits, makeConfig({ width: 64, height: 80, widthMult: 0.25 }), 2)).toEqual([]);
+    expect(missingLimits({}, makeConfig({ width: 64, height: 80, widthMult: 0.25 }), 2)[0]).toMatchObject({ limit: 'maxStorageBufferBindingSize', found: NaN });
+  });
+});

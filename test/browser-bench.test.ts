@@ -1,0 +1,124 @@
+// The static build (what `npm run app:build` writes) served by a plain file server on 127.0.0.1, in headless Chromium
+// (Debian's, WebGPU on SwiftShader): the Benchmark tab runs `bench train` at a tiny size and one layer of the kernel
+// table, its downloaded JSONs pass the CLI's schema checks (bench/schema.ts), tfjs is fetched only once a benchmark
+// starts, a size over the adapter's limits is named with the limit, and no request leaves the page's origin.
+// SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { checkTrainResult, checkKernelResult } from '../bench/schema.ts';
+import { missingLimits } from '../bench/train-core.ts';
+import { makeConfig } from '../src/model/unet.ts';
+import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+
+const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
+if (SKIP) console.log('[browser-bench] skipped: SPINESEG_SKIP_BROWSER=1 (the Benchmark tab and the static build were NOT tested)');
+
+describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', () => {
+  let work: string;
+  let outDir: string;
+  let server: StaticServer;
+  let context: BrowserContext;
+  let page: Page;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    requireChromium();
+    work = mkdtempSync(join(tmpdir(), 'spineseg-bench-page-'));
+    outDir = join(work, 'web');
+    const t0 = performance.now();
+    await buildApp(outDir);
+    console.log(`[browser-bench] vite build: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    server = await serveStatic(outDir);
+    context = await launchChromium(join(work, 'profile'));
+    context.on('request', (r) => requests.push(r.url()));
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${server.origin}/`);
+    await page.evaluate(() => window.spineseg.ready);
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const tfjsChunk = () => readdirSync(join(outDir, 'assets')).find((f) => readFileSync(join(outDir, 'assets', f), 'utf8').includes('WebGPUBackend'));
+
+  it('shows the adapter and names the limit when a size does not fit', async () => {
+    await page.click('#tab-bench');
+    const adapterRows = await page.$$eval('#bench-adapter tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(adapterRows.some((r) => r.startsWith('maxStorageBufferBindingSize'))).toBe(true);
+    const limits = (await page.evaluate(() => window.spineseg.summary().limits)) as Record<string, number>;
+    // the paper's setting: whether it fits is the adapter's business; the page must say which way, and why
+    await page.click('#bench-paper');
+    const message = await page.textContent('#bench-limits');
+    const missing = missingLimits(limits, makeConfig({ width: 512, height: 640, widthMult: 1 }), 8);
+    console.log(`[browser-bench] paper setting on this adapter: ${message}`);
+    if (missing.length) for (const m of missing) expect(message).toContain(`${m.limit} >= ${m.needed} (this adapter: ${m.found})`);
+    else expect(message).toContain('fits');
+    // a batch no adapter can hold: named, and the button comes back with the reason in the status line
+    await page.fill('#bench-batch', '100000');
+    await page.dispatchEvent('#bench-batch', 'input');
+    expect(await page.textContent('#bench-limits')).toMatch(/maxStorageBufferBindingSize >= \d+ \(this adapter: \d+\)/);
+    await page.click('#bench-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-run') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+    expect(await page.textContent('#bench-status')).toMatch(/maxStorageBufferBindingSize >= \d+ \(this adapter: \d+\)/);
+  });
+
+  it('runs bench train at a tiny size; the downloaded JSON has the CLI schema', async () => {
+    const chunk = tfjsChunk();
+    expect(chunk, 'the build has a tfjs-backend-webgpu chunk').toBeDefined();
+    expect(requests.some((u) => u.endsWith(chunk!)), 'tfjs was fetched before any benchmark ran').toBe(false);
+    await page.selectOption('#bench-size', '32x32');
+    await page.fill('#bench-batch', '1');
+    await page.selectOption('#bench-width', '0.125');
+    await page.fill('#bench-steps', '2');
+    await page.fill('#bench-warmup', '1');
+    const t0 = performance.now();
+    await page.click('#bench-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-run') as HTMLButtonElement).disabled, null, { timeout: 150_000, polling: 250 });
+    console.log(`[browser-bench] page: ${await page.textContent('#bench-status')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    expect(await page.evaluate(() => window.spineseg.bench.train()), `page log: ${(await page.evaluate(() => window.spineseg.bench.log())).join(' / ')}`).not.toBeNull();
+    expect(requests.some((u) => u.endsWith(chunk!))).toBe(true);
+    // no idle-wait sleeps in a browser (src/kernels/gpu.ts): they cost seconds per step here once a warm-up wait misled them
+    expect(await page.evaluate(() => window.spineseg.bench.gpuStats()?.idleSleeps)).toBe(0);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
+    const file = join(work, dl.suggestedFilename());
+    await dl.saveAs(file);
+    const r = checkTrainResult(JSON.parse(readFileSync(file, 'utf8')), file);
+    console.log(`[browser-bench] ${r.adapter.name}: ours ${r.ours.ms_per_step.toFixed(1)} ms/step, tfjs ${r.tfjs?.ms_per_step.toFixed(1)} ms/step, ratio ${r.ratio?.toFixed(2)}`);
+    expect(r.settings).toMatchObject({ size: '32x32', batch: 1, widthMult: 0.125, steps: 2, warmup: 1 });
+    for (const v of [r.ours.ms_per_step, r.tfjs!.ms_per_step, r.ratio!, r.flops_per_step]) expect(Number.isFinite(v) && v > 0).toBe(true);
+    expect(r.adapter.name.length).toBeGreaterThan(0);
+    await page.click('#bench-copy');
+    const md = await page.textContent('#bench-markdown');
+    expect(md).toMatch(/\| web page +\| 32x32 +\| 1 +\| x0\.125 .*\| \d+\.\d\dx/);
+    expect(await page.$$eval('#bench-chart svg', (s) => s.length)).toBe(1);
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'bench-tab.png'), fullPage: true });
+  }, 200_000);
+
+  it('runs one layer of the kernel table; the downloaded JSON has the CLI schema', async () => {
+    await page.selectOption('#bench-layers', 'output 1x1 to 4 classes');
+    await page.fill('#bench-iterations', '1');
+    await page.click('#bench-kernels-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-kernels-run') as HTMLButtonElement).disabled, null, { timeout: 120_000, polling: 250 });
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#bench-kernels-download')]);
+    const file = join(work, 'kernels.json');
+    await dl.saveAs(file);
+    const k = checkKernelResult(JSON.parse(readFileSync(file, 'utf8')), file);
+    expect(k.rows.map((r) => r.kernel)).toEqual(['conv2d forward', 'conv2d input-grad', 'conv2d filter-grad']);
+  }, 150_000);
+
+  it('made no request outside its own origin and threw nothing', () => {
+    const foreign = requests.filter((u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    expect(foreign).toEqual([]);
+    expect(server.log.filter((r) => r.status !== 200)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
