@@ -6,7 +6,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('train the U-Net (0.6 focal + 0.4 Dice, Adam, early stopping on validation mean IoU)')
-    .option('--data <dir>', 'slice folder with images/ and masks/ (default: the shared SPIDER PNG set)')
+    .option('--data <dir>', 'slice folder with images/ and masks/ (default: the repository\'s data/sample; the full SPIDER set is Zenodo record 10159290)')
     .requiredOption('--out <dir>', 'run folder: checkpoints, history.json, learning curves')
     .option('--size <WxH>', 'network input width x height, multiples of 16', '512x640')
     .option('--width-mult <m>', 'channel width multiplier (1 = the paper)', '1')
@@ -22,11 +22,14 @@ export function register(program: Command): void {
     .option('--resume', 'continue the run in --out from its last complete epoch')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const { runTraining } = await import('../model/session.ts');
-      const { defaultDataRoot } = await import('../pipeline/dataset.ts');
+      const { sampleDataRoot } = await import('../pipeline/dataset.ts');
+      const { requireDataFolder } = await import('../app/evaluate-checkpoint.ts');
+      const data = (o.data as string) ?? sampleDataRoot();
+      requireDataFolder(data);
       const [width, height] = parseSize(String(o.size), '--size');
       const int = (name: string, min = 1) => parseNumber(String(o[name]), `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, { min, integer: true });
       const r = await runTraining({
-        data: (o.data as string) ?? defaultDataRoot(),
+        data,
         out: String(o.out),
         width,
         height,

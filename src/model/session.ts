@@ -24,6 +24,8 @@ export interface TrainRunOptions extends TrainOptions {
   bnMomentum?: number;
   valFraction: number;
   maxSlicesPerPatient?: number;
+  /** explicit patient lists (e.g. from patientSplit3); test patients are never loaded. Overrides valFraction */
+  split?: { train: string[]; val: string[]; test: string[] };
   out: string;
   resume: boolean;
   /** no progress bar (tests) */
@@ -32,7 +34,7 @@ export interface TrainRunOptions extends TrainOptions {
 
 export interface RunConfig extends CheckpointConfig {
   training: Omit<TrainRunOptions, 'resume' | 'quiet'>;
-  split: { train: string[]; val: string[] };
+  split: { train: string[]; val: string[]; test?: string[] };
 }
 
 export interface LoadedData {
@@ -40,9 +42,14 @@ export interface LoadedData {
   val: Sample[];
 }
 
-export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'seed' | 'maxSlicesPerPatient'>): LoadedData {
-  const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient });
+export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'seed' | 'maxSlicesPerPatient' | 'split'>): LoadedData {
+  const patients = o.split ? [...o.split.train, ...o.split.val] : undefined;
+  const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient, patients });
   if (samples.length === 0) throw new Error(`${o.data}: no slices found (expected images/ and masks/ with <patient>_<sequence>_slice<n>.png)`);
+  if (o.split) {
+    const val = new Set(o.split.val);
+    return { train: samples.filter((s) => !val.has(s.patient)), val: samples.filter((s) => val.has(s.patient)) };
+  }
   const { train, val } = patientSplit(samples, { valFraction: o.valFraction, seed: o.seed });
   return { train, val };
 }
@@ -134,7 +141,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
   if (o.resume && (patientsOf(data.train).join() !== config.split.train.join() || patientsOf(data.val).join() !== config.split.val.join())) {
     throw new Error(`${o.out}: the data in ${opts.data} no longer gives the split this run was trained with`);
   }
-  config.split = { train: patientsOf(data.train), val: patientsOf(data.val) };
+  config.split = { train: patientsOf(data.train), val: patientsOf(data.val), ...(opts.split ? { test: [...opts.split.test].sort() } : {}) };
   log(`training on ${data.train.length} slices of ${config.split.train.length} patients, validating on ${data.val.length} slices of ${config.split.val.length} patients (${config.split.val.join(', ')})`);
   log(`model ${model.config.width}x${model.config.height}, width x${model.config.widthMult}, batch ${opts.batchSize}, adapter ${adapterName(g.adapter)}`);
 
