@@ -49,6 +49,27 @@ function itkPipelines(): Plugin {
   };
 }
 
+/** The shipped model (models/default), served from the app's own origin so the page segments without a dropped checkpoint. */
+export const SHIPPED_MODEL_FILES = ['config.json', 'model.safetensors'];
+
+function shippedModel(): Plugin {
+  const dir = join(here, 'models', 'default');
+  return {
+    name: 'spineseg-shipped-model',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = (req.url ?? '').split('?')[0].replace(/^\/models\/default\//, '');
+        if (!SHIPPED_MODEL_FILES.includes(name) || !existsSync(join(dir, name))) return next();
+        res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.end(readFileSync(join(dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of SHIPPED_MODEL_FILES) if (existsSync(join(dir, name))) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+    },
+  };
+}
+
 const STUB_PREFIX = '\0spineseg-node-stub:';
 
 /** Node-only imports of modules the page uses only in part (phantom.ts -> fs, path, io.ts): throwing stubs. */
@@ -83,7 +104,7 @@ export default defineConfig({
   // the page must work on 127.0.0.1 with no network; nothing here points anywhere else
   server: { host: '127.0.0.1', fs: { allow: [here] } },
   preview: { host: '127.0.0.1' },
-  plugins: [nodeStubs(), itkPipelines()],
+  plugins: [nodeStubs(), itkPipelines(), shippedModel()],
   // itk-wasm finds its worker and pipelines by URL; resvg is Node-only (plots.ts imports it lazily, the page never does)
   optimizeDeps: { exclude: ['itk-wasm', '@itk-wasm/image-io', '@resvg/resvg-js'] },
   build: {
