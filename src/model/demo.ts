@@ -152,7 +152,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
     '## Reproduce or go further',
     '',
     '- predict: `npx spineseg predict --checkpoint ' + join(o.out, 'train/checkpoint-best') + ' --input DIR --output OUT --overlay`',
-    "- the paper's setting on a real GPU: `npx spineseg train --data ../shared/data/spider-t2space-png --out runs/paper` (512x640, width 1, batch 8, 100 epochs, patience 10)",
+    "- the paper's setting on a real GPU: `npx spineseg train --data DIR --out runs/paper` (512x640, width 1, batch 8, 100 epochs, patience 10), DIR being SPIDER (Zenodo record 10159290) after `spineseg prepare`, or its T2-SPACE PNG export",
   ].join('\n');
   writeFileAtomic(join(out, 'table2.txt'), table2 + '\n');
   writeFileAtomic(join(out, 'report.md'), report + '\n');
