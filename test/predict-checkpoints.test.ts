@@ -14,6 +14,7 @@ import { loadPredictor, checkpointDirsOrDefault, defaultModelDir } from '../src/
 import { postprocessCheckpoint } from '../src/app/postprocess-decision.ts';
 import { parsePostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { sampleDataRoot, decodeGreyPng } from '../src/pipeline/dataset.ts';
+import { evaluateTestPatients } from '../src/app/evaluate-test-patients.ts';
 
 let work: string;
 
@@ -99,5 +100,23 @@ describe('checkpoints as predictors', () => {
     } finally {
       p.dispose();
     }
+  });
+
+  it('Table 2 on the recorded test patients at the original resolution, with and without the stored post-processing', async () => {
+    const pp = { version: 1, unit: 'px', classes: { 2: { keepLargest: true, minSize: 0, fillHoles: false } } };
+    const dir = await writeCheckpoint('test-eval', [64, 80], 3, { split: { train: ['118'], val: ['209'], test: ['161', '98'] }, postprocess: pp });
+    const withPp = await evaluateTestPatients({ checkpoints: [dir], data: sampleDataRoot() });
+    const without = await evaluateTestPatients({ checkpoints: [dir], data: sampleDataRoot(), postprocess: false });
+    expect(withPp.split.test).toEqual(['161', '98']);
+    expect(withPp.slices).toBe(12);
+    expect(withPp.resolution).toBe('128x160');
+    expect(withPp.postprocessed).toBe(true);
+    expect(without.postprocessed).toBe(false);
+    expect(withPp.summary.map((r) => r.label)).toEqual(['Vertebrae', 'Spinal canal', 'IVDs', 'Mean']);
+    expect(withPp.table2).toMatch(/^Test patients 161, 98 \(12 slices at 128x160\), post-processed/);
+    expect(withPp.table2).toMatch(/ASD \(px\)/);
+    // keep-largest only removes canal pixels: vertebrae and discs score the same either way
+    expect(withPp.summary[0]!.dice).toBe(without.summary[0]!.dice);
+    expect(withPp.summary[2]!.dice).toBe(without.summary[2]!.dice);
   });
 });
