@@ -64,7 +64,7 @@ describe('checkpoints as predictors', () => {
   });
 
   it('a malformed postprocess block is an error naming the file and the field', async () => {
-    const bad = await writeCheckpoint('bad-pp', [64, 80], 1, { postprocess: { version: 1, unit: 'px', classes: { 2: { keepLargest: true, minSize: 'big', fillHoles: false } } } });
+    const bad = await writeCheckpoint('bad-pp', [64, 80], 1, { postprocess: { version: 1, unit: 'grid-px', classes: { 2: { keepLargest: true, minSize: 'big', fillHoles: false } } } });
     await expect(loadPredictor([bad])).rejects.toThrow(new RegExp(`${bad}/config.json: field postprocess.classes.2.minSize = "big"`));
   });
 
@@ -88,7 +88,7 @@ describe('checkpoints as predictors', () => {
     expect({ ...after, postprocess: undefined }).toEqual({ ...before, postprocess: undefined });
     expect(block.decidedOn!.patients).toEqual(['209', '98']);
     expect(block.decidedOn!.slices).toBe(12);
-    expect(block.unit).toBe('px');
+    expect(block.unit).toBe('grid-px');
     expect(table).toMatch(/\| spinal canal \| keep the largest component \|/);
     expect(parsePostprocessBlock(after.postprocess, 'config.json', 4).classes).toEqual(block.classes);
     const p = await loadPredictor([dir]);
@@ -103,7 +103,7 @@ describe('checkpoints as predictors', () => {
   });
 
   it('Table 2 on the recorded test patients at the original resolution, with and without the stored post-processing', async () => {
-    const pp = { version: 1, unit: 'px', classes: { 2: { keepLargest: true, minSize: 0, fillHoles: false } } };
+    const pp = { version: 1, unit: 'grid-px', classes: { 2: { keepLargest: true, minSize: 0, fillHoles: false } } };
     const dir = await writeCheckpoint('test-eval', [64, 80], 3, { split: { train: ['118'], val: ['209'], test: ['161', '98'] }, postprocess: pp });
     const withPp = await evaluateTestPatients({ checkpoints: [dir], data: sampleDataRoot() });
     const without = await evaluateTestPatients({ checkpoints: [dir], data: sampleDataRoot(), postprocess: false });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listSlicePairs, loadSliceDataset, parseSliceName, type Sample } from '../pipeline/dataset.ts';
 import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
-import { predictSlices, type SegmentationNet, type Upsampling } from '../model/predict.ts';
+import { predictSlices, thresholdSpacing, type SegmentationNet, type Upsampling } from '../model/predict.ts';
 import { evaluateCases, summarize, type CaseResult, type Table2Row } from '../metrics/evaluate.ts';
 
 export interface RecordedSplit {
@@ -68,11 +68,12 @@ export async function predictOriginal(
   o: { upsampling?: Upsampling; postprocess?: PostprocessBlock | null; batchSize?: number } = {},
 ): Promise<PatientPrediction[]> {
   const raw = await predictSlices(nets, [...samples], o.batchSize ?? 4, undefined, o.upsampling ?? 'probabilities');
-  return samples.map((sample, i) => ({
-    sample,
-    raw: raw[i]!,
-    labels: o.postprocess ? applyPostprocess(raw[i]!, [1, sample.height, sample.width], [1, sample.spacing[0], sample.spacing[1]], o.postprocess, false) : raw[i]!,
-  }));
+  const grid = (Array.isArray(nets) ? (nets as readonly SegmentationNet[])[0]! : (nets as SegmentationNet)).config;
+  return samples.map((sample, i) => {
+    if (!o.postprocess) return { sample, raw: raw[i]!, labels: raw[i]! };
+    const px = thresholdSpacing(o.postprocess.unit, sample, grid.width, grid.height, sample.spacing);
+    return { sample, raw: raw[i]!, labels: applyPostprocess(raw[i]!, [1, sample.height, sample.width], [1, px[0], px[1]], o.postprocess, false) };
+  });
 }
 
 /** Table 2 metrics (GPU) of predictions against their samples' truth, slice by slice. */

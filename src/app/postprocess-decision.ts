@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { applyPostprocess, connectedComponents, NO_POSTPROCESS, type ClassPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
 import { writeFileAtomic, readJsonFile, resolveCheckpointDir } from '../model/checkpoint.ts';
-import type { SegmentationNet } from '../model/predict.ts';
+import { thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
 import { loadOriginalSlices, predictOriginal, recordedSplit, hasSpacing, sizesOf } from './evaluate-checkpoint.ts';
 
 export interface DecisionCase {
@@ -13,7 +13,7 @@ export interface DecisionCase {
   truth: Uint8Array;
   /** [1, H, W] for slices */
   dims: readonly [number, number, number];
-  /** mm [slice, row, column] ([1, 1, 1] for pixels) */
+  /** size of a pixel in the decision's unit, [slice, row, column] (src/model/predict.ts thresholdSpacing) */
   spacing: readonly [number, number, number];
 }
 
@@ -54,22 +54,22 @@ export function meanDice(preds: readonly Uint8Array[], truths: readonly Uint8Arr
  * Candidate size thresholds of class c: fractions of the median (over slices) of the largest true
  * component's area, so stray fragments in the truth do not pull the scale down.
  */
-function sizeCandidates(cases: readonly DecisionCase[], c: number, unit: 'px' | 'mm2'): number[] {
+function sizeCandidates(cases: readonly DecisionCase[], c: number): number[] {
   const largest: number[] = [];
   for (const k of cases) {
     const cc = connectedComponents(Uint8Array.from(k.truth, (v) => (v === c ? 1 : 0)), k.dims, false);
-    const pixelArea = unit === 'mm2' ? k.spacing[1] * k.spacing[2] : 1;
+    const pixelArea = k.spacing[1] * k.spacing[2];
     if (cc.sizes.length > 1) largest.push(Math.max(...cc.sizes.slice(1)) * pixelArea);
   }
   if (largest.length === 0) return [];
   largest.sort((a, b) => a - b);
   const median = largest[Math.floor(largest.length / 2)]!;
-  return [...new Set([0.02, 0.05, 0.1, 0.25].map((f) => Number((median * f).toPrecision(3))))].filter((v) => v >= 2);
+  return [...new Set([0.02, 0.05, 0.1, 0.25].map((f) => Number((median * f).toPrecision(3))))].filter((v) => v > 0);
 }
 
 export interface DecideOptions {
   classes: number;
-  unit: 'px' | 'mm2';
+  unit: 'grid-px' | 'mm2';
   /** classes that are one connected structure (keep-largest is tried only for them): the spinal canal */
   singleComponentClasses?: readonly number[];
 }
@@ -104,11 +104,11 @@ export function decidePostprocess(cases: readonly DecisionCase[], o: DecideOptio
     if (single.has(c)) tryStep('keep the largest component', { ...current, keepLargest: true });
     // of the size candidates, the best one competes
     let bestSize: { size: number; dice: number } | null = null;
-    for (const size of sizeCandidates(cases, c, o.unit)) {
+    for (const size of sizeCandidates(cases, c)) {
       const d = diceWith({ ...current, minSize: size });
       if (d !== null && (bestSize === null || d > bestSize.dice)) bestSize = { size, dice: d };
     }
-    if (bestSize) tryStep(`drop components < ${bestSize.size} ${o.unit === 'mm2' ? 'mm²' : 'px'}`, { ...current, minSize: bestSize.size });
+    if (bestSize) tryStep(`drop components < ${bestSize.size} ${o.unit === 'mm2' ? 'mm²' : 'network px'}`, { ...current, minSize: bestSize.size });
     tryStep('fill holes', { ...current, fillHoles: true });
     classes[String(c)] = current;
     after.push(best);
@@ -149,8 +149,11 @@ export async function postprocessCheckpoint(o: PostprocessCheckpointOptions): Pr
     const samples = loadOriginalSlices(o.data, split.val);
     log(`predicting ${samples.length} slices of validation patients ${split.val.join(', ')} at ${sizesOf(samples)}`);
     const preds = await predictOriginal(net, samples, { batchSize: o.batchSize });
-    const unit = hasSpacing(o.data) ? 'mm2' : 'px';
-    const cases = preds.map((p) => ({ pred: p.raw, truth: p.sample.labels, dims: [1, p.sample.height, p.sample.width] as const, spacing: [1, p.sample.spacing[0], p.sample.spacing[1]] as const }));
+    const unit = hasSpacing(o.data) ? 'mm2' : 'grid-px';
+    const cases = preds.map((p) => {
+      const px = thresholdSpacing(unit, p.sample, net.config.width, net.config.height, p.sample.spacing);
+      return { pred: p.raw, truth: p.sample.labels, dims: [1, p.sample.height, p.sample.width] as const, spacing: [1, px[0], px[1]] as const };
+    });
     const classNames = (config.classes as string[] | undefined) ?? [];
     const decision = decidePostprocess(cases, { classes: net.config.classes, unit });
     const block: PostprocessBlock = {

@@ -8,7 +8,7 @@ import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
-import { predictSlices, type SegmentationNet } from './predict.ts';
+import { predictSlices, thresholdSpacing, type SegmentationNet } from './predict.ts';
 import { comparisonPng } from './overlay.ts';
 import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
 
@@ -66,7 +66,9 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
   const [raw] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
   // PNG slices carry no spacing: a block decided in mm^2 cannot be applied to them
   if (o.postprocess?.unit === 'mm2') throw new Error(`${file}: the checkpoint's post-processing thresholds are in mm² but a PNG slice has no pixel spacing; pass --no-postprocess`);
-  const labels = o.postprocess ? applyPostprocess(raw!, [1, png.height, png.width], [1, 1, 1], o.postprocess, false) : raw!;
+  const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
+  const px = o.postprocess ? thresholdSpacing(o.postprocess.unit, png, net.config.width, net.config.height) : [1, 1];
+  const labels = o.postprocess ? applyPostprocess(raw!, [1, png.height, png.width], [1, px[0]!, px[1]!], o.postprocess, false) : raw!;
   const out = join(o.output, basename(file));
   writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
   if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
@@ -83,7 +85,9 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
     const joined = new Uint8Array(w * h * n);
     labels.forEach((l, k) => joined.set(l, k * w * h));
     const sp = stack.sagittal.spacing;
-    const done = applyPostprocess(joined, [n, h, w], [sp[2], sp[1], sp[0]], o.postprocess, true);
+    const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
+    const px = thresholdSpacing(o.postprocess.unit, { width: w, height: h }, net.config.width, net.config.height, [sp[1], sp[0]]);
+    const done = applyPostprocess(joined, [n, h, w], [sp[2], px[0], px[1]], o.postprocess, true);
     labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
   }
   const back = labelsInInputGeometry(vol, stack, labels);

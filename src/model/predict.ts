@@ -37,6 +37,19 @@ export function canvasFor(width: number, height: number, modelW: number, modelH:
   return { width: cw, height: ch };
 }
 
+/**
+ * Size of one pixel of a slice in a post-processing block's unit, as [row, column]: mm for 'mm2' (from the
+ * slice's spacing), network-grid pixels for 'grid-px' (the grid-to-canvas scale of toModelInput).
+ */
+export function thresholdSpacing(unit: 'grid-px' | 'mm2', s: { width: number; height: number }, modelW: number, modelH: number, mm?: readonly [number, number]): [number, number] {
+  if (unit === 'mm2') {
+    if (!mm) throw new Error('post-processing thresholds in mm² need the pixel spacing, and this input has none');
+    return [mm[0], mm[1]];
+  }
+  const c = canvasFor(s.width, s.height, modelW, modelH);
+  return [modelH / c.height, modelW / c.width];
+}
+
 /** Model-size input of one slice. */
 export function toModelInput(s: SliceImage, modelW: number, modelH: number): Float32Array {
   const c = canvasFor(s.width, s.height, modelW, modelH);

@@ -8,7 +8,7 @@
 export interface ClassPostprocess {
   /** keep only the largest connected component of the class */
   keepLargest: boolean;
-  /** drop components smaller than this (per slice, in `unit`: pixels or mm^2); 0 = off */
+  /** drop components smaller than this (per slice, in the block's `unit`); 0 = off */
   minSize: number;
   /** background components enclosed by the class (not touching the image border) become the class */
   fillHoles: boolean;
@@ -16,8 +16,12 @@ export interface ClassPostprocess {
 
 export interface PostprocessBlock {
   version: 1;
-  /** unit of minSize: 'px' = pixels of the input slice, 'mm2' = square millimetres from the pixel spacing */
-  unit: 'px' | 'mm2';
+  /**
+   * unit of minSize: 'grid-px' = pixels of the network's input grid (a slice's pixels scaled by the grid-to-canvas
+   * area ratio, so one threshold holds at any input resolution; PNG exports carry no spacing), 'mm2' = square
+   * millimetres from the pixel spacing
+   */
+  unit: 'grid-px' | 'mm2';
   /** class index (as a string, "1".."C-1") -> its steps; a class not listed gets none */
   classes: Record<string, ClassPostprocess>;
   /** where the decision came from (informational) */
@@ -84,8 +88,9 @@ function maskOf(labels: Uint8Array, test: (v: number) => boolean): Uint8Array {
 
 /**
  * Applies a block to a label map (a copy is returned). `volumetric` (volumes) makes keep-largest and
- * hole filling 3-D; the size threshold is always per slice in 2-D, in the unit the block was decided in
- * (`spacing` [slice, row, column] mm converts pixels to mm^2 when unit is 'mm2').
+ * hole filling 3-D; the size threshold is always per slice in 2-D. `spacing` [slice, row, column] is the size
+ * of a pixel in the block's unit: mm for 'mm2', network-grid pixels per input pixel for 'grid-px'
+ * (src/model/predict.ts thresholdSpacing).
  */
 export function applyPostprocess(labels: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number], block: Pick<PostprocessBlock, 'unit' | 'classes'>, volumetric: boolean): Uint8Array {
   const [D, H, W] = dims;
@@ -96,7 +101,7 @@ export function applyPostprocess(labels: Uint8Array, dims: readonly [number, num
     return out;
   }
   const out = Uint8Array.from(labels);
-  const pixelArea = block.unit === 'mm2' ? spacing[1] * spacing[2] : 1;
+  const pixelArea = spacing[1] * spacing[2];
   for (const [key, steps] of Object.entries(block.classes)) {
     const c = Number(key);
     if (steps.keepLargest) {
@@ -132,7 +137,7 @@ export function parsePostprocessBlock(value: unknown, file: string, classes: num
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('', value, 'expected an object');
   const b = value as Record<string, unknown>;
   if (b.version !== 1) throw bad('.version', b.version, 'expected 1');
-  if (b.unit !== 'px' && b.unit !== 'mm2') throw bad('.unit', b.unit, "expected 'px' or 'mm2'");
+  if (b.unit !== 'grid-px' && b.unit !== 'mm2') throw bad('.unit', b.unit, "expected 'grid-px' or 'mm2'");
   if (typeof b.classes !== 'object' || b.classes === null || Array.isArray(b.classes)) throw bad('.classes', b.classes, 'expected an object of class index -> steps');
   const out: Record<string, ClassPostprocess> = {};
   for (const [key, steps] of Object.entries(b.classes as Record<string, unknown>)) {
@@ -151,7 +156,7 @@ export function parsePostprocessBlock(value: unknown, file: string, classes: num
 /** One line per class saying which steps a block applies. */
 export function describePostprocess(block: Pick<PostprocessBlock, 'unit' | 'classes'>, classNames: readonly string[]): string {
   const parts = Object.entries(block.classes).map(([k, s]) => {
-    const steps = [s.keepLargest ? 'keep largest' : '', s.minSize > 0 ? `drop < ${s.minSize} ${block.unit === 'mm2' ? 'mm²' : 'px'}` : '', s.fillHoles ? 'fill holes' : ''].filter(Boolean);
+    const steps = [s.keepLargest ? 'keep largest' : '', s.minSize > 0 ? `drop < ${s.minSize} ${block.unit === 'mm2' ? 'mm²' : 'network px'}` : '', s.fillHoles ? 'fill holes' : ''].filter(Boolean);
     return `${classNames[Number(k)] ?? `class ${k}`}: ${steps.length ? steps.join(', ') : 'none'}`;
   });
   return parts.length ? parts.join('; ') : 'none';

@@ -2,7 +2,7 @@
 // volumes are reoriented to sagittal slices by their direction matrix, intensities clipped to the nonzero
 // 0.5/99.5 percentiles, segmented slice by slice with predictSlices, and the label map is put back in the
 // input's own array order with its geometry. PNG slices are /255 grey images segmented as they are.
-import { predictSlices, type SliceImage } from '../../src/model/predict.ts';
+import { predictSlices, thresholdSpacing, type SliceImage } from '../../src/model/predict.ts';
 import type { UNet } from '../../src/model/unet.ts';
 import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
@@ -65,10 +65,14 @@ export async function segment(model: UNet, input: SegmentInput, batchSize = 4, o
       const { width: w, height: h } = input.slices[0];
       const joined = new Uint8Array(w * h * labels.length);
       labels.forEach((l, k) => joined.set(l, k * w * h));
-      const done = applyPostprocess(joined, [labels.length, h, w], [thickness, row, col], postprocess, true);
+      const px = thresholdSpacing(postprocess.unit, { width: w, height: h }, model.config.width, model.config.height, [row, col]);
+      const done = applyPostprocess(joined, [labels.length, h, w], [thickness, px[0], px[1]], postprocess, true);
       labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
     } else {
-      labels = labels.map((l, k) => applyPostprocess(l, [1, input.slices[k].height, input.slices[k].width], [thickness, row, col], postprocess, false));
+      labels = labels.map((l, k) => {
+        const px = thresholdSpacing(postprocess.unit, input.slices[k], model.config.width, model.config.height, [row, col]);
+        return applyPostprocess(l, [1, input.slices[k].height, input.slices[k].width], [thickness, px[0], px[1]], postprocess, false);
+      });
     }
   }
   const counts = [0, 0, 0, 0];
