@@ -92,8 +92,11 @@ byPatient.forEach((list, k) => {
 });
 for (const dir of ['images', 'masks']) fs.mkdirSync(path.join(stage, 'test-subset', dir), { recursive: true });
 for (const p of picked) {
-  fs.copyFileSync(p.imageFile, path.join(stage, 'test-subset', 'images', p.name));
-  fs.copyFileSync(p.maskFile, path.join(stage, 'test-subset', 'masks', p.name));
+  for (const [from, dir] of [[p.imageFile, 'images'], [p.maskFile, 'masks']] as const) {
+    const to = path.join(stage, 'test-subset', dir, p.name);
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, 0o644); // the source may be read-only
+  }
 }
 const subsetSamples = loadOriginalSlices(path.join(stage, 'test-subset'), [...new Set(picked.map((p) => parseSliceName(p.imageFile).patient))]);
 const subsetPreds = await predictOriginal(model, subsetSamples, { postprocess: block });

@@ -11,6 +11,7 @@ import { listSlicePairs, parseSliceName } from '../src/pipeline/dataset.ts';
 
 const dir = process.env.SPINESEG_SHIPPED_MODEL ?? defaultModelDir();
 const present = fs.existsSync(path.join(dir, 'model.safetensors')) && fs.existsSync(path.join(dir, 'MODEL.md'));
+if (!present) console.warn(`[shipped-model] skipped: no ${dir}/model.safetensors + MODEL.md; the lead adds models/default with scripts/ship-model.ts`);
 const title = present ? `shipped model in ${dir}` : `shipped model: SKIPPED, no ${dir}/model.safetensors + MODEL.md (the lead adds models/default with scripts/ship-model.ts)`;
 
 /** Dice of class c over one slice; null when the class is in neither map. */
