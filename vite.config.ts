@@ -49,24 +49,23 @@ function itkPipelines(): Plugin {
   };
 }
 
-/** The shipped checkpoint, where the repository has one (models/default/): served in dev and copied into the
- *  build under models/default/, so a static host serves it from the build's own origin. */
+/** The shipped model (models/default), served from the app's own origin so the page segments without a dropped checkpoint. */
+export const SHIPPED_MODEL_FILES = ['config.json', 'model.safetensors'];
+
 function shippedModel(): Plugin {
   const dir = join(here, 'models', 'default');
-  const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
   return {
     name: 'spineseg-shipped-model',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const url = (req.url ?? '').split('?')[0];
-        const name = url.startsWith('/models/default/') ? url.slice('/models/default/'.length) : '';
-        if (!name || !files().includes(name)) return next();
+        const name = (req.url ?? '').split('?')[0].replace(/^\/models\/default\//, '');
+        if (!SHIPPED_MODEL_FILES.includes(name) || !existsSync(join(dir, name))) return next();
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.end(readFileSync(join(dir, name)));
       });
     },
     generateBundle() {
-      for (const name of files()) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+      for (const name of SHIPPED_MODEL_FILES) if (existsSync(join(dir, name))) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
     },
   };
 }

@@ -6,7 +6,7 @@
 // kernels, read back of the confusion counts and the surface distances only.
 // Usage: npx tsx bench/metrics.ts [--slices 8] [--volume-slices 16] [--iterations 3] [--json FILE]
 import { Bench } from 'tinybench';
-import { writeFileSync } from 'node:fs';
+import fs, { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { evaluateCases, type EvalCase } from '../src/metrics/evaluate.ts';
@@ -25,7 +25,12 @@ const tau = 1;
 const spacing2d: [number, number, number] = [1, 0.6, 0.6];
 
 const g = await initGpu();
-const masks = path.resolve(import.meta.dirname, '../../shared/data/spider-t2space-png/masks');
+// an optional larger benchmark: full-resolution masks of the SPIDER T2-SPACE PNG export (not in the repository)
+const masks = path.resolve(arg('--masks', path.resolve(import.meta.dirname, '../../shared/data/spider-t2space-png/masks')));
+if (!fs.existsSync(path.join(masks, '110_t2_SPACE_slice51.png'))) {
+  console.error(`${masks}: no 110_t2_SPACE_slice51.png; this benchmark needs the 512x640 masks of the SPIDER T2-SPACE PNG export (SPIDER: Zenodo record 10159290, https://doi.org/10.5281/zenodo.10159290); pass --masks DIR`);
+  process.exit(1);
+}
 // patient 110's slices: truth = slice n, "prediction" = slice n + 1 (a realistic, imperfect overlap)
 const first = 51;
 const load = (n: number) => readPngLabels(path.join(masks, `110_t2_SPACE_slice${n}.png`));

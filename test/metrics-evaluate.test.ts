@@ -1,4 +1,4 @@
-// `spineseg evaluate` on a few of the shared SPIDER PNG masks: against themselves (Dice 1, ASD 0), against a
+// `spineseg evaluate` on a few SPIDER PNG masks of the repository's data/sample: against themselves (Dice 1, ASD 0), against a
 // copy shifted by 2 pixels (ASD / NSD / HD95 equal to the float64 reference), 3-D stacking, and the errors.
 import { describe, it, expect, beforeAll } from 'vitest';
 import fs from 'node:fs';
@@ -11,8 +11,10 @@ import { runEvaluate } from '../src/app/evaluate.ts';
 import { readPngLabels, MASK_GREY_LEVELS } from '../src/metrics/label-files.ts';
 import * as ref from '../src/reference/metrics.ts';
 
-const masks = path.resolve(__dirname, '../../shared/data/spider-t2space-png/masks');
-const names = ['110_t2_SPACE_slice55.png', '110_t2_SPACE_slice56.png', '110_t2_SPACE_slice57.png'];
+const masks = path.resolve(__dirname, '../data/sample/masks');
+// three masks of one patient in data/sample, copied under contiguous slice numbers so 3d mode stacks them without gaps
+const sources = ['209_t2_SPACE_slice53.png', '209_t2_SPACE_slice58.png', '209_t2_SPACE_slice63.png'];
+const names = ['209_t2_SPACE_slice55.png', '209_t2_SPACE_slice56.png', '209_t2_SPACE_slice57.png'];
 const spacing: [number, number] = [0.6, 0.7];
 const tau = 1.5;
 let tmp: string;
@@ -37,10 +39,10 @@ beforeAll(() => {
   shiftedDir = path.join(tmp, 'shifted');
   fs.mkdirSync(truthDir);
   fs.mkdirSync(shiftedDir);
-  for (const n of names) {
-    fs.copyFileSync(path.join(masks, n), path.join(truthDir, n));
+  for (const [i, n] of names.entries()) {
+    fs.copyFileSync(path.join(masks, sources[i]), path.join(truthDir, n));
     fs.writeFileSync(path.join(truthDir, n.replace('.png', '.json')), JSON.stringify({ spacing }));
-    const img = readPngLabels(path.join(masks, n));
+    const img = readPngLabels(path.join(truthDir, n));
     const [, H, W] = img.dims;
     writeGreyPng(path.join(shiftedDir, n), shift2(img.data, W, H), W, H);
   }
@@ -50,7 +52,7 @@ function perClass(report: Awaited<ReturnType<typeof runEvaluate>>, key: 'asd' | 
   return report.cases.map((c) => c.classes.map((k) => k[key]));
 }
 
-describe('spineseg evaluate on the shared PNG masks', () => {
+describe('spineseg evaluate on SPIDER PNG masks', () => {
   it('masks against themselves: Dice 1 and ASD 0 for every class (2d and 3d)', async () => {
     for (const mode of ['2d', '3d'] as const) {
       const report = await runEvaluate({ pred: truthDir, truth: truthDir, mode, tauMm: tau });
@@ -86,7 +88,7 @@ describe('spineseg evaluate on the shared PNG masks', () => {
 
   it('3d mode stacks the slices with --slice-mm and matches the 3-D reference', async () => {
     const report = await runEvaluate({ pred: shiftedDir, truth: truthDir, mode: '3d', sliceMm: 3.3, tauMm: tau });
-    expect(report.cases.map((c) => [c.name, c.dims[0]])).toEqual([['110', 3]]);
+    expect(report.cases.map((c) => [c.name, c.dims[0]])).toEqual([['209', 3]]);
     const truth = names.map((n) => readPngLabels(path.join(truthDir, n)));
     const pred = names.map((n) => readPngLabels(path.join(shiftedDir, n)));
     const [, H, W] = truth[0].dims;
@@ -132,16 +134,16 @@ describe('spineseg evaluate on the shared PNG masks', () => {
     const partial = path.join(tmp, 'partial');
     fs.mkdirSync(partial);
     fs.copyFileSync(path.join(truthDir, names[0]), path.join(partial, names[0]));
-    await expect(runEvaluate({ pred: partial, truth: truthDir })).rejects.toThrow(/no prediction for 110_t2_SPACE_slice56\.png/);
+    await expect(runEvaluate({ pred: partial, truth: truthDir })).rejects.toThrow(/no prediction for 209_t2_SPACE_slice56\.png/);
     const small = path.join(tmp, 'small');
     fs.mkdirSync(small);
     for (const n of names) writeGreyPng(path.join(small, n), new Uint8Array(12), 4, 3);
-    await expect(runEvaluate({ pred: small, truth: truthDir })).rejects.toThrow(/small.*110_t2_SPACE_slice55\.png: size 3x4 differs from the truth/);
+    await expect(runEvaluate({ pred: small, truth: truthDir })).rejects.toThrow(/small.*209_t2_SPACE_slice55\.png: size 3x4 differs from the truth/);
     const broken = path.join(tmp, 'broken');
     fs.mkdirSync(broken);
     for (const n of names) fs.copyFileSync(path.join(truthDir, n), path.join(broken, n));
     fs.writeFileSync(path.join(broken, names[1]), 'not a png');
-    await expect(runEvaluate({ pred: broken, truth: truthDir })).rejects.toThrow(/broken.*110_t2_SPACE_slice56\.png: not a readable PNG/);
+    await expect(runEvaluate({ pred: broken, truth: truthDir })).rejects.toThrow(/broken.*209_t2_SPACE_slice56\.png: not a readable PNG/);
     const odd = path.join(tmp, 'odd');
     fs.mkdirSync(odd);
     for (const n of names) fs.copyFileSync(path.join(truthDir, n), path.join(odd, n));

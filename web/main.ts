@@ -9,6 +9,7 @@ import { UNet, makeConfig } from '../src/model/unet.ts';
 import { safetensorsToModel, type CheckpointConfig } from '../src/model/weights.ts';
 import { overlayRgb, comparisonPng } from '../src/app/overlay.ts';
 import { classesToGreyLevels } from '../src/pipeline/labels.ts';
+import { parsePostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { learningCurveSpecs } from '../src/app/plots.ts';
 import type { EpochRecord } from '../src/model/train.ts';
 import { decodeGreyPngBytes, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
@@ -105,8 +106,33 @@ const ready = (async () => {
     $('adapter').textContent = `unavailable: ${state.gpuError}`;
     $('adapter').classList.add('error');
   }
+  if (state.gpuReady) await loadShippedModel();
   refreshButtons();
 })();
+
+/** The shipped model (models/default), served by the app itself; absent in a build without one. */
+async function loadShippedModel(): Promise<void> {
+  try {
+    const res = await fetch('./models/default/config.json');
+    // a server without the model answers 404 or falls back to index.html
+    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json') || state.model) return;
+    const cfg = (await res.json()) as CheckpointConfig;
+    const weights = await fetch('./models/default/model.safetensors');
+    if (!weights.ok || state.model) return;
+    const model = new UNet(makeConfig(cfg.model));
+    try {
+      safetensorsToModel(model, new Uint8Array(await weights.arrayBuffer()), 'models/default/model.safetensors');
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    if (state.model) return model.dispose();
+    setModel(model, cfg, `shipped model (models/default, ${cfg.model.width}x${cfg.model.height}, width x${cfg.model.widthMult})`);
+    setStatus('segment-status', 'shipped model loaded: drop an image and press Segment');
+  } catch (err) {
+    setStatus('segment-status', `shipped model: ${errorText(err)}`, true);
+  }
+}
 
 function refreshButtons(): void {
   // one GPU job at a time: tensor scopes and kernel settings are shared across awaits
@@ -236,7 +262,9 @@ async function runSegmentation(): Promise<Segmentation | null> {
   return withBusy('segmenting', async () => {
     try {
       setStatus('segment-status', `segmenting ${input.slices.length} slice(s)…`);
-      const seg = await segment(model, input, 4, (done, total) => setStatus('segment-status', `segmented ${done}/${total} slices…`));
+      const raw = (state.modelConfig as { postprocess?: unknown } | null)?.postprocess;
+      const postprocess = raw === undefined || !state.modelConfig ? null : parsePostprocessBlock(raw, 'config.json', state.modelConfig.model.classes);
+      const seg = await segment(model, input, 4, (done, total) => setStatus('segment-status', `segmented ${done}/${total} slices…`), postprocess);
       state.seg = seg;
       state.slice = Math.floor(input.slices.length / 2);
       const slider = $('slice-slider') as HTMLInputElement;

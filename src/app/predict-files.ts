@@ -8,9 +8,12 @@ import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
-import { predictSlices } from '../model/predict.ts';
+import { predictSlices, thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
 import { comparisonPng } from './overlay.ts';
-import type { UNet } from '../model/unet.ts';
+import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
+
+/** One network, or several whose probabilities are averaged (an ensemble). */
+type Nets = SegmentationNet | readonly SegmentationNet[];
 
 export interface PredictFilesOptions {
   output: string;
@@ -18,6 +21,8 @@ export interface PredictFilesOptions {
   /** folder of true masks (same file names) to draw beside the prediction */
   truth?: string;
   batchSize: number;
+  /** a checkpoint's post-processing (2-D on PNG slices, 3-D on volumes); null or absent: none */
+  postprocess?: PostprocessBlock | null;
   onProgress?: (done: number, total: number, file: string) => void;
 }
 
@@ -47,7 +52,7 @@ function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
   return c;
 }
 
-async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
+async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
   const png = decodeGreyPng(file);
   // the truth is checked before anything is written
   let truth: Uint8Array | null = null;
@@ -58,17 +63,33 @@ async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Pr
     truth = mapGreyLevels(t.data, truthFile);
   }
   const image = Float32Array.from(png.data, (v) => v / 255);
-  const [labels] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
+  const [raw] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
+  // PNG slices carry no spacing: a block decided in mm^2 cannot be applied to them
+  if (o.postprocess?.unit === 'mm2') throw new Error(`${file}: the checkpoint's post-processing thresholds are in mm² but a PNG slice has no pixel spacing; pass --no-postprocess`);
+  const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
+  const px = o.postprocess ? thresholdSpacing(o.postprocess.unit, png, net.config.width, net.config.height) : [1, 1];
+  const labels = o.postprocess ? applyPostprocess(raw!, [1, png.height, png.width], [1, px[0]!, px[1]!], o.postprocess, false) : raw!;
   const out = join(o.output, basename(file));
   writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
   if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
   return { input: file, output: out, counts: countClasses(labels) };
 }
 
-async function predictVolume(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
+async function predictVolume(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
   const vol = await readImage(file);
   const stack = sagittalSlices(vol);
-  const labels = await predictSlices(model, stack.slices, o.batchSize);
+  let labels = await predictSlices(model, stack.slices, o.batchSize);
+  if (o.postprocess) {
+    // the sagittal stack as one [slices, rows, columns] volume: keep-largest and hole filling in 3-D
+    const [w, h, n] = stack.sagittal.size;
+    const joined = new Uint8Array(w * h * n);
+    labels.forEach((l, k) => joined.set(l, k * w * h));
+    const sp = stack.sagittal.spacing;
+    const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
+    const px = thresholdSpacing(o.postprocess.unit, { width: w, height: h }, net.config.width, net.config.height, [sp[1], sp[0]]);
+    const done = applyPostprocess(joined, [n, h, w], [sp[2], px[0], px[1]], o.postprocess, true);
+    labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
+  }
   const back = labelsInInputGeometry(vol, stack, labels);
   const name = basename(file);
   const out = join(o.output, name);
@@ -82,7 +103,7 @@ async function predictVolume(model: UNet, file: string, o: PredictFilesOptions):
   return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
 }
 
-export async function predictFiles(model: UNet, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
+export async function predictFiles(model: Nets, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
   mkdirSync(o.output, { recursive: true });
   if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
   const results: PredictedFile[] = [];

@@ -28,6 +28,8 @@ export interface TrainRunOptions extends TrainOptions {
   /** patient-wise cross-validation over the non-test patients: fold k of n is the validation set */
   fold?: { k: number; n: number };
   maxSlicesPerPatient?: number;
+  /** explicit patient lists (e.g. from patientSplit3); test patients are never loaded. Overrides valFraction */
+  split?: { train: string[]; val: string[]; test: string[] };
   out: string;
   resume: boolean;
   /** no progress bar (tests) */
@@ -47,9 +49,15 @@ export interface LoadedData {
   test: Sample[];
 }
 
-export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'testFraction' | 'fold' | 'seed' | 'maxSlicesPerPatient'>): LoadedData {
-  const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient });
+export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' | 'valFraction' | 'testFraction' | 'fold' | 'seed' | 'maxSlicesPerPatient' | 'split'>): LoadedData {
+  // explicit lists (the demo's): test patients are not even loaded
+  const patients = o.split ? [...o.split.train, ...o.split.val] : undefined;
+  const samples = loadSliceDataset(o.data, { width: o.width, height: o.height, maxSlicesPerPatient: o.maxSlicesPerPatient, patients });
   if (samples.length === 0) throw new Error(`${o.data}: no slices found (expected images/ and masks/ with <patient>_<sequence>_slice<n>.png)`);
+  if (o.split) {
+    const val = new Set(o.split.val);
+    return { train: samples.filter((s) => !val.has(s.patient)), val: samples.filter((s) => val.has(s.patient)), test: [] };
+  }
   return patientSplit3(samples, { testFraction: o.testFraction ?? 0, valFraction: o.valFraction, seed: o.seed, fold: o.fold });
 }
 
@@ -139,6 +147,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
   if (opts.lrSchedule === 'cosine' && (opts.warmupEpochs ?? 0) >= opts.epochs) throw new Error(`--warmup-epochs '${opts.warmupEpochs}' must be below --epochs (${opts.epochs})`);
   const data = loadSplit(opts);
   const split = { train: patientsOf(data.train), val: patientsOf(data.val), test: patientsOf(data.test) };
+  if (opts.split) split.test = [...opts.split.test].sort();
   if (o.resume) {
     for (const side of ['train', 'val', 'test'] as const) {
       if (split[side].join() !== (config.split[side] ?? []).join()) {

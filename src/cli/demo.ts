@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--size <WxH>', 'network input width x height', '128x160')
     .option('--width-mult <m>', 'channel width multiplier', '0.25')
     .option('--batch <n>', 'batch size', '8')
-    .option('--epochs <n>', 'epochs to train (fixed, so a run repeats on the same adapter)', '24')
+    .option('--epochs <n>', 'epochs to train (fixed, so a run repeats on the same adapter)', '32')
     .option('--patience <n>', 'early-stopping patience', '15')
     .option('--minutes <m>', 'stop training early past this many minutes (slow adapters)', '15')
     .option('--lr <x>', 'Adam learning rate', '0.003')

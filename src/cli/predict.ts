@@ -6,18 +6,25 @@ export function register(program: Command): void {
   program
     .command('predict')
     .description('segment PNG slices or .mha/.nii.gz volumes with a trained checkpoint')
-    .requiredOption('--checkpoint <dir>', 'checkpoint folder (config.json + model.safetensors), e.g. runs/demo/checkpoint-best')
+    .option('--checkpoint <dir>', 'checkpoint folder (config.json + model.safetensors), e.g. runs/demo/checkpoint-best; repeat it for an ensemble (probabilities averaged); default: the shipped models/default', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-postprocess', "skip the checkpoint's post-processing (its config.json `postprocess` block)")
     .requiredOption('--input <path>', 'an image file or a folder of them')
     .requiredOption('--output <dir>', 'where the label maps go (same file names; PNG grey 0/76/150/29, volumes as class codes 0-3)')
     .option('--overlay', 'also write overlays of the prediction on the MRI to <output>/overlays')
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
-    .action(async (o: { checkpoint: string; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
-      const { loadCheckpoint } = await import('../app/session.ts');
+    .action(async (o: { checkpoint?: string[]; postprocess: boolean; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
+      const { loadPredictor, checkpointDirsOrDefault } = await import('../app/checkpoints.ts');
+      const { describePostprocess } = await import('../pipeline/postprocess.ts');
       const { predictFiles, listInputs } = await import('../app/predict-files.ts');
       const inputs = listInputs(o.input);
-      const { model } = await loadCheckpoint(o.checkpoint);
-      const results = await predictFiles(model, inputs, {
+      const dirs = checkpointDirsOrDefault(o.checkpoint);
+      const predictor = await loadPredictor(dirs);
+      const postprocess = o.postprocess ? predictor.postprocess : null;
+      if (o.postprocess) for (const note of predictor.notes) console.error(`spineseg predict: ${note}`);
+      console.error(`model: ${dirs.join(' + ')}${dirs.length > 1 ? ' (probabilities averaged)' : ''}; post-processing: ${postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off'}`);
+      const results = await predictFiles(predictor.nets, inputs, {
+        postprocess,
         output: o.output,
         overlay: Boolean(o.overlay),
         truth: o.truth,

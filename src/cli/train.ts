@@ -7,7 +7,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('train the U-Net (0.6 focal + 0.4 Dice, Adam, early stopping on validation mean IoU)')
-    .option('--data <dir>', 'slice folder with images/ and masks/ (default: the shared SPIDER PNG set)')
+    .option('--data <dir>', 'slice folder with images/ and masks/ (default: the repository\'s data/sample; the full SPIDER set is Zenodo record 10159290)')
     .requiredOption('--out <dir>', 'run folder: checkpoints, history.json, learning curves')
     .option('--preset <name>', 'paper | cpu: a set of the flags below (listed at the end); explicit flags override it')
     .option('--size <WxH>', 'network input width x height, multiples of 16', '512x640')
@@ -34,7 +34,10 @@ export function register(program: Command): void {
     .action(async (given: Record<string, string | boolean | undefined>, command: Command) => {
       const o = applyPreset(given, given.preset as string | undefined, (key) => command.getOptionValueSource(key) === 'cli');
       const { runTraining } = await import('../app/session.ts');
-      const { defaultDataRoot } = await import('../pipeline/dataset.ts');
+      const { sampleDataRoot } = await import('../pipeline/dataset.ts');
+      const { requireDataFolder } = await import('../app/evaluate-checkpoint.ts');
+      const data = (o.data as string) ?? sampleDataRoot();
+      requireDataFolder(data);
       const { augmentLevel, validateAugment } = await import('../model/augment.ts');
       const { LR_SCHEDULE_KINDS } = await import('../kernels/adam.ts');
       const [width, height] = parseSize(String(o.size), '--size');
@@ -62,7 +65,7 @@ export function register(program: Command): void {
         if (!fold || fold.n < 2 || fold.k < 1 || fold.k > fold.n) throw new Error(`--fold '${o.fold}' must be k/n with 1 <= k <= n and n >= 2 (for example 1/5)`);
       }
       const r = await runTraining({
-        data: (o.data as string) ?? defaultDataRoot(),
+        data,
         out: String(o.out),
         width,
         height,

@@ -2,13 +2,14 @@
 // volumes are reoriented to sagittal slices by their direction matrix, intensities clipped to the nonzero
 // 0.5/99.5 percentiles, segmented slice by slice with predictSlices, and the label map is put back in the
 // input's own array order with its geometry. PNG slices are /255 grey images segmented as they are.
-import { predictSlices, type SliceImage } from '../../src/model/predict.ts';
+import { predictSlices, thresholdSpacing, type SliceImage } from '../../src/model/predict.ts';
 import type { UNet } from '../../src/model/unet.ts';
 import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { sagittalSlices, labelsInInputGeometry } from '../../src/app/volume-slices.ts';
 import type { GreySlice } from './files.ts';
 import { CLASS_DISPLAY_NAMES } from '../../src/pipeline/labels.ts';
+import { applyPostprocess, type PostprocessBlock } from '../../src/pipeline/postprocess.ts';
 
 export const CLASS_LABELS: readonly string[] = CLASS_DISPLAY_NAMES;
 
@@ -53,9 +54,27 @@ export function countClasses(labels: ArrayLike<number>, into: number[] = [0, 0, 
   return into;
 }
 
-export async function segment(model: UNet, input: SegmentInput, batchSize = 4, onProgress?: (done: number, total: number) => void): Promise<Segmentation> {
+/** Segments the input; a checkpoint's post-processing block is applied as `spineseg predict` does (3-D on volumes, 2-D on slices). */
+export async function segment(model: UNet, input: SegmentInput, batchSize = 4, onProgress?: (done: number, total: number) => void, postprocess?: PostprocessBlock | null): Promise<Segmentation> {
   const t0 = performance.now();
-  const labels = await predictSlices(model, input.slices, batchSize, (done) => onProgress?.(done, input.slices.length));
+  let labels = await predictSlices(model, input.slices, batchSize, (done) => onProgress?.(done, input.slices.length));
+  if (postprocess) {
+    const { col, row, thickness } = input.spacing;
+    const sameSize = input.slices.every((s) => s.width === input.slices[0].width && s.height === input.slices[0].height);
+    if (input.kind === 'volume' && sameSize) {
+      const { width: w, height: h } = input.slices[0];
+      const joined = new Uint8Array(w * h * labels.length);
+      labels.forEach((l, k) => joined.set(l, k * w * h));
+      const px = thresholdSpacing(postprocess.unit, { width: w, height: h }, model.config.width, model.config.height, [row, col]);
+      const done = applyPostprocess(joined, [labels.length, h, w], [thickness, px[0], px[1]], postprocess, true);
+      labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
+    } else {
+      labels = labels.map((l, k) => {
+        const px = thresholdSpacing(postprocess.unit, input.slices[k], model.config.width, model.config.height, [row, col]);
+        return applyPostprocess(l, [1, input.slices[k].height, input.slices[k].width], [thickness, px[0], px[1]], postprocess, false);
+      });
+    }
+  }
   const counts = [0, 0, 0, 0];
   for (const l of labels) countClasses(l, counts);
   return { input, labels, counts, seconds: (performance.now() - t0) / 1000 };
