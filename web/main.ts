@@ -6,7 +6,8 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/kernels/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
-import { safetensorsToModel, type CheckpointConfig } from '../src/model/weights.ts';
+import { loadParams, type CheckpointConfig } from '../src/model/weights.ts';
+import { checkDroppedCheckpoint } from './src/checkpoint.ts';
 import { overlayRgb, comparisonPng } from '../src/model/overlay.ts';
 import { classesToGreyLevels } from '../src/pipeline/labels.ts';
 import { learningCurveSpecs } from '../src/model/plots.ts';
@@ -162,11 +163,14 @@ async function loadCheckpoint(files: File[]): Promise<void> {
     state.modelName = `waiting for ${config ? 'model.safetensors' : 'config.json'}`;
     return;
   }
-  const cfg = JSON.parse(await config.text()) as CheckpointConfig;
-  if (cfg.format !== 'spineseg-unet' || !cfg.model) throw new Error(`${config.name}: format '${cfg.format}' is not a spineseg U-Net checkpoint config`);
-  const model = new UNet(makeConfig(cfg.model));
+  // a damaged pair is dropped whole, so the next drop starts clean
+  state.pendingCheckpoint = {};
+  const g = await initGpu();
+  const checked = checkDroppedCheckpoint(config.name, await config.text(), weights.name, await fileBytes(weights), g.limits);
+  const cfg = checked.cfg;
+  const model = new UNet(makeConfig(checked.model));
   try {
-    safetensorsToModel(model, await fileBytes(weights), weights.name);
+    loadParams(model, checked.weights, weights.name);
   } catch (err) {
     model.dispose();
     throw err;

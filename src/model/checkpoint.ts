@@ -3,7 +3,10 @@
 // temporary directory and swapped in by rename, so a kill -9 leaves either the old or the new one.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { totalmem } from 'node:os';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
+import { validateCheckpointConfig, validateSafetensors, expectedParameters } from './checkpoint-validate.ts';
+import type { UNetConfig } from './unet.ts';
 
 /** Writes `files` (name -> bytes or text) as directory `dir`, atomically replacing any previous one. */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
@@ -50,3 +53,53 @@ export function readJsonFile<T>(path: string): T {
 }
 
 export { encodeSafetensors, decodeSafetensors };
+
+/** Reads a file's bytes; a missing or unreadable file is one line naming it. */
+function readBytes(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (e as Error).message})`}`);
+  }
+}
+
+/** The memory a model may take: $SPINESEG_MEMORY_BUDGET_MB, else 80 % of the machine's memory. */
+export function memoryBudgetBytes(): number {
+  const env = Number(process.env.SPINESEG_MEMORY_BUDGET_MB);
+  return Number.isFinite(env) && env > 0 ? env * 2 ** 20 : Math.floor(totalmem() * 0.8);
+}
+
+/**
+ * config.json and model.safetensors of a checkpoint folder, both checked in full before any GPU buffer exists:
+ * the config field by field and against the adapter's limits, the weights against the model the config describes.
+ */
+export function readValidatedCheckpoint(dir: string, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, batch = 1): { configJson: Record<string, unknown>; model: UNetConfig; weights: Map<string, NamedArray> } {
+  const configPath = join(dir, 'config.json');
+  const text = new TextDecoder().decode(readBytes(configPath));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${configPath}: not valid JSON (${(e as Error).message})`);
+  }
+  const model = validateCheckpointConfig(configPath, json, { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch });
+  const weightsPath = join(dir, 'model.safetensors');
+  const weights = validateSafetensors(weightsPath, readBytes(weightsPath), expectedParameters(model));
+  return { configJson: json as Record<string, unknown>, model, weights };
+}
+
+/** optimizer.safetensors of a "last" checkpoint, checked against the trainable parameters' shapes. */
+export function readValidatedOptimizer(dir: string, params: Array<{ name: string; shape: readonly number[] }>): { step: number; arrays: Map<string, NamedArray> } {
+  const path = join(dir, 'optimizer.safetensors');
+  const bytes = readBytes(path);
+  const expected = new Map<string, number[]>([['schedule', [4]]]);
+  for (const p of params) {
+    expected.set(`m.${p.name}`, [...p.shape]);
+    expected.set(`v.${p.name}`, [...p.shape]);
+  }
+  const arrays = validateSafetensors(path, bytes, expected, new Set(['schedule']));
+  const step = Number(decodeSafetensors(bytes, path).metadata.step);
+  if (!Number.isInteger(step) || step < 0) throw new Error(`${path}: __metadata__.step = ${step}: expected a non-negative integer`);
+  return { step, arrays };
+}

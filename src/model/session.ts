@@ -10,7 +10,7 @@ import { loadSliceDataset, patientSplit, type Sample } from '../pipeline/dataset
 import { UNet, makeConfig, type UNetConfig } from './unet.ts';
 import { train, type TrainOptions, type TrainState, type EpochRecord } from './train.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
-import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from './checkpoint.ts';
+import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer } from './checkpoint.ts';
 import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
 import { learningCurvePngs } from './plots.ts';
 
@@ -69,17 +69,18 @@ export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig
 
 /** Loads a checkpoint directory's model (and, when present, optimizer and training state). */
 export async function loadCheckpoint(dirIn: string, withOptimizer = false): Promise<{ model: UNet; config: RunConfig; optimizer?: Adam; state?: TrainState }> {
-  await initGpu();
+  const g = await initGpu();
   const dir = resolveCheckpointDir(dirIn);
-  const config = readJsonFile<RunConfig>(join(dir, 'config.json'));
-  if (config.format !== 'spineseg-unet') throw new Error(`${join(dir, 'config.json')}: format '${config.format}' is not a spineseg U-Net checkpoint`);
-  const model = new UNet(makeConfig(config.model));
-  loadParams(model, readSafetensorsFile(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'));
+  // everything is checked before the model allocates a buffer
+  const checked = readValidatedCheckpoint(dir, g.limits);
+  const config = checked.configJson as unknown as RunConfig;
+  const model = new UNet(makeConfig(checked.model));
+  loadParams(model, checked.weights, join(dir, 'model.safetensors'));
   if (!withOptimizer) return { model, config };
   const optPath = join(dir, 'optimizer.safetensors');
-  const { arrays, metadata } = decodeSafetensors(new Uint8Array(readFileSync(optPath)), optPath);
+  const { step, arrays } = readValidatedOptimizer(dir, model.trainable().map((p) => ({ name: p.name!, shape: p.shape })));
   const optimizer = new Adam(model.trainable(), { lr: config.training.lr });
-  const st: AdamState = { step: Number(metadata.step), m: [], v: [], schedule: arrays.get('schedule')?.data };
+  const st: AdamState = { step, m: [], v: [], schedule: arrays.get('schedule')?.data };
   for (const p of optimizer.params) {
     const m = arrays.get(`m.${p.name}`);
     const v = arrays.get(`v.${p.name}`);
