@@ -11,22 +11,15 @@ import { makeConfig, type UNetConfig } from '../src/model/unet.ts';
 import { expectedParameters, validateCheckpointConfig, validateSafetensors, modelFootprint } from '../src/model/checkpoint-validate.ts';
 import { CLASS_NAMES } from '../src/model/weights.ts';
 import { runCli, runAll, failureProblems } from './helpers/bad-input.ts';
+import { fixtureArrays, fixtureModel } from './helpers/checkpoint-fixture.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-badckpt-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const modelConfig: UNetConfig = makeConfig({ width: 32, height: 32, widthMult: 0.125, seed: 3 });
+const modelConfig: UNetConfig = fixtureModel;
 const goodConfig = () => ({ format: 'spineseg-unet', version: 1, model: { ...modelConfig }, classes: [...CLASS_NAMES], normalization: 'grey / 255', postprocess: { keepLargest: true }, training: { augment: 'flip' } });
 
-function goodArrays(): NamedArray[] {
-  let s = 1;
-  return [...expectedParameters(modelConfig)].map(([name, shape]) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = name.endsWith('variance') || name.endsWith('gamma') ? 1 : ((s = (s * 48271) % 2147483647) / 2147483647 - 0.5) * 0.4;
-    return { name, shape, data };
-  });
-}
+const goodArrays = (): NamedArray[] => fixtureArrays();
 
 /** Rewrites the safetensors header (JSON) while keeping the data bytes. */
 function withHeader(bytes: Uint8Array, edit: (h: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void): Uint8Array {

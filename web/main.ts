@@ -12,7 +12,7 @@ import { overlayRgb, comparisonPng } from '../src/model/overlay.ts';
 import { classesToGreyLevels } from '../src/pipeline/labels.ts';
 import { learningCurveSpecs } from '../src/model/plots.ts';
 import type { EpochRecord } from '../src/model/train.ts';
-import { decodeGreyPngBytes, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
+import { decodeImagePng, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
 import { volumeInput, sliceInput, segment, labelVolume, measures, type SegmentInput, type Segmentation } from './src/segment.ts';
 import { droppedData, trainInPage, checkpointFiles, type TrainingRun } from './src/training.ts';
 import { phantomData } from './src/phantoms.ts';
@@ -144,7 +144,7 @@ async function loadImages(files: File[]): Promise<void> {
     state.input = volumeInput(mha[0].name, vol);
   } else if (png.length) {
     const slices = [];
-    for (const f of png) slices.push(decodeGreyPngBytes(f.name, await fileBytes(f)));
+    for (const f of png) slices.push(decodeImagePng(f.name, await fileBytes(f)));
     state.input = sliceInput(slices, Number(($('pixel-mm') as HTMLInputElement).value) || 1, Number(($('thickness-mm') as HTMLInputElement).value) || 1);
   } else {
     throw new Error(`${files.map((f) => f.name).join(', ')}: not a .png or .mha image`);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { writeFileAtomic } from './checkpoint.ts';
 import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
-import { decodeGreyPng } from '../pipeline/dataset.ts';
+import { decodeGreyPng, decodeIntensityPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
 import { predictSlices } from './predict.ts';
@@ -48,7 +48,7 @@ function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
 }
 
 async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
-  const png = decodeGreyPng(file);
+  const png = decodeIntensityPng(file);
   // the truth is checked before anything is written
   let truth: Uint8Array | null = null;
   const truthFile = o.overlay && o.truth ? join(o.truth, basename(file)) : null;
@@ -57,7 +57,7 @@ async function predictPng(model: UNet, file: string, o: PredictFilesOptions): Pr
     if (t.width !== png.width || t.height !== png.height) throw new Error(`${truthFile}: size ${t.width}x${t.height} differs from ${file} (${png.width}x${png.height})`);
     truth = mapGreyLevels(t.data, truthFile);
   }
-  const image = Float32Array.from(png.data, (v) => v / 255);
+  const image = png.image;
   const [labels] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
   const out = join(o.output, basename(file));
   writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
@@ -83,6 +83,8 @@ async function predictVolume(model: UNet, file: string, o: PredictFilesOptions):
 }
 
 export async function predictFiles(model: UNet, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
+  // every PNG is decoded once up front, so a damaged one stops the run before anything is written
+  for (const file of inputs) if (imageFormat(file) === 'png') decodeIntensityPng(file);
   mkdirSync(o.output, { recursive: true });
   if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
   const results: PredictedFile[] = [];
