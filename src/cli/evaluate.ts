@@ -26,6 +26,8 @@ export interface EvaluateCliOptions {
   /** [rowMm, colMm] when no sidecar gives it */
   spacing?: [number, number];
   sliceMm?: number;
+  /** score the files present in both folders and list the rest instead of refusing */
+  allowMissing?: boolean;
   /** receives warnings (default console.warn) */
   warn?: (message: string) => void;
 }
@@ -36,6 +38,8 @@ export interface EvaluateReport {
   adapter: string;
   summary: Table2Row[];
   cases: CaseResult[];
+  /** with allowMissing: truth files without a prediction and predictions without a truth, not scored */
+  skipped?: { noPrediction: string[]; noTruth: string[] };
 }
 
 function parseSpacing(s: string): [number, number] {
@@ -70,18 +74,21 @@ export async function runEvaluate(o: EvaluateCliOptions): Promise<EvaluateReport
   const truthSet = new Set(truthFiles);
   const missing = truthFiles.filter((f) => !predSet.has(f));
   const extra = predFiles.filter((f) => !truthSet.has(f));
-  if (missing.length > 0 || extra.length > 0) {
-    const list = (xs: string[]) => xs.slice(0, 5).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+  if ((missing.length > 0 || extra.length > 0) && !o.allowMissing) {
+    const list = (xs: string[]) => xs.join(', ');
     throw new Error(
       `--pred ${o.pred} and --truth ${o.truth} hold different files:` +
         (missing.length ? ` no prediction for ${list(missing)}` : '') +
         (missing.length && extra.length ? ';' : '') +
-        (extra.length ? ` no truth for ${list(extra)}` : ''),
+        (extra.length ? ` no truth for ${list(extra)}` : '') +
+        ' (--allow-missing scores the files present in both)',
     );
   }
+  const scored = truthFiles.filter((f) => predSet.has(f));
+  if (scored.length === 0) throw new Error(`--pred ${o.pred} and --truth ${o.truth} have no file name in common: nothing to score`);
   let warnedSpacing = false;
   const pairs: { name: string; pred: LabelImage; truth: LabelImage; spacing: [number, number, number] }[] = [];
-  for (const name of truthFiles) {
+  for (const name of scored) {
     const truth = await readLabelImage(path.join(o.truth, name));
     const pred = await readLabelImage(path.join(o.pred, name));
     if (pred.dims.join() !== truth.dims.join()) {
@@ -134,7 +141,7 @@ export async function runEvaluate(o: EvaluateCliOptions): Promise<EvaluateReport
 
   const g = await initGpu();
   const results = await evaluateCases(cases, { tauMm: tau });
-  return { mode, tauMm: tau, adapter: adapterName(g.adapter), summary: summarize(results), cases: results };
+  return { mode, tauMm: tau, adapter: adapterName(g.adapter), summary: summarize(results), cases: results, ...(o.allowMissing ? { skipped: { noPrediction: missing, noTruth: extra } } : {}) };
 }
 
 export function register(program: Command): void {
@@ -148,7 +155,8 @@ export function register(program: Command): void {
     .option('--mode <mode>', '2d: every slice is a case; 3d: stack each patient\'s slices into a volume (SPIDER-style)', '2d')
     .option('--spacing <rowxcol>', 'pixel spacing in mm when there is no <name>.json sidecar, e.g. 0.6x0.6')
     .option('--slice-mm <mm>', `slice distance for --mode 3d (default ${DEFAULT_SLICE_MM})`)
-    .action(async (opts: { pred: string; truth: string; tau?: string; json?: string; mode: string; spacing?: string; sliceMm?: string }) => {
+    .option('--allow-missing', 'score the files present in both folders and list the skipped ones (default: refuse)')
+    .action(async (opts: { pred: string; truth: string; tau?: string; json?: string; mode: string; spacing?: string; sliceMm?: string; allowMissing?: boolean }) => {
       if (opts.mode !== '2d' && opts.mode !== '3d') throw new Error(`--mode '${opts.mode}' must be 2d or 3d`);
       const report = await runEvaluate({
         pred: opts.pred,
@@ -157,9 +165,12 @@ export function register(program: Command): void {
         mode: opts.mode,
         spacing: opts.spacing === undefined ? undefined : parseSpacing(opts.spacing),
         sliceMm: opts.sliceMm === undefined ? undefined : positive(opts.sliceMm, '--slice-mm'),
+        allowMissing: Boolean(opts.allowMissing),
       });
       const what = report.mode === '3d' ? 'volumes' : 'slices';
       console.log(formatTable2(report.summary, `${report.cases.length} ${what}, NSD tau ${report.tauMm} mm, on ${report.adapter}`));
+      if (report.skipped?.noPrediction.length) console.log(`skipped ${report.skipped.noPrediction.length} truth file(s) with no prediction in ${opts.pred}: ${report.skipped.noPrediction.join(', ')}`);
+      if (report.skipped?.noTruth.length) console.log(`skipped ${report.skipped.noTruth.length} prediction(s) with no truth in ${opts.truth}: ${report.skipped.noTruth.join(', ')}`);
       if (opts.json) {
         fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
         writeTextAtomic(opts.json, JSON.stringify(report, jsonNumbers, 1));
