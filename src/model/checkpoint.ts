@@ -14,13 +14,40 @@ export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | s
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
+  const failAt = injectedWriteFailure(dir);
+  try {
+    mkdirSync(tmp);
+    for (const [i, [name, content]] of Object.entries(files).entries()) {
+      if (i === failAt) throw Object.assign(new Error('no space left on device (injected)'), { code: 'ENOSPC' });
+      writeFileSync(join(tmp, name), content);
+    }
+  } catch (e) {
+    // nothing of the new checkpoint is kept; the one in `dir` was never touched
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CheckpointWriteError(`${dir}: writing the checkpoint failed (${code}); ${existsSync(join(dir, 'config.json')) ? 'the previous checkpoint there is intact' : 'there is no earlier checkpoint'}`);
+  }
   const prev = `${dir}.prev`;
   rmSync(prev, { recursive: true, force: true });
   if (existsSync(dir)) renameSync(dir, prev);
   renameSync(tmp, dir);
   rmSync(prev, { recursive: true, force: true });
+}
+
+export class CheckpointWriteError extends Error {}
+
+let writesSeen = 0;
+/**
+ * Fault injection for tests: SPINESEG_FAIL_CHECKPOINT_WRITE="<dir name>:<n>" makes the n-th write of a
+ * checkpoint directory named <dir name> (counted per process) fail at its second file, as a full disk would.
+ * Returns the index of the file to fail at, or -1.
+ */
+function injectedWriteFailure(dir: string): number {
+  const spec = process.env.SPINESEG_FAIL_CHECKPOINT_WRITE;
+  if (!spec) return -1;
+  const [name, nth] = spec.split(':');
+  if (basename(dir) !== name) return -1;
+  return ++writesSeen === Number(nth) ? 1 : -1;
 }
 
 /** Writes one file atomically (temp + rename). */

@@ -13,6 +13,8 @@ import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safeten
 import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer } from './checkpoint.ts';
 import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
 import { learningCurvePngs } from './plots.ts';
+import { acquireRunLock, stopOnSignals, type StopSignal } from '../app/run-lock.ts';
+import { explainTrainingFailure, stoppedAfter, injectDeviceLoss, removeIfEmpty } from '../app/run-faults.ts';
 
 export interface TrainRunOptions extends TrainOptions {
   /** slice folder: images/ and masks/ (the shared PNG set, data/sample or `spineseg prepare` output) */
@@ -106,7 +108,28 @@ export interface TrainRunResult {
   seconds: number;
 }
 
+/**
+ * One training run in `o.out`, holding its lock: a second live process is refused, SIGINT/SIGTERM stop after the
+ * current step, and a lost device or a failed checkpoint write ends with what is on disk and how to resume.
+ */
 export async function runTraining(o: TrainRunOptions, log: (line: string) => void = console.log): Promise<TrainRunResult> {
+  const outExisted = existsSync(o.out);
+  const lock = acquireRunLock(o.out);
+  if (lock.tookOverFrom !== null) log(`took over the stale lock of process ${lock.tookOverFrom} (no longer running) in ${o.out}`);
+  const stop = stopOnSignals((signal) => log(`${signal}: stopping after the current step (again to stop at once)`));
+  try {
+    return await runTrainingLocked(o, log, stop);
+  } catch (e) {
+    throw await explainTrainingFailure(e, o.out, stop);
+  } finally {
+    stop.dispose();
+    lock.release();
+    // a run refused before its first file leaves no empty folder behind
+    if (!outExisted) removeIfEmpty(o.out);
+  }
+}
+
+async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void, stop: StopSignal): Promise<TrainRunResult> {
   const g = await initGpu();
   const lastDir = join(o.out, 'checkpoint-last');
   const hasLast = existsSync(join(lastDir, 'config.json')) || existsSync(join(`${lastDir}.prev`, 'config.json'));
@@ -143,7 +166,9 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
   let lastMiou = 'n/a';
   const t0 = performance.now();
   const state = await train(model, data.train, data.val, opts, {
-    onStep: ({ epoch, stepInEpoch, stepsInEpoch, loss }) => {
+    onStep: ({ epoch, step, stepInEpoch, stepsInEpoch, loss }) => {
+      injectDeviceLoss(step);
+      if (stop.requested) throw stoppedAfter(stop.requested, `step ${step} (epoch ${epoch}, step ${stepInEpoch}/${stepsInEpoch})`, o.out);
       if (!bar) return;
       if (stepInEpoch === 1) bar.start(stepsInEpoch, 0, { epoch, loss: loss.toFixed(4), miou: lastMiou });
       bar.update(stepInEpoch, { loss: loss.toFixed(4), epoch, miou: lastMiou });
@@ -156,6 +181,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
       await saveCheckpoint(lastDir, model, config, { optimizer, state: st });
       writeFileAtomic(join(o.out, 'history.json'), JSON.stringify(st.history, null, 2));
       for (const [name, png] of Object.entries(await learningCurvePngs(st.history))) writeFileAtomic(join(o.out, name), png);
+      if (stop.requested) throw stoppedAfter(stop.requested, `epoch ${record.epoch} and its checkpoint`, o.out);
     },
   }, resume);
   const seconds = (performance.now() - t0) / 1000;
