@@ -96,5 +96,15 @@ describe('spineseg train under faults', () => {
     expect(failureProblems(r, /the GPU device was lost during training \(.*\); the last complete checkpoint is .*checkpoint-last \(epoch 1\): continue with `spineseg train --out .* --resume`/, out)).toEqual([]);
     expect(leftovers(out)).toEqual([]);
     expect(await loadsAt(path.join(out, 'checkpoint-last'))).toBe(1);
+
+    // --resume from a damaged optimizer state is refused naming the file; nothing in the run changes
+    const opt = path.join(out, 'checkpoint-last', 'optimizer.safetensors');
+    const bytes = new Uint8Array(fs.readFileSync(opt));
+    new DataView(bytes.buffer).setFloat32(bytes.length - 4, NaN, true);
+    fs.writeFileSync(opt, bytes);
+    const before = fs.readdirSync(out).sort();
+    const resumed = await runCli([...trainArgs(out, 3), '--resume']);
+    expect(failureProblems(resumed, /optimizer\.safetensors: tensor \S+\[\d+\] = NaN: expected finite numbers/, opt)).toEqual([]);
+    expect(fs.readdirSync(out).sort()).toEqual(before);
   }, 300_000);
 });
