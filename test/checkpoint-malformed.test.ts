@@ -65,7 +65,7 @@ const st = 'model.safetensors';
 const cases: Case[] = [
   { name: 'classes 0', build: () => makeCheckpoint('classes0', { config: configWith((c) => (c.model.classes = 0)) }), error: /model\.classes = 0: expected 4/, names: cfg },
   { name: 'absurd input size', build: () => makeCheckpoint('huge', { config: configWith((c) => (c.model.width = 160000)) }), error: /model\.width = 160000: expected a positive multiple of 16/, names: cfg },
-  { name: 'too big for the adapter', build: () => makeCheckpoint('toobig', { config: configWith((c) => Object.assign(c.model, { width: 8192, height: 8192, widthMult: 16 })) }), error: /largest buffer .* exceeds the adapter's buffer limit|exceed the memory budget/, names: cfg },
+  { name: 'too big for the adapter', build: () => makeCheckpoint('toobig', { config: configWith((c) => Object.assign(c.model, { width: 8192, height: 8192, widthMult: 16 })) }), error: /largest buffer .* exceeds the adapter's buffer limit|over the memory budget/, names: cfg },
   { name: 'width not a number', build: () => makeCheckpoint('wstr', { config: configWith((c) => ((c.model as Record<string, unknown>).width = '32')) }), error: /model\.width = "32": expected/, names: cfg },
   { name: 'dropout out of range', build: () => makeCheckpoint('drop', { config: configWith((c) => (c.model.encoderDropout = [0.1, 1.5, 0.2, 0.2, 0.3])) }), error: /model\.encoderDropout = \[0\.1,1\.5,.*expected 5 dropout rates in \[0, 1\)/, names: cfg },
   { name: 'filters missing', build: () => makeCheckpoint('filters', { config: configWith((c) => delete (c.model as Partial<UNetConfig>).filters) }), error: /model\.filters = missing: expected 5 integers/, names: cfg },
@@ -127,7 +127,7 @@ describe('checkpoint validation (pure)', () => {
     const paper = makeConfig();
     const f = modelFootprint(paper, 1);
     expect(f.parameterBytes).toBe(8_037_972 * 4);
-    expect(() => validateCheckpointConfig('c.json', { ...goodConfig(), model: paper }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27, memoryBytes: 2 ** 20, batch: 1 })).toThrow(/exceed the memory budget of 1\.0 MiB/);
+    expect(() => validateCheckpointConfig('c.json', { ...goodConfig(), model: paper }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27, memoryBytes: 2 ** 20, batch: 1 })).toThrow(/over the memory budget of 1\.0 MiB/);
     expect(() => validateCheckpointConfig('c.json', { ...goodConfig(), model: paper }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 20, memoryBytes: 2 ** 40, batch: 1 })).toThrow(/largest buffer \(\S+ output, \d+\.\d MiB at batch 1\) exceeds the adapter's buffer limit of 1\.0 MiB/);
     expect(validateCheckpointConfig('c.json', { ...goodConfig(), model: paper }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30, memoryBytes: 2 ** 34, batch: 1 })).toEqual(paper);
   });

@@ -51,6 +51,16 @@ describe('spineseg train under faults', () => {
     }
   }, 300_000);
 
+  it('a model too big for the adapter or memory is refused before allocating, leaving no run folder', async () => {
+    const out = path.join(root, 'toobig');
+    const args = trainArgs(out, 1);
+    args.splice(args.indexOf('--size') + 1, 1, '4096x4096');
+    args.splice(args.indexOf('--width-mult') + 1, 1, '2');
+    const r = await runCli(args);
+    expect(failureProblems(r, /--size 4096x4096 --width-mult 2 --batch 2: its largest buffer \(\S+ output, [\d.]+ MiB at batch 2\) exceeds the adapter's buffer limit|over the memory budget/, '--size 4096x4096')).toEqual([]);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 120_000);
+
   it('SIGINT and SIGTERM stop after the current step; checkpoint-last stays loadable', async () => {
     const run = (signal: NodeJS.Signals) =>
       new Promise<{ r: CliResult; out: string }>((done) => {

@@ -121,20 +121,25 @@ export function validateCheckpointConfig(file: string, json: unknown, budget?: M
 
   const config = mc as unknown as UNetConfig;
   if (budget) {
-    const f = modelFootprint(config, budget.batch);
-    const maxBuffer = Math.min(budget.maxStorageBufferBindingSize, budget.maxBufferSize);
-    const desc = `model.width x model.height x model.widthMult = ${config.width}x${config.height} x${config.widthMult}`;
-    if (f.largestBuffer.bytes > maxBuffer) {
-      errors.push(`${file}: ${desc}: its largest buffer (${f.largestBuffer.name}, ${MiB(f.largestBuffer.bytes)} at batch ${budget.batch}) exceeds the adapter's buffer limit of ${MiB(maxBuffer)}`);
-    }
-    const total = f.parameterBytes + f.activationBytes;
-    // one line: a buffer over the adapter's limit already settles it
-    if (!errors.length && total > budget.memoryBytes) {
-      errors.push(`${file}: ${desc}: parameters ${MiB(f.parameterBytes)} + activations ${MiB(f.activationBytes)} at batch ${budget.batch} exceed the memory budget of ${MiB(budget.memoryBytes)}`);
-    }
-    if (errors.length) throw new CheckpointError(errors);
+    const problem = modelFitProblem(config, budget, false);
+    if (problem) throw new CheckpointError([`${file}: model.width x model.height x model.widthMult = ${config.width}x${config.height} x${config.widthMult}: ${problem}`]);
   }
   return config;
+}
+
+/**
+ * Why the model does not fit the adapter's buffer limit or the memory budget (one clause), or null. Training
+ * keeps four copies of the parameters (weights, gradients, Adam's two moments) and about three of the activations
+ * (forward outputs kept for backward, their gradients, scratch).
+ */
+export function modelFitProblem(c: UNetConfig, budget: ModelBudget, training: boolean): string | null {
+  const f = modelFootprint(c, budget.batch);
+  const maxBuffer = Math.min(budget.maxStorageBufferBindingSize, budget.maxBufferSize);
+  if (f.largestBuffer.bytes > maxBuffer) return `its largest buffer (${f.largestBuffer.name}, ${MiB(f.largestBuffer.bytes)} at batch ${budget.batch}) exceeds the adapter's buffer limit of ${MiB(maxBuffer)}`;
+  const params = f.parameterBytes * (training ? 4 : 1);
+  const acts = f.activationBytes * (training ? 3 : 1);
+  if (params + acts > budget.memoryBytes) return `${training ? 'training needs ' : ''}parameters ${MiB(params)} + activations ${MiB(acts)} at batch ${budget.batch}, over the memory budget of ${MiB(budget.memoryBytes)}`;
+  return null;
 }
 
 interface HeaderEntry {

@@ -10,7 +10,8 @@ import { loadSliceDataset, patientSplit, type Sample } from '../pipeline/dataset
 import { UNet, makeConfig, type UNetConfig } from './unet.ts';
 import { train, type TrainOptions, type TrainState, type EpochRecord } from './train.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
-import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer } from './checkpoint.ts';
+import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer, memoryBudgetBytes } from './checkpoint.ts';
+import { modelFitProblem } from './checkpoint-validate.ts';
 import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from './weights.ts';
 import { learningCurvePngs } from './plots.ts';
 import { acquireRunLock, stopOnSignals, type StopSignal } from '../app/run-lock.ts';
@@ -150,6 +151,9 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
     log(`resuming ${o.out} after epoch ${ck.state!.epoch} (step ${ck.state!.step})`);
   } else {
     const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed, ...(o.bnMomentum !== undefined ? { bnMomentum: o.bnMomentum } : {}) });
+    // checked before the model allocates anything
+    const tooBig = modelFitProblem(mc, { maxStorageBufferBindingSize: g.limits.maxStorageBufferBindingSize, maxBufferSize: g.limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch: o.batchSize }, true);
+    if (tooBig) throw new Error(`--size ${o.width}x${o.height} --width-mult ${o.widthMult} --batch ${o.batchSize}: ${tooBig}`);
     model = new UNet(mc);
     const { resume: _r, quiet: _q, ...training } = o;
     config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [] } };
