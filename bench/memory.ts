@@ -51,7 +51,8 @@ export async function benchMemory(o: MemoryBenchOptions): Promise<{ adapter: str
   };
   await sample('start (model and optimizer made)', 0);
   const middle = Math.round(o.steps / 2);
-  const marks = new Map<number, string>([[1, 'step 1'], [100, 'step 100'], [middle, 'middle'], [o.steps, 'end']]);
+  // extra points early on show where the warm-up growth happens (before and after the first validation pass)
+  const marks = new Map<number, string>([[1, 'step 1'], [2, 'step 2'], [10, 'step 10'], [50, 'step 50'], [99, 'step 99 (no validation yet)'], [100, 'step 100 (after the first validation)'], [middle, 'middle'], [o.steps, 'end']]);
   for (let step = 1; step <= o.steps; step++) {
     const batch = Array.from({ length: o.batch }, (_, k) => train[(step * o.batch + k * 7) % train.length]);
     const loss = await trainStep(model, opt, batch, step);

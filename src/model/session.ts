@@ -172,7 +172,10 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
   const state = await train(model, data.train, data.val, opts, {
     onStep: ({ epoch, step, stepInEpoch, stepsInEpoch, loss }) => {
       injectDeviceLoss(step);
-      if (stop.requested) throw stoppedAfter(stop.requested, `step ${step} (epoch ${epoch}, step ${stepInEpoch}/${stepsInEpoch})`, o.out);
+      if (stop.requested) {
+        bar?.stop();
+        throw stoppedAfter(stop.requested, `step ${step} (epoch ${epoch}, step ${stepInEpoch}/${stepsInEpoch})`, o.out);
+      }
       if (!bar) return;
       if (stepInEpoch === 1) bar.start(stepsInEpoch, 0, { epoch, loss: loss.toFixed(4), miou: lastMiou });
       bar.update(stepInEpoch, { loss: loss.toFixed(4), epoch, miou: lastMiou });
