@@ -81,6 +81,34 @@ const cases: Case[] = [
   { name: 'no IHDR', bytes: () => ((b) => (b.set([0x49, 0x44, 0x41, 0x54], 12), b))(png(2, 2, 1, 8, [1, 2, 3, 4])), error: /first chunk = "IDAT": expected IHDR/ },
 ];
 
+/** A slice folder of 4 patients (16-bit grey images, 8-bit masks), for `spineseg train`. */
+function sliceFolder(name: string, image: (patient: number) => Uint8Array): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'masks'), { recursive: true });
+  for (let p = 1; p <= 4; p++) {
+    const file = `${p}_t2_slice1.png`;
+    fs.writeFileSync(path.join(dir, 'images', file), image(p));
+    fs.writeFileSync(path.join(dir, 'masks', file), png(32, 32, 1, 8, Array.from({ length: 1024 }, (_, i) => ((i >> 5) < 12 ? 76 : (i & 31) < 8 ? 150 : 0))));
+  }
+  return dir;
+}
+const image16 = (p: number) => png(32, 32, 1, 16, Array.from({ length: 1024 }, (_, i) => ((i * 97 + p * 1000) % 65536)));
+const trainArgs = (data: string, out: string) => ['train', '--data', data, '--out', out, '--size', '32x32', '--width-mult', '0.125', '--epochs', '1', '--batch', '2', '--val-fraction', '0.25', '--steps-per-epoch', '1', '--bn-momentum', '0.9'];
+
+describe('spineseg train on PNG slice folders', () => {
+  it('trains on 16-bit grey images, and refuses a truncated one naming it with no run folder left', async () => {
+    const good = sliceFolder('train16', image16);
+    const bad = sliceFolder('traintrunc', (p) => (p === 3 ? image16(p).subarray(0, 100) : image16(p)));
+    const [ok, refused] = await Promise.all([runCli(trainArgs(good, path.join(root, 'run16'))), runCli(trainArgs(bad, path.join(root, 'runtrunc')))]);
+    expect(ok.stderr.split('\n').filter((l) => l.startsWith('spineseg:'))).toEqual([]);
+    expect(ok.code).toBe(0);
+    expect(fs.existsSync(path.join(root, 'run16', 'checkpoint-last', 'model.safetensors'))).toBe(true);
+    expect(failureProblems(refused, /truncated or damaged PNG/, path.join(bad, 'images', '3_t2_slice1.png'))).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'runtrunc'))).toBe(false);
+  }, 300_000);
+});
+
 describe('spineseg predict on PNG slices', () => {
   const checkpoint = writeFixtureCheckpoint(path.join(root, 'checkpoint'));
 
