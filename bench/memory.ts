@@ -26,6 +26,8 @@ export interface MemorySample {
   pooledBytes: number;
   freeBuffers: number;
   bufferCreations: number;
+  /** small uniform buffers the device keeps outside the pool (one per distinct parameter block, up to 4096) */
+  uniformBuffers: number;
   rssBytes: number;
   heapUsedBytes: number;
   seconds: number;
@@ -47,12 +49,12 @@ export async function benchMemory(o: MemoryBenchOptions): Promise<{ adapter: str
     (globalThis as { gc?: () => void }).gc?.();
     const s = g.pool.stats();
     const m = process.memoryUsage();
-    points.push({ at, step, liveBuffers: s.liveBuffers, liveBytes: s.liveBytes, pooledBytes: s.allocatedBytes, freeBuffers: s.freeBuffers, bufferCreations: s.creations, rssBytes: m.rss, heapUsedBytes: m.heapUsed, seconds: (performance.now() - t0) / 1000 });
+    points.push({ at, step, liveBuffers: s.liveBuffers, liveBytes: s.liveBytes, pooledBytes: s.allocatedBytes, freeBuffers: s.freeBuffers, bufferCreations: s.creations, uniformBuffers: g.cachedUniformBuffers, rssBytes: m.rss, heapUsedBytes: m.heapUsed, seconds: (performance.now() - t0) / 1000 });
   };
   await sample('start (model and optimizer made)', 0);
   const middle = Math.round(o.steps / 2);
   // extra points early on show where the warm-up growth happens (before and after the first validation pass)
-  const marks = new Map<number, string>([[1, 'step 1'], [2, 'step 2'], [10, 'step 10'], [50, 'step 50'], [99, 'step 99 (no validation yet)'], [100, 'step 100 (after the first validation)'], [middle, 'middle'], [o.steps, 'end']]);
+  const marks = new Map<number, string>([[middle, 'middle'], [1, 'step 1'], [2, 'step 2'], [10, 'step 10'], [50, 'step 50'], [99, 'step 99 (no validation yet)'], [100, 'step 100 (after the first validation)'], [o.steps, 'end']]);
   for (let step = 1; step <= o.steps; step++) {
     const batch = Array.from({ length: o.batch }, (_, k) => train[(step * o.batch + k * 7) % train.length]);
     const loss = await trainStep(model, opt, batch, step);
@@ -75,9 +77,9 @@ export async function benchMemory(o: MemoryBenchOptions): Promise<{ adapter: str
   };
   const adapter = adapterName(g.adapter);
   console.log(`spineseg bench memory: ${o.steps} training steps, ${o.width}x${o.height}, width x${o.widthMult}, batch ${o.batch}, on ${adapter}`);
-  console.log('| point | step | live buffers | live MiB | pooled MiB | free buffers | buffers created | RSS MiB | JS heap MiB | s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const p of points) console.log(`| ${p.at} | ${p.step} | ${p.liveBuffers} | ${MiB(p.liveBytes)} | ${MiB(p.pooledBytes)} | ${p.freeBuffers} | ${p.bufferCreations} | ${MiB(p.rssBytes)} | ${MiB(p.heapUsedBytes)} | ${p.seconds.toFixed(0)} |`);
+  console.log('| point | step | live buffers | live MiB | pooled MiB | free buffers | buffers created | uniform buffers | RSS MiB | JS heap MiB | s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of points) console.log(`| ${p.at} | ${p.step} | ${p.liveBuffers} | ${MiB(p.liveBytes)} | ${MiB(p.pooledBytes)} | ${p.freeBuffers} | ${p.bufferCreations} | ${p.uniformBuffers} | ${MiB(p.rssBytes)} | ${MiB(p.heapUsedBytes)} | ${p.seconds.toFixed(0)} |`);
   console.log(`step ${at100.step} -> ${end.step}: pooled bytes ${drift.pooledPct >= 0 ? '+' : ''}${drift.pooledPct.toFixed(2)} %, RSS ${drift.rssPct >= 0 ? '+' : ''}${drift.rssPct.toFixed(2)} %, live buffers ${drift.liveBuffers >= 0 ? '+' : ''}${drift.liveBuffers} (aim: within 5 %)`);
   const result = { adapter, options: o, samples: points, drift };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));

@@ -51,6 +51,10 @@ export class Gpu {
   get deviceLost(): string | null {
     return this.lostInfo;
   }
+  /** uniform buffers kept for reuse (bounded: the oldest past 4096 are retired) */
+  get cachedUniformBuffers(): number {
+    return this.uniformCache.size;
+  }
   /** dispatches submitted so far (for tests and benchmarks) */
   dispatchCount = 0;
   submitCount = 0;
