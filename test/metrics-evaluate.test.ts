@@ -143,7 +143,7 @@ describe('spineseg evaluate on SPIDER PNG masks', () => {
     fs.mkdirSync(broken);
     for (const n of names) fs.copyFileSync(path.join(truthDir, n), path.join(broken, n));
     fs.writeFileSync(path.join(broken, names[1]), 'not a png');
-    await expect(runEvaluate({ pred: broken, truth: truthDir })).rejects.toThrow(/broken.*209_t2_SPACE_slice56\.png: not a readable PNG/);
+    await expect(runEvaluate({ pred: broken, truth: truthDir })).rejects.toThrow(/broken.*209_t2_SPACE_slice56\.png: not a PNG image/);
     const odd = path.join(tmp, 'odd');
     fs.mkdirSync(odd);
     for (const n of names) fs.copyFileSync(path.join(truthDir, n), path.join(odd, n));

@@ -103,12 +103,13 @@ describe('U-Net training', () => {
           if (existsSync(state) && JSON.parse(readFileSync(state, 'utf8')).epoch >= 1) {
             clearInterval(t);
             child.kill('SIGKILL');
-            done();
           }
         }, 50);
+        // resume once the killed process is gone: until then its run lock is live
         child.on('exit', (code) => {
           clearInterval(t);
           if (code !== null) fail(new Error(`training child exited (${code}) before it could be killed`));
+          else done();
         });
       });
       const killedAt = JSON.parse(readFileSync(state, 'utf8')).epoch;

@@ -6,13 +6,14 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
-import { safetensorsToModel, type CheckpointConfig } from '../src/model/weights.ts';
+import { safetensorsToModel, loadParams, type CheckpointConfig } from '../src/model/weights.ts';
+import { checkDroppedCheckpoint } from './src/checkpoint.ts';
 import { overlayRgb, comparisonPng } from '../src/app/overlay.ts';
 import { classesToGreyLevels } from '../src/pipeline/labels.ts';
 import { parsePostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { learningCurveSpecs } from '../src/app/plots.ts';
 import type { EpochRecord } from '../src/model/train.ts';
-import { decodeGreyPngBytes, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
+import { decodeImagePng, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from './src/files.ts';
 import { volumeInput, sliceInput, segment, labelVolume, measures, type SegmentInput, type Segmentation } from './src/segment.ts';
 import { droppedData, trainInPage, checkpointFiles, type TrainingRun } from './src/training.ts';
 import { phantomData } from './src/phantoms.ts';
@@ -170,7 +171,7 @@ async function loadImages(files: File[]): Promise<void> {
     state.input = volumeInput(mha[0].name, vol);
   } else if (png.length) {
     const slices = [];
-    for (const f of png) slices.push(decodeGreyPngBytes(f.name, await fileBytes(f)));
+    for (const f of png) slices.push(decodeImagePng(f.name, await fileBytes(f)));
     state.input = sliceInput(slices, Number(($('pixel-mm') as HTMLInputElement).value) || 1, Number(($('thickness-mm') as HTMLInputElement).value) || 1);
   } else {
     throw new Error(`${files.map((f) => f.name).join(', ')}: not a .png or .mha image`);
@@ -189,11 +190,14 @@ async function loadCheckpoint(files: File[]): Promise<void> {
     state.modelName = `waiting for ${config ? 'model.safetensors' : 'config.json'}`;
     return;
   }
-  const cfg = JSON.parse(await config.text()) as CheckpointConfig;
-  if (cfg.format !== 'spineseg-unet' || !cfg.model) throw new Error(`${config.name}: format '${cfg.format}' is not a spineseg U-Net checkpoint config`);
-  const model = new UNet(makeConfig(cfg.model));
+  // a damaged pair is dropped whole, so the next drop starts clean
+  state.pendingCheckpoint = {};
+  const g = await initGpu();
+  const checked = checkDroppedCheckpoint(config.name, await config.text(), weights.name, await fileBytes(weights), g.limits);
+  const cfg = checked.cfg;
+  const model = new UNet(makeConfig(checked.model));
   try {
-    safetensorsToModel(model, await fileBytes(weights), weights.name);
+    loadParams(model, checked.weights, weights.name);
   } catch (err) {
     model.dispose();
     throw err;

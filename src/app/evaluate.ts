@@ -12,6 +12,7 @@ import { evaluateCases, summarize, type CaseResult, type EvalCase, type Table2Ro
 import { DEFAULT_NSD_TAU_MM } from '../metrics/scores.ts';
 import { listLabelFiles, readLabelImage, sidecarSpacing, stem, type LabelImage } from '../metrics/label-files.ts';
 
+
 /** Distance between the stacked sagittal slices in 3d mode unless --slice-mm says otherwise. */
 export const DEFAULT_SLICE_MM = 3.3;
 
@@ -23,6 +24,8 @@ export interface EvaluateCliOptions {
   /** [rowMm, colMm] when no sidecar gives it */
   spacing?: [number, number];
   sliceMm?: number;
+  /** score the files present in both folders and list the rest instead of refusing */
+  allowMissing?: boolean;
   /** receives warnings (default console.warn) */
   warn?: (message: string) => void;
 }
@@ -33,7 +36,10 @@ export interface EvaluateReport {
   adapter: string;
   summary: Table2Row[];
   cases: CaseResult[];
+  /** with allowMissing: truth files without a prediction and predictions without a truth, not scored */
+  skipped?: { noPrediction: string[]; noTruth: string[] };
 }
+
 
 /** patient id and slice index of a slice file name like 110_t2_SPACE_slice51 */
 export function sliceKey(name: string): { patient: string; slice: number } {
@@ -54,18 +60,21 @@ export async function runEvaluate(o: EvaluateCliOptions): Promise<EvaluateReport
   const truthSet = new Set(truthFiles);
   const missing = truthFiles.filter((f) => !predSet.has(f));
   const extra = predFiles.filter((f) => !truthSet.has(f));
-  if (missing.length > 0 || extra.length > 0) {
-    const list = (xs: string[]) => xs.slice(0, 5).join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
+  if ((missing.length > 0 || extra.length > 0) && !o.allowMissing) {
+    const list = (xs: string[]) => xs.join(', ');
     throw new Error(
       `--pred ${o.pred} and --truth ${o.truth} hold different files:` +
         (missing.length ? ` no prediction for ${list(missing)}` : '') +
         (missing.length && extra.length ? ';' : '') +
-        (extra.length ? ` no truth for ${list(extra)}` : ''),
+        (extra.length ? ` no truth for ${list(extra)}` : '') +
+        ' (--allow-missing scores the files present in both)',
     );
   }
+  const scored = truthFiles.filter((f) => predSet.has(f));
+  if (scored.length === 0) throw new Error(`--pred ${o.pred} and --truth ${o.truth} have no file name in common: nothing to score`);
   let warnedSpacing = false;
   const pairs: { name: string; pred: LabelImage; truth: LabelImage; spacing: [number, number, number] }[] = [];
-  for (const name of truthFiles) {
+  for (const name of scored) {
     const truth = await readLabelImage(path.join(o.truth, name));
     const pred = await readLabelImage(path.join(o.pred, name));
     if (pred.dims.join() !== truth.dims.join()) {
@@ -118,5 +127,6 @@ export async function runEvaluate(o: EvaluateCliOptions): Promise<EvaluateReport
 
   const g = await initGpu();
   const results = await evaluateCases(cases, { tauMm: tau });
-  return { mode, tauMm: tau, adapter: adapterName(g.adapter), summary: summarize(results), cases: results };
+  return { mode, tauMm: tau, adapter: adapterName(g.adapter), summary: summarize(results), cases: results, ...(o.allowMissing ? { skipped: { noPrediction: missing, noTruth: extra } } : {}) };
 }
+

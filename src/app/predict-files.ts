@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../model/checkpoint.ts';
 import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
-import { decodeGreyPng } from '../pipeline/dataset.ts';
+import { decodeGreyPng, decodeIntensityPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
 import { predictSlices, thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
@@ -53,7 +53,7 @@ function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
 }
 
 async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
-  const png = decodeGreyPng(file);
+  const png = decodeIntensityPng(file);
   // the truth is checked before anything is written
   let truth: Uint8Array | null = null;
   const truthFile = o.overlay && o.truth ? join(o.truth, basename(file)) : null;
@@ -62,7 +62,7 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
     if (t.width !== png.width || t.height !== png.height) throw new Error(`${truthFile}: size ${t.width}x${t.height} differs from ${file} (${png.width}x${png.height})`);
     truth = mapGreyLevels(t.data, truthFile);
   }
-  const image = Float32Array.from(png.data, (v) => v / 255);
+  const image = png.image;
   const [raw] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
   // PNG slices carry no spacing: a block decided in mm^2 cannot be applied to them
   if (o.postprocess?.unit === 'mm2') throw new Error(`${file}: the checkpoint's post-processing thresholds are in mm² but a PNG slice has no pixel spacing; pass --no-postprocess`);
@@ -104,6 +104,8 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
 }
 
 export async function predictFiles(model: Nets, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
+  // every PNG is decoded once up front, so a damaged one stops the run before anything is written
+  for (const file of inputs) if (imageFormat(file) === 'png') decodeIntensityPng(file);
   mkdirSync(o.output, { recursive: true });
   if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
   const results: PredictedFile[] = [];

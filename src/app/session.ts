@@ -10,9 +10,12 @@ import { loadSliceDataset, patientSplit3, type Sample } from '../pipeline/datase
 import { UNet, makeConfig, type UNetConfig } from '../model/unet.ts';
 import { train, type TrainOptions, type TrainState, type EpochRecord } from '../model/train.ts';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from '../model/safetensors.ts';
-import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readSafetensorsFile } from '../model/checkpoint.ts';
+import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer, memoryBudgetBytes } from '../model/checkpoint.ts';
+import { modelFitProblem } from '../model/checkpoint-validate.ts';
 import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from '../model/weights.ts';
 import { learningCurvePngs } from './plots.ts';
+import { acquireRunLock, stopOnSignals, type StopSignal } from '../app/run-lock.ts';
+import { explainTrainingFailure, stoppedAfter, injectDeviceLoss, removeIfEmpty } from '../app/run-faults.ts';
 
 export interface TrainRunOptions extends TrainOptions {
   /** slice folder: images/ and masks/ (the shared PNG set, data/sample or `spineseg prepare` output) */
@@ -83,17 +86,18 @@ export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig
 
 /** Loads a checkpoint directory's model (and, when present, optimizer and training state). */
 export async function loadCheckpoint(dirIn: string, withOptimizer = false): Promise<{ model: UNet; config: RunConfig; optimizer?: Adam; state?: TrainState }> {
-  await initGpu();
+  const g = await initGpu();
   const dir = resolveCheckpointDir(dirIn);
-  const config = readJsonFile<RunConfig>(join(dir, 'config.json'));
-  if (config.format !== 'spineseg-unet') throw new Error(`${join(dir, 'config.json')}: format '${config.format}' is not a spineseg U-Net checkpoint`);
-  const model = new UNet(makeConfig(config.model));
-  loadParams(model, readSafetensorsFile(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'));
+  // everything is checked before the model allocates a buffer
+  const checked = readValidatedCheckpoint(dir, g.limits);
+  const config = checked.configJson as unknown as RunConfig;
+  const model = new UNet(makeConfig(checked.model));
+  loadParams(model, checked.weights, join(dir, 'model.safetensors'));
   if (!withOptimizer) return { model, config };
   const optPath = join(dir, 'optimizer.safetensors');
-  const { arrays, metadata } = decodeSafetensors(new Uint8Array(readFileSync(optPath)), optPath);
+  const { step, arrays } = readValidatedOptimizer(dir, model.trainable().map((p) => ({ name: p.name!, shape: p.shape })));
   const optimizer = new Adam(model.trainable(), { lr: config.training.lr });
-  const st: AdamState = { step: Number(metadata.step), m: [], v: [], schedule: arrays.get('schedule')?.data };
+  const st: AdamState = { step, m: [], v: [], schedule: arrays.get('schedule')?.data };
   for (const p of optimizer.params) {
     const m = arrays.get(`m.${p.name}`);
     const v = arrays.get(`v.${p.name}`);
@@ -119,7 +123,28 @@ export interface TrainRunResult {
   seconds: number;
 }
 
+/**
+ * One training run in `o.out`, holding its lock: a second live process is refused, SIGINT/SIGTERM stop after the
+ * current step, and a lost device or a failed checkpoint write ends with what is on disk and how to resume.
+ */
 export async function runTraining(o: TrainRunOptions, log: (line: string) => void = console.log): Promise<TrainRunResult> {
+  const outExisted = existsSync(o.out);
+  const lock = acquireRunLock(o.out);
+  if (lock.tookOverFrom !== null) log(`took over the stale lock of process ${lock.tookOverFrom} (no longer running) in ${o.out}`);
+  const stop = stopOnSignals((signal) => log(`${signal}: stopping after the current step (again to stop at once)`));
+  try {
+    return await runTrainingLocked(o, log, stop);
+  } catch (e) {
+    throw await explainTrainingFailure(e, o.out, stop);
+  } finally {
+    stop.dispose();
+    lock.release();
+    // a run refused before its first file leaves no empty folder behind
+    if (!outExisted) removeIfEmpty(o.out);
+  }
+}
+
+async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void, stop: StopSignal): Promise<TrainRunResult> {
   const g = await initGpu();
   const lastDir = join(o.out, 'checkpoint-last');
   const hasLast = existsSync(join(lastDir, 'config.json')) || existsSync(join(`${lastDir}.prev`, 'config.json'));
@@ -140,6 +165,9 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
     log(`resuming ${o.out} after epoch ${ck.state!.epoch} (step ${ck.state!.step})`);
   } else {
     const mc: UNetConfig = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult, seed: o.seed, ...(o.bnMomentum !== undefined ? { bnMomentum: o.bnMomentum } : {}) });
+    // checked before the model allocates anything
+    const tooBig = modelFitProblem(mc, { maxStorageBufferBindingSize: g.limits.maxStorageBufferBindingSize, maxBufferSize: g.limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch: o.batchSize }, true);
+    if (tooBig) throw new Error(`--size ${o.width}x${o.height} --width-mult ${o.widthMult} --batch ${o.batchSize}: ${tooBig}`);
     model = new UNet(mc);
     const { resume: _r, quiet: _q, ...training } = o;
     config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [], test: [] } };
@@ -164,7 +192,12 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
   let lastMiou = 'n/a';
   const t0 = performance.now();
   const state = await train(model, data.train, data.val, opts, {
-    onStep: ({ epoch, stepInEpoch, stepsInEpoch, loss }) => {
+    onStep: ({ epoch, step, stepInEpoch, stepsInEpoch, loss }) => {
+      injectDeviceLoss(step);
+      if (stop.requested) {
+        bar?.stop();
+        throw stoppedAfter(stop.requested, `step ${step} (epoch ${epoch}, step ${stepInEpoch}/${stepsInEpoch})`, o.out);
+      }
       if (!bar) return;
       if (stepInEpoch === 1) bar.start(stepsInEpoch, 0, { epoch, loss: loss.toFixed(4), miou: lastMiou });
       bar.update(stepInEpoch, { loss: loss.toFixed(4), epoch, miou: lastMiou });
@@ -177,6 +210,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
       await saveCheckpoint(lastDir, model, config, { optimizer, state: st });
       writeFileAtomic(join(o.out, 'history.json'), JSON.stringify(st.history, null, 2));
       for (const [name, png] of Object.entries(await learningCurvePngs(st.history))) writeFileAtomic(join(o.out, name), png);
+      if (stop.requested) throw stoppedAfter(stop.requested, `epoch ${record.epoch} and its checkpoint`, o.out);
     },
   }, resume);
   const seconds = (performance.now() - t0) / 1000;

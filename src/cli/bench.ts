@@ -55,6 +55,28 @@ export function register(program: Command): void {
       const { benchCompare } = await import('../../bench/compare.ts');
       await benchCompare(files, { png: o.png, resultsMd: o.resultsMd });
     });
+  bench
+    .command('memory')
+    .description('a long training run: live GPU buffers, pooled bytes and process RSS at the start, step 100, middle and end')
+    .option('--steps <n>', 'training steps', '1000')
+    .option('--size <WxH>', 'input width x height', '64x80')
+    .option('--width-mult <m>', 'channel width multiplier', '0.125')
+    .option('--batch <n>', 'batch size', '2')
+    .option('--data <dir>', 'slice folder (default: the built-in sample)')
+    .option('--json <file>', 'write the samples as JSON')
+    .action(async (o: { steps: string; size: string; widthMult: string; batch: string; data?: string; json?: string }) => {
+      const { benchMemory } = await import('../../bench/memory.ts');
+      const [width, height] = parseSize(o.size, '--size');
+      await benchMemory({
+        steps: parseNumber(o.steps, '--steps', { min: 100, integer: true }),
+        width,
+        height,
+        widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
+        batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
+        data: o.data,
+        json: o.json,
+      });
+    });
   for (const [name, script, what] of [
     ['kernels', 'kernels.ts', 'conv and transposed conv kernels at the U-Net layer shapes'],
     ['metrics', 'metrics.ts', 'GPU metrics against the TypeScript reference'],

@@ -32,7 +32,8 @@ export function register(program: Command): void {
     .option('--mode <mode>', '2d: every slice is a case; 3d: stack each patient\'s slices into a volume (SPIDER-style)', '2d')
     .option('--spacing <rowxcol>', 'pixel spacing in mm when there is no <name>.json sidecar, e.g. 0.6x0.6')
     .option('--slice-mm <mm>', `slice distance for --mode 3d (default ${DEFAULT_SLICE_MM})`)
-    .action(async (opts: { pred: string; truth: string; tau?: string; json?: string; mode: string; spacing?: string; sliceMm?: string }) => {
+    .option('--allow-missing', 'score the files present in both folders and list the skipped ones (default: refuse)')
+    .action(async (opts: { pred: string; truth: string; tau?: string; json?: string; mode: string; spacing?: string; sliceMm?: string; allowMissing?: boolean }) => {
       if (opts.mode !== '2d' && opts.mode !== '3d') throw new Error(`--mode '${opts.mode}' must be 2d or 3d`);
       const report = await runEvaluate({
         pred: opts.pred,
@@ -41,9 +42,12 @@ export function register(program: Command): void {
         mode: opts.mode,
         spacing: opts.spacing === undefined ? undefined : parseSpacing(opts.spacing),
         sliceMm: opts.sliceMm === undefined ? undefined : positive(opts.sliceMm, '--slice-mm'),
+        allowMissing: Boolean(opts.allowMissing),
       });
       const what = report.mode === '3d' ? 'volumes' : 'slices';
       console.log(formatTable2(report.summary, `${report.cases.length} ${what}, NSD tau ${report.tauMm} mm, on ${report.adapter}`));
+      if (report.skipped?.noPrediction.length) console.log(`skipped ${report.skipped.noPrediction.length} truth file(s) with no prediction in ${opts.pred}: ${report.skipped.noPrediction.join(', ')}`);
+      if (report.skipped?.noTruth.length) console.log(`skipped ${report.skipped.noTruth.length} prediction(s) with no truth in ${opts.truth}: ${report.skipped.noTruth.join(', ')}`);
       if (opts.json) {
         fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
         writeTextAtomic(opts.json, JSON.stringify(report, jsonNumbers, 1));

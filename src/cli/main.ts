@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<void> {
     else {
       process.stderr.write(`spineseg: ${(e as Error).message ?? String(e)}\n`);
       if (process.env.SPINESEG_DEBUG) console.error(e);
-      code = 1;
+      // a run stopped by a signal exits as the shell expects (130 for SIGINT, 143 for SIGTERM)
+      const own = (e as { exitCode?: unknown }).exitCode;
+      code = typeof own === 'number' && Number.isInteger(own) && own > 0 ? own : 1;
     }
   }
   // Dawn keeps the event loop alive: end explicitly once the verb is done.

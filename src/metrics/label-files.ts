@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decode } from 'fast-png';
 import { CLASS_TO_GREY } from '../pipeline/labels.ts';
+import { checkPngHeader } from '../pipeline/png.ts';
 
 /** Grey level of each class in the shared PNG masks (index = class). */
 /** Grey level of each class in the PNG masks (one table: src/pipeline/labels.ts). */
@@ -73,6 +74,7 @@ export function readPngLabels(file: string, numClasses = 4): LabelImage {
   } catch (e) {
     throw new Error(`${file}: cannot read (${(e as Error).message})`);
   }
+  checkPngHeader(file, bytes);
   let png;
   try {
     png = decode(bytes);

@@ -3,7 +3,10 @@
 // temporary directory and swapped in by rename, so a kill -9 leaves either the old or the new one.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { totalmem } from 'node:os';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
+import { validateCheckpointConfig, validateSafetensors, expectedParameters } from './checkpoint-validate.ts';
+import type { UNetConfig } from './unet.ts';
 
 /** Writes `files` (name -> bytes or text) as directory `dir`, atomically replacing any previous one. */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
@@ -11,13 +14,40 @@ export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | s
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
+  const failAt = injectedWriteFailure(dir);
+  try {
+    mkdirSync(tmp);
+    for (const [i, [name, content]] of Object.entries(files).entries()) {
+      if (i === failAt) throw Object.assign(new Error('no space left on device (injected)'), { code: 'ENOSPC' });
+      writeFileSync(join(tmp, name), content);
+    }
+  } catch (e) {
+    // nothing of the new checkpoint is kept; the one in `dir` was never touched
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CheckpointWriteError(`${dir}: writing the checkpoint failed (${code}); ${existsSync(join(dir, 'config.json')) ? 'the previous checkpoint there is intact' : 'there is no earlier checkpoint'}`);
+  }
   const prev = `${dir}.prev`;
   rmSync(prev, { recursive: true, force: true });
   if (existsSync(dir)) renameSync(dir, prev);
   renameSync(tmp, dir);
   rmSync(prev, { recursive: true, force: true });
+}
+
+export class CheckpointWriteError extends Error {}
+
+let writesSeen = 0;
+/**
+ * Fault injection for tests: SPINESEG_FAIL_CHECKPOINT_WRITE="<dir name>:<n>" makes the n-th write of a
+ * checkpoint directory named <dir name> (counted per process) fail at its second file, as a full disk would.
+ * Returns the index of the file to fail at, or -1.
+ */
+function injectedWriteFailure(dir: string): number {
+  const spec = process.env.SPINESEG_FAIL_CHECKPOINT_WRITE;
+  if (!spec) return -1;
+  const [name, nth] = spec.split(':');
+  if (basename(dir) !== name) return -1;
+  return ++writesSeen === Number(nth) ? 1 : -1;
 }
 
 /** Writes one file atomically (temp + rename). */
@@ -50,3 +80,53 @@ export function readJsonFile<T>(path: string): T {
 }
 
 export { encodeSafetensors, decodeSafetensors };
+
+/** Reads a file's bytes; a missing or unreadable file is one line naming it. */
+function readBytes(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (e as Error).message})`}`);
+  }
+}
+
+/** The memory a model may take: $SPINESEG_MEMORY_BUDGET_MB, else 80 % of the machine's memory. */
+export function memoryBudgetBytes(): number {
+  const env = Number(process.env.SPINESEG_MEMORY_BUDGET_MB);
+  return Number.isFinite(env) && env > 0 ? env * 2 ** 20 : Math.floor(totalmem() * 0.8);
+}
+
+/**
+ * config.json and model.safetensors of a checkpoint folder, both checked in full before any GPU buffer exists:
+ * the config field by field and against the adapter's limits, the weights against the model the config describes.
+ */
+export function readValidatedCheckpoint(dir: string, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, batch = 1): { configJson: Record<string, unknown>; model: UNetConfig; weights: Map<string, NamedArray> } {
+  const configPath = join(dir, 'config.json');
+  const text = new TextDecoder().decode(readBytes(configPath));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${configPath}: not valid JSON (${(e as Error).message})`);
+  }
+  const model = validateCheckpointConfig(configPath, json, { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch });
+  const weightsPath = join(dir, 'model.safetensors');
+  const weights = validateSafetensors(weightsPath, readBytes(weightsPath), expectedParameters(model));
+  return { configJson: json as Record<string, unknown>, model, weights };
+}
+
+/** optimizer.safetensors of a "last" checkpoint, checked against the trainable parameters' shapes. */
+export function readValidatedOptimizer(dir: string, params: Array<{ name: string; shape: readonly number[] }>): { step: number; arrays: Map<string, NamedArray> } {
+  const path = join(dir, 'optimizer.safetensors');
+  const bytes = readBytes(path);
+  const expected = new Map<string, number[]>([['schedule', [4]]]);
+  for (const p of params) {
+    expected.set(`m.${p.name}`, [...p.shape]);
+    expected.set(`v.${p.name}`, [...p.shape]);
+  }
+  const arrays = validateSafetensors(path, bytes, expected, new Set(['schedule']));
+  const step = Number(decodeSafetensors(bytes, path).metadata.step);
+  if (!Number.isInteger(step) || step < 0) throw new Error(`${path}: __metadata__.step = ${step}: expected a non-negative integer`);
+  return { step, arrays };
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineError, fieldError } from './errors.js';
-import { decodeGreyPngBytes } from './png.js';
+import { decodeGreyPngBytes, decodeIntensityPngBytes } from './png.js';
 import { mapGreyLevels, type UnknownLabelPolicy } from './labels.js';
 import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.js';
 import { seededRandom, shuffleInPlace } from './random.js';
@@ -65,7 +65,20 @@ export interface LoadOptions {
 
 /** Reads and decodes an 8-bit grey PNG file; anything else is an error naming the file. */
 export function decodeGreyPng(file: string): { data: Uint8Array; width: number; height: number } {
-  return decodeGreyPngBytes(file, fs.readFileSync(file));
+  return decodeGreyPngBytes(file, readFileNamed(file));
+}
+
+/** Reads an MRI slice PNG of any bit depth / colour type as grey intensity in [0, 1]; errors name the file. */
+export function decodeIntensityPng(file: string): { image: Float32Array; width: number; height: number } {
+  return decodeIntensityPngBytes(file, readFileNamed(file));
+}
+
+function readFileNamed(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new PipelineError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, field: 'file' });
+  }
 }
 
 /** Lists image/mask pairs of a slice folder; unpaired or unnamed files are errors. */
@@ -100,15 +113,14 @@ function readSpacing(root: string, name: string): [number, number] | undefined {
 /** Loads one image/mask pair as a Sample. */
 export function loadSlicePair(root: string, pair: { imageFile: string; maskFile: string; name: string }, options: LoadOptions = {}): Sample {
   const { patient, sequence } = parseSliceName(pair.imageFile);
-  const img = decodeGreyPng(pair.imageFile);
+  const img = decodeIntensityPng(pair.imageFile);
   const msk = decodeGreyPng(pair.maskFile);
   if (img.width !== msk.width || img.height !== msk.height) {
     throw new PipelineError(`${pair.maskFile}: size ${msk.width}x${msk.height} does not match ${pair.imageFile} size ${img.width}x${img.height}`, { file: pair.maskFile, field: 'size' });
   }
   if (img.width < 8 || img.height < 8) throw fieldError(pair.imageFile, 'size', `${img.width}x${img.height}`, 'too small to be a slice (minimum 8x8)');
   let labels: Uint8Array = mapGreyLevels(msk.data, pair.maskFile, { unknownLabels: options.unknownLabels });
-  let image: Float32Array = new Float32Array(img.data.length);
-  for (let i = 0; i < image.length; i++) image[i] = img.data[i]! / 255;
+  let image: Float32Array = img.image;
   let width = img.width;
   let height = img.height;
   let spacing = readSpacing(root, pair.name) ?? [1, 1];

@@ -46,6 +46,15 @@ export class Gpu {
   private lost = false;
   private uniformCache = new Map<string, GPUBuffer>();
   private readBuffers: GPUBuffer[] = [];
+  private lostInfo: string | null = null;
+  /** "<reason>: <message>" once the device is lost for good (driver reset, destroy), else null */
+  get deviceLost(): string | null {
+    return this.lostInfo;
+  }
+  /** uniform buffers kept for reuse (bounded: the oldest past 4096 are retired) */
+  get cachedUniformBuffers(): number {
+    return this.uniformCache.size;
+  }
   /** dispatches submitted so far (for tests and benchmarks) */
   dispatchCount = 0;
   submitCount = 0;
@@ -63,6 +72,7 @@ export class Gpu {
       this.failure = new GpuError(this.failure ? `${this.failure.message}\n${e.message}` : `WebGPU error: ${e.message}`);
     });
     void device.lost.then((info) => {
+      this.lostInfo = `${info.reason}: ${info.message || 'no message'}`;
       if (info.reason === 'destroyed') return;
       this.lost = true;
       this.failure = new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`);

@@ -7,7 +7,7 @@ import { Image, ImageType, IntTypes, PixelTypes } from 'itk-wasm';
 import { parseMetaImageHeader } from '../../src/pipeline/mha.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { itkImageToVolume } from '../../src/pipeline/itk-volume.ts';
-import { decodeGreyPngBytes as decodeGreyPng } from '../../src/pipeline/png.ts';
+import { decodeGreyPngBytes as decodeGreyPng, decodeIntensityPngBytes } from '../../src/pipeline/png.ts';
 
 /** itk-wasm fetches its pipelines from here: the page's own origin, never a CDN. */
 export function pipelinesBaseUrl(): string {
@@ -34,6 +34,20 @@ export function decodeGreyPngBytes(name: string, bytes: Uint8Array): GreySlice {
   const png = decodeGreyPng(name, bytes);
   // a copy: fast-png may hand back a view of its own buffer
   return { name, data: Uint8Array.from(png.data), width: png.width, height: png.height };
+}
+
+export interface ImageSlice {
+  name: string;
+  /** grey intensity in [0, 1], row-major */
+  image: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** An MRI slice PNG of any bit depth and colour type, as grey intensity in [0, 1] (the Node loader's rules). */
+export function decodeImagePng(name: string, bytes: Uint8Array): ImageSlice {
+  const png = decodeIntensityPngBytes(name, bytes);
+  return { name, image: png.image, width: png.width, height: png.height };
 }
 
 export function encodeGreyPng(data: Uint8Array, width: number, height: number): Uint8Array {

@@ -7,7 +7,7 @@ import type { UNet } from '../../src/model/unet.ts';
 import type { OrientationReport } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { sagittalSlices, labelsInInputGeometry } from '../../src/app/volume-slices.ts';
-import type { GreySlice } from './files.ts';
+import type { ImageSlice } from './files.ts';
 import { CLASS_DISPLAY_NAMES } from '../../src/pipeline/labels.ts';
 import { applyPostprocess, type PostprocessBlock } from '../../src/pipeline/postprocess.ts';
 
@@ -42,9 +42,9 @@ export function volumeInput(name: string, vol: Volume): SegmentInput {
   return { kind: 'volume', name, slices, spacing: { col: sag.spacing[0], row: sag.spacing[1], thickness: sag.spacing[2] }, volume: vol, sagittal: sag, report };
 }
 
-export function sliceInput(pngs: GreySlice[], pixelMm: number, thicknessMm: number): SegmentInput {
+export function sliceInput(pngs: ImageSlice[], pixelMm: number, thicknessMm: number): SegmentInput {
   if (pngs.length === 0) throw new Error('no PNG slices');
-  const slices = pngs.map((p) => ({ image: Float32Array.from(p.data, (v) => v / 255), width: p.width, height: p.height, name: p.name }));
+  const slices = pngs.map((p) => ({ image: p.image, width: p.width, height: p.height, name: p.name }));
   const name = pngs.length === 1 ? pngs[0].name : `${pngs.length} PNG slices`;
   return { kind: 'slices', name, slices, spacing: { col: pixelMm, row: pixelMm, thickness: thicknessMm } };
 }

@@ -7,7 +7,7 @@ import type { Volume } from '../../src/pipeline/volume.ts';
 import { UNet, makeConfig } from '../../src/model/unet.ts';
 import { train, type EpochRecord, type Sample, type TrainOptions, type TrainState } from '../../src/model/train.ts';
 import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../../src/model/weights.ts';
-import { decodeGreyPngBytes, readMetaImage, fileBytes } from './files.ts';
+import { decodeGreyPngBytes, decodeImagePng, readMetaImage, fileBytes } from './files.ts';
 
 /** Image/mask pairs matched by file name (.mha SPIDER-coded masks, or grey-level PNG masks 0/76/150/29). */
 export async function droppedData(images: File[], masks: File[], width: number, height: number): Promise<TrainingData> {
@@ -26,10 +26,11 @@ export async function droppedData(images: File[], masks: File[], width: number, 
       const { slices } = extractSagittalSlices(image, maskVol, { imageFile: img.name, maskFile: mask.name, width, height });
       perFile.push(slices.map((s, k) => ({ file: `${img.name} slice ${k + 1}`, patient: img.name, image: s.image, labels: s.labels, width, height, spacing: s.spacing })));
     } else {
-      const im = decodeGreyPngBytes(img.name, await fileBytes(img));
+      const im = decodeImagePng(img.name, await fileBytes(img));
       const mk = decodeGreyPngBytes(mask.name, await fileBytes(mask));
       const geom = { size: [im.width, im.height, 1] as [number, number, number], spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-      const imageVol: Volume = { ...geom, data: im.data };
+      // extractPngSlice scales by 1/255 (8-bit PNG); the intensity is already in [0, 1] at any bit depth
+      const imageVol: Volume = { ...geom, data: im.image.map((v) => v * 255) };
       const classVol: Volume<Uint8Array> = { ...geom, size: [mk.width, mk.height, 1], data: mapGreyLevels(mk.data, mask.name) };
       const s = extractPngSlice(imageVol, classVol, { imageFile: img.name, maskFile: mask.name, width, height });
       perFile.push([{ file: img.name, patient: img.name.replace(/_slice.*$/, ''), image: s.image, labels: s.labels, width, height, spacing: s.spacing }]);
