@@ -17,7 +17,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-badckpt-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const modelConfig: UNetConfig = fixtureModel;
-const goodConfig = () => ({ format: 'spineseg-unet', version: 1, model: { ...modelConfig }, classes: [...CLASS_NAMES], normalization: 'grey / 255', postprocess: { keepLargest: true }, training: { augment: 'flip' } });
+const goodConfig = () => ({ format: 'spineseg-unet', version: 1, model: { ...modelConfig }, classes: [...CLASS_NAMES], normalization: 'grey / 255', postprocess: { version: 1, unit: 'grid-px', classes: { '2': { keepLargest: true, minSize: 0, fillHoles: true } } }, training: { augment: { level: 'default' } }, notes: { by: 'a later tool' } });
 
 const goodArrays = (): NamedArray[] => fixtureArrays();
 

@@ -103,9 +103,13 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
   return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
 }
 
-export async function predictFiles(model: Nets, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
-  // every PNG is decoded once up front, so a damaged one stops the run before anything is written
+/** Decodes every PNG input once, so a damaged one stops a run before a model is loaded or anything is written. */
+export function checkPngInputs(inputs: readonly string[]): void {
   for (const file of inputs) if (imageFormat(file) === 'png') decodeIntensityPng(file);
+}
+
+export async function predictFiles(model: Nets, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
+  checkPngInputs(inputs);
   mkdirSync(o.output, { recursive: true });
   if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
   const results: PredictedFile[] = [];

@@ -16,8 +16,9 @@ export function register(program: Command): void {
     .action(async (o: { checkpoint?: string[]; postprocess: boolean; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
       const { loadPredictor, checkpointDirsOrDefault } = await import('../app/checkpoints.ts');
       const { describePostprocess } = await import('../pipeline/postprocess.ts');
-      const { predictFiles, listInputs } = await import('../app/predict-files.ts');
+      const { predictFiles, listInputs, checkPngInputs } = await import('../app/predict-files.ts');
       const inputs = listInputs(o.input);
+      checkPngInputs(inputs);
       const dirs = checkpointDirsOrDefault(o.checkpoint);
       const predictor = await loadPredictor(dirs);
       const postprocess = o.postprocess ? predictor.postprocess : null;
