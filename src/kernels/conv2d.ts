@@ -36,6 +36,8 @@ import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
 import { Tensor } from '../graph/tensor.ts';
+import { convAlgorithm, type ConvAlgorithm } from './conv_algorithm.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
@@ -223,6 +225,8 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
 
 export interface ConvOptions {
   variant?: ConvVariant;
+  /** stride-1 3x3 layers: direct implicit GEMM or Winograd (default: per shape, src/kernels/conv_algorithm.ts) */
+  algorithm?: ConvAlgorithm;
 }
 
 /** y[N,H,W,O] = conv2d(x[N,H,W,C], w[kh,kw,C,O], stride 1, 'same') + b[O]. */
@@ -233,6 +237,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   const [KH, KW, Cw, O] = w.shape;
   if (Cw !== C) throw new Error(`conv2d: x [${x.shape}] has ${C} channels, kernel [${w.shape}] expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2d: bias [${b.shape}] does not match ${O} filters`);
+  if (KH === 3 && KW === 3 && convAlgorithm('forward', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradForward(x, w, b);
   const y = Tensor.empty([N, H, W, O]);
   const ph = samePad(KH);
   const pw = samePad(KW);
@@ -250,6 +255,7 @@ export function conv2dInputGrad(dy: Tensor, w: Tensor, opts: ConvOptions = {}): 
   const [N, H, W, O] = dy.shape;
   const [KH, KW, C, Ow] = w.shape;
   if (Ow !== O) throw new Error(`conv2d input grad: dy [${dy.shape}] has ${O} channels, kernel [${w.shape}] has ${Ow} filters`);
+  if (KH === 3 && KW === 3 && convAlgorithm('input-grad', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradInputGrad(dy, w);
   // per tap the GEMM needs [O, C] (its K is now O): w [C, O] read transposed
   const variant = opts.variant ?? convVariant();
   const { wt, wtT, temp } = gemmWeights(w, C, O, KH * KW, variant);
@@ -274,6 +280,7 @@ export function conv2dFilterGrad(x: Tensor, dy: Tensor, kernel: [number, number]
   const O = dy.shape[3];
   if (dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`conv2d filter grad: dy [${dy.shape}] does not match x [${x.shape}]`);
   const [KH, KW] = kernel;
+  if (KH === 3 && KW === 3 && convAlgorithm('filter-grad', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradFilterGrad(x, dy);
   return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? convVariant());
 }
 
