@@ -12,6 +12,7 @@ import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/reference/random.ts';
 import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
 import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
+import { loadNodeTuning } from '../src/platform/tune_store_node.ts';
 
 export interface TrainBenchOptions {
   width: number;
@@ -66,6 +67,9 @@ function taskSamples(bench: Bench, name: string): number[] {
 
 export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void = console.log) {
   const g = await initGpu();
+  // the per-shape conv choices of `spineseg tune`, when this adapter has a cache (SPINESEG_TUNE_DIR=off: none)
+  const tuning = await loadNodeTuning();
+  log(tuning ? `conv choices from the tune cache (${Object.keys(tuning.choices).length} shape/pass entries, ${tuning.date})` : 'no tune cache for this adapter: built-in conv choices');
   if (o.tune) {
     const conv = await tuneConv();
     const mm = await tuneMatmul();
@@ -123,7 +127,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
   const result = {
     adapter: { ...g.adapter, name: adapterName(g.adapter) },
     date: new Date().toISOString(),
-    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant() },
+    settings: { size: `${o.width}x${o.height}`, batch: o.batch, widthMult: o.widthMult, steps: o.steps, warmup: o.warmup, convVariant: convVariant(), matmulVariant: matmulVariant(), tuneCache: tuning?.date ?? null },
     flops_per_step: flopsPerStep,
     peak_pool_bytes: gpu().pool.stats().peakAllocatedBytes,
     ours,

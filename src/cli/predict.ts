@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
     .action(async (o: { checkpoint: string; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
+      await (await import('../platform/tune_store_node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { loadCheckpoint } = await import('../model/session.ts');
       const { predictFiles, listInputs } = await import('../model/predict-files.ts');
       const inputs = listInputs(o.input);

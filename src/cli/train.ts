@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--max-slices-per-patient <n>', 'use at most this many slices per patient')
     .option('--resume', 'continue the run in --out from its last complete epoch')
     .action(async (o: Record<string, string | boolean | undefined>) => {
+      await (await import('../platform/tune_store_node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { runTraining } = await import('../model/session.ts');
       const { defaultDataRoot } = await import('../pipeline/dataset.ts');
       const [width, height] = parseSize(String(o.size), '--size');

@@ -36,7 +36,7 @@ import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
 import { Tensor } from '../graph/tensor.ts';
-import { convAlgorithm, type ConvAlgorithm } from './conv_algorithm.ts';
+import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
@@ -225,7 +225,7 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
 
 export interface ConvOptions {
   variant?: ConvVariant;
-  /** stride-1 3x3 layers: direct implicit GEMM or Winograd (default: per shape, src/kernels/conv_algorithm.ts) */
+  /** stride-1 3x3 layers: direct implicit GEMM or Winograd (default: per shape, src/kernels/conv_algorithm.ts; a given `variant` means direct) */
   algorithm?: ConvAlgorithm;
 }
 
@@ -237,7 +237,8 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   const [KH, KW, Cw, O] = w.shape;
   if (Cw !== C) throw new Error(`conv2d: x [${x.shape}] has ${C} channels, kernel [${w.shape}] expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2d: bias [${b.shape}] does not match ${O} filters`);
-  if (KH === 3 && KW === 3 && convAlgorithm('forward', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradForward(x, w, b);
+  const choice = KH === 3 && KW === 3 ? convChoice('forward', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes });
   const y = Tensor.empty([N, H, W, O]);
   const ph = samePad(KH);
   const pw = samePad(KW);
@@ -245,7 +246,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
     N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KW, Hd: H, Wd: W, sstride: 1, ostride: 1, oy: 0, ox: 0,
     ty: { count: KH, k0: 0, kStep: 1, d0: -ph, dStep: 1 },
     tx: { count: KW, k0: 0, kStep: 1, d0: -pw, dStep: 1 },
-  }, opts.variant ?? convVariant());
+  }, opts.variant ?? choice?.variant ?? convVariant());
   return y;
 }
 
@@ -255,9 +256,10 @@ export function conv2dInputGrad(dy: Tensor, w: Tensor, opts: ConvOptions = {}): 
   const [N, H, W, O] = dy.shape;
   const [KH, KW, C, Ow] = w.shape;
   if (Ow !== O) throw new Error(`conv2d input grad: dy [${dy.shape}] has ${O} channels, kernel [${w.shape}] has ${Ow} filters`);
-  if (KH === 3 && KW === 3 && convAlgorithm('input-grad', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradInputGrad(dy, w);
+  const choice = KH === 3 && KW === 3 ? convChoice('input-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradInputGrad(dy, w, { lanes: choice.lanes });
   // per tap the GEMM needs [O, C] (its K is now O): w [C, O] read transposed
-  const variant = opts.variant ?? convVariant();
+  const variant = opts.variant ?? choice?.variant ?? convVariant();
   const { wt, wtT, temp } = gemmWeights(w, C, O, KH * KW, variant);
   const dx = Tensor.empty([N, H, W, C]);
   const ph = samePad(KH);
@@ -280,8 +282,9 @@ export function conv2dFilterGrad(x: Tensor, dy: Tensor, kernel: [number, number]
   const O = dy.shape[3];
   if (dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`conv2d filter grad: dy [${dy.shape}] does not match x [${x.shape}]`);
   const [KH, KW] = kernel;
-  if (KH === 3 && KW === 3 && convAlgorithm('filter-grad', N, H, W, C, O, opts.algorithm) === 'winograd') return winogradFilterGrad(x, dy);
-  return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? convVariant());
+  const choice = KH === 3 && KW === 3 ? convChoice('filter-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradFilterGrad(x, dy);
+  return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? choice?.variant ?? convVariant());
 }
 
 /** db[O] = sum of dy over N, H, W (NHWC: column sums). */

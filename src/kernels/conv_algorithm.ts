@@ -1,33 +1,43 @@
-// Which algorithm computes a stride-1 3x3 convolution pass: the direct implicit GEMM
-// (src/kernels/conv2d.ts) or Winograd F(2x2, 3x3) (src/kernels/winograd.ts). Per layer shape and pass,
-// because the winner depends on both (measured: bench/winograd.ts, bench/RESULTS.md). Precedence: an
-// explicit option, then a process-wide override (checks, benchmarks), then per-shape choices the
-// autotuner loaded, then the built-in default.
-import { winogradFits } from './winograd.ts';
+// How a stride-1 3x3 convolution pass is computed: the direct implicit GEMM (src/kernels/conv2d.ts,
+// register or workgroup-tiled) or Winograd F(2x2, 3x3) (src/kernels/winograd.ts, GEMM threads along
+// tiles or along channels). Per layer shape and pass, because the winner depends on both (measured:
+// bench/winograd.ts, bench/RESULTS.md). Precedence: an explicit option, then a process-wide override
+// (checks, benchmarks), then the per-shape choices of the autotuner's cache (src/kernels/autotune.ts),
+// then the built-in default.
+import { winogradFits, type WinogradLanes } from './winograd.ts';
+import type { ConvVariant } from './conv2d.ts';
 
 export type ConvAlgorithm = 'direct' | 'winograd';
 export type ConvPass = 'forward' | 'input-grad' | 'filter-grad';
 
+export interface ConvChoice {
+  algorithm: ConvAlgorithm;
+  /** direct: which implicit-GEMM variant (default: `convVariant()`) */
+  variant?: ConvVariant;
+  /** Winograd: the GEMM's thread mapping (default by shape) */
+  lanes?: WinogradLanes;
+}
+
 let forced: ConvAlgorithm | null = null;
-const choices = new Map<string, ConvAlgorithm>();
+const choices = new Map<string, ConvChoice>();
 
 /** Forces one algorithm for every eligible 3x3 layer (null: back to per-shape choices). */
 export function setConvAlgorithm(a: ConvAlgorithm | null): void {
   forced = a;
 }
 
-/** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels. */
+/** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels, 3x3 kernel. */
 export function convShapeKey(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): string {
   return `${pass} ${N}x${H}x${W}x${C}->${O}`;
 }
 
 /** Per-shape choices (the autotuner's); replaces earlier ones. */
-export function setConvChoices(entries: Record<string, ConvAlgorithm>): void {
+export function setConvChoices(entries: Record<string, ConvChoice>): void {
   choices.clear();
   for (const [k, v] of Object.entries(entries)) choices.set(k, v);
 }
 
-export function convChoices(): Record<string, ConvAlgorithm> {
+export function convChoices(): Record<string, ConvChoice> {
   return Object.fromEntries(choices);
 }
 
@@ -40,9 +50,16 @@ function defaultAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: nu
   return 'direct';
 }
 
-/** The algorithm for one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
+/** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
+export function convChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvChoice {
+  const tuned = choices.get(convShapeKey(pass, N, H, W, C, O));
+  const algorithm = requested ?? forced ?? tuned?.algorithm ?? defaultAlgorithm(pass, N, H, W, C, O);
+  if (algorithm === 'winograd' && !winogradFits(N, H, W, C, O)) return { algorithm: 'direct' };
+  // the tuned variant / lanes apply only when the tuned algorithm is the one used
+  return tuned && tuned.algorithm === algorithm ? tuned : { algorithm };
+}
+
+/** The algorithm alone (see `convChoice`). */
 export function convAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvAlgorithm {
-  const a = requested ?? forced ?? choices.get(convShapeKey(pass, N, H, W, C, O)) ?? defaultAlgorithm(pass, N, H, W, C, O);
-  if (a === 'winograd' && !winogradFits(N, H, W, C, O)) return 'direct';
-  return a;
+  return convChoice(pass, N, H, W, C, O, requested).algorithm;
 }

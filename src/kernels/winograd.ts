@@ -17,7 +17,7 @@
 // get a last tile whose outputs past the edge are not written (forward) or are zero (filter gradient).
 // The transforms hold only 1/2 and sums, so the fp32 error stays within a small multiple of the direct
 // convolution's (measured in src/checks/winograd.ts and bench/RESULTS.md).
-import { gpu } from './gpu.ts';
+import { gpu, isCpuAdapter } from './gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../graph/tensor.ts';
@@ -61,9 +61,15 @@ export function winogradFits(N: number, H: number, W: number, C: number, O: numb
   return 16 * T * Math.max(C, O) * 4 <= g.limits.maxStorageBufferBindingSize;
 }
 
-/** Channel lanes for few tiles and vec4-aligned channels (as conv2d's register variant picks them). */
+/**
+ * Channel lanes when channels are vec4-aligned: measured on lavapipe they beat row lanes at every U-Net
+ * shape (bench/RESULTS.md). Other adapters keep row lanes except for few tiles and many channels, the
+ * case where one thread per tile leaves most lanes idle.
+ */
 function defaultLanes(T: number, K: number, N: number): WinogradLanes {
-  return K % 4 === 0 && N % 4 === 0 && N >= 32 && T <= 512 ? 'channels' : 'rows';
+  if (K % 4 !== 0 || N % 4 !== 0) return 'rows';
+  if (isCpuAdapter(gpu().adapter)) return 'channels';
+  return N >= 32 && T <= 512 ? 'channels' : 'rows';
 }
 
 function transformIn(src: Tensor, til: Tiling, kernel: typeof winogradInputKernel): Tensor {
