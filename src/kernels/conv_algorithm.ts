@@ -6,6 +6,7 @@
 // then the built-in default.
 import { winogradFits, type WinogradLanes } from './winograd.ts';
 import type { ConvVariant } from './conv2d.ts';
+import { gpu, isCpuAdapter } from './gpu.ts';
 
 export type ConvAlgorithm = 'direct' | 'winograd';
 export type ConvPass = 'forward' | 'input-grad' | 'filter-grad';
@@ -42,12 +43,16 @@ export function convChoices(): Record<string, ConvChoice> {
 }
 
 /**
- * Built-in default without a tuning cache: direct everywhere until measured otherwise (see
- * bench/RESULTS.md for the per-shape Winograd vs direct table on lavapipe).
+ * Built-in default without a tuning cache. CPU adapters (lavapipe): Winograd wherever both channel
+ * counts are at least 16 (every 3x3 layer of the U-Net but the first, 1 -> 16), measured 1.2-2.4x less
+ * process CPU time than the direct kernels per layer and pass, except the filter gradient of 16 -> 16
+ * (a tie, 0.96x), left direct (bench/RESULTS.md). Other adapters: direct until `spineseg tune` measures.
  */
 function defaultAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvAlgorithm {
-  void pass; void N; void H; void W; void C; void O;
-  return 'direct';
+  void N; void H; void W;
+  if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return 'direct';
+  if (pass === 'filter-grad' && C * O < 512) return 'direct';
+  return 'winograd';
 }
 
 /** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
