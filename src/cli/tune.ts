@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .option('--batch <n>', 'batch size', '2')
     .option('--width-mult <m>', 'channel width multiplier', '1')
     .option('--reps <k>', 'timed runs per candidate (median)', '3')
-    .action(async (o: { size: string; batch: string; widthMult: string; reps: string }) => {
+    .option('--metric <m>', "rank by 'wall' time, or by this process's 'cpu' time (CPU adapters on a loaded machine)", 'wall')
+    .action(async (o: { size: string; batch: string; widthMult: string; reps: string; metric: string }) => {
+      if (o.metric !== 'wall' && o.metric !== 'cpu') throw new Error(`--metric '${o.metric}' must be wall or cpu`);
       const { runTune } = await import('../app/tune.ts');
       const { nodeTuneStore } = await import('../platform/tune_store_node.ts');
       const [width, height] = parseSize(o.size, '--size');
@@ -22,6 +24,7 @@ export function register(program: Command): void {
           batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
           widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
           reps: parseNumber(o.reps, '--reps', { min: 1, integer: true }),
+          metric: o.metric,
         },
         nodeTuneStore,
       );

@@ -29,6 +29,8 @@ export interface TuneCache {
   version: number;
   adapter: string;
   date: string;
+  /** what the ms were measured as (older caches: wall) */
+  metric?: TuneMetric;
   choices: Record<string, TuneEntry>;
 }
 
@@ -83,10 +85,29 @@ const median = (xs: number[]) => {
 };
 
 /**
+ * What a candidate is ranked by: wall time (what a user waits for on an idle machine), or the process's
+ * CPU time (Node only; on a CPU adapter such as lavapipe that is the work done, and it stays meaningful
+ * when other jobs load the machine, where wall time mostly measures the scheduler).
+ */
+export type TuneMetric = 'wall' | 'cpu';
+
+function clock(metric: TuneMetric): () => number {
+  if (metric === 'cpu') {
+    if (typeof process === 'undefined' || !process.cpuUsage) throw new Error('tune metric cpu needs Node (process.cpuUsage)');
+    return () => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1000;
+    };
+  }
+  return () => performance.now();
+}
+
+/**
  * Times every candidate of every pass of each shape: one untimed run (pipeline compilation), then
  * `reps` rounds in rotated order, GPU completion awaited per run; keeps the lowest median.
  */
-export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (line: string) => void = () => {}): Promise<TuneCache> {
+export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (line: string) => void = () => {}, metric: TuneMetric = 'wall'): Promise<TuneCache> {
+  const now = clock(metric);
   const g = gpu();
   const choices: Record<string, TuneEntry> = {};
   for (const s of shapes) {
@@ -102,10 +123,10 @@ export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (lin
       for (let r = 0; r < reps; r++) {
         for (let j = 0; j < cands.length; j++) {
           const i = (j + r) % cands.length;
-          const t0 = performance.now();
+          const t0 = now();
           const t = cands[i].run();
           await g.sync();
-          times[i].push(performance.now() - t0);
+          times[i].push(now() - t0);
           t.dispose();
         }
       }
@@ -117,7 +138,7 @@ export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (lin
     }
     [x, w, dy].forEach((t) => t.dispose());
   }
-  return { version: TUNE_VERSION, adapter: adapterName(g.adapter), date: new Date().toISOString(), choices };
+  return { version: TUNE_VERSION, adapter: adapterName(g.adapter), date: new Date().toISOString(), metric, choices };
 }
 
 /** Applies a cache's choices to this process (conv_algorithm.ts). */
