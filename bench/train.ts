@@ -27,6 +27,8 @@ export interface TrainBenchOptions {
   profile?: boolean;
   /** time both conv and matmul variants first and keep the faster (default: chosen by adapter type) */
   tune?: boolean;
+  /** also time PyTorch CPU with this python (bench/gpu/unet_torch.py --device cpu; same model, loss, steps) */
+  torch?: string;
 }
 
 export interface StepTiming {
@@ -135,9 +137,20 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     ratio: tfjs ? tfjs.ms_per_step / ours.ms_per_step : null,
     profile,
   };
+  if (o.torch) {
+    // a separate process after ours (bench/train_ab.ts --torch interleaves step by step instead)
+    const { spawnSync } = await import('node:child_process');
+    const script = new URL('./gpu/unet_torch.py', import.meta.url).pathname;
+    const r = spawnSync(o.torch, [script, '--device', 'cpu', '--threads', '2', '--size', `${o.width}x${o.height}`, '--batch', String(o.batch), '--width-mult', String(o.widthMult), '--steps', String(o.steps), '--warmup', String(o.warmup)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench/gpu/unet_torch.py failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').at(-1)}`);
+    const t = JSON.parse(r.stdout) as { ms_per_step: number; ms_min: number; ms_max: number; framework: string };
+    (result as Record<string, unknown>).torch = { ...summarise([t.ms_per_step], o.batch, flopsPerStep), ms_min: t.ms_min, ms_max: t.ms_max, framework: t.framework };
+  }
   const row = (name: string, t: StepTiming) => `${name.padEnd(12)} ${t.ms_per_step.toFixed(0).padStart(8)} ms/step (min ${t.ms_min.toFixed(0)}, max ${t.ms_max.toFixed(0)})  ${t.images_per_s.toFixed(2).padStart(7)} img/s  ${t.gflops.toFixed(2).padStart(6)} GFLOP/s`;
   log(row('spineseg', ours));
   if (tfjs) log(row('tfjs-webgpu', tfjs));
+  const torch = (result as Record<string, unknown>).torch as StepTiming | undefined;
+  if (torch) log(row('pytorch-cpu', torch) + `  ours / torch ${(ours.ms_per_step / torch.ms_per_step).toFixed(2)}x`);
   if (result.ratio) log(`speed-up over tfjs-backend-webgpu: ${result.ratio.toFixed(2)}x (median ms/step ratio)`);
   log(`peak pool memory: ${(result.peak_pool_bytes / 2 ** 20).toFixed(1)} MiB`);
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));

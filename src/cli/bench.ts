@@ -26,7 +26,8 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the results as JSON')
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
     .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean }) => {
+    .option('--torch [python]', 'also time PyTorch on the CPU (bench/gpu/unet_torch.py; needs `import torch`), optionally with this python', false)
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; torch: boolean | string }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const [width, height] = parseSize(o.size, '--size');
       await benchTrain({
@@ -40,12 +41,16 @@ export function register(program: Command): void {
         json: o.json,
         profile: Boolean(o.profile),
         tune: Boolean(o.tune),
+        torch: o.torch === false ? undefined : o.torch === true ? 'python3' : o.torch,
       });
     });
   for (const [name, script, what] of [
     ['kernels', 'kernels.ts', 'conv and transposed conv kernels at the U-Net layer shapes'],
     ['metrics', 'metrics.ts', 'GPU metrics against the TypeScript reference'],
     ['matmul', 'matmul.ts', 'f32 matmul GFLOP/s'],
+    ['winograd', 'winograd.ts', 'Winograd vs direct 3x3 convs per U-Net layer shape and pass (--errors: float64 errors)'],
+    ['train-ab', 'train_ab.ts', 'training steps of several engines interleaved step by step (--direct, --tfjs, --torch, --no-idle-waits)'],
+    ['predict-ab', 'predict_ab.ts', 'one full-size slice, default conv choices vs all direct, interleaved'],
   ] as const) {
     bench
       .command(name)
