@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     const y = tf.tensor4d(onehot, [batchSize, height, width, config.classes]);
     let seed = 0;
     let lastWait = 0;
-    const backend = tf.backend() as unknown as { submitQueue(): void };
+    const backend = tf.backend() as unknown as { endComputePassEncoder(): void; submitQueue(): void; commandEncoder: unknown };
     sides.push({
       name: 'tfjs',
       step: () =>
@@ -135,7 +135,9 @@ async function main(): Promise<void> {
           const w0 = performance.now();
           if (idleWaits && lastWait > 4) {
             // the same treatment as Gpu.idleWait: submit, sleep 0.8 x the last wait, then await (and poll) the rest
-            backend.submitQueue();
+            // end tfjs' open compute pass first, as its own read path does, or the submitted buffer is invalid
+            backend.endComputePassEncoder();
+            if (backend.commandEncoder) backend.submitQueue();
             await new Promise((r) => setTimeout(r, 0.8 * lastWait));
           }
           await l.data();
