@@ -5,6 +5,8 @@ import './styles.css';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/runtime/gpu.ts';
+import { loadTuning } from '../src/kernels/autotune.ts';
+import { browserTuneStore } from '../src/app/tune-store-browser.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { safetensorsToModel, loadParams, type CheckpointConfig } from '../src/model/weights.ts';
 import { checkDroppedCheckpoint } from './src/checkpoint.ts';
@@ -98,7 +100,9 @@ const ready = (async () => {
     state.gpuReady = true;
     state.adapter = adapterName(g.adapter);
     for (const name of ENGINE_LIMITS) state.limits[name] = g.limits[name as keyof GPUSupportedLimits] as number;
-    $('adapter').textContent = state.adapter;
+    // the per-shape conv choices of a tuning run on this adapter, kept in IndexedDB (src/app/tune-store-browser.ts)
+    const tuned = await loadTuning(browserTuneStore).catch(() => null);
+    $('adapter').textContent = state.adapter + (tuned ? ` (conv tuning of ${tuned.date})` : '');
     $('limits').textContent = Object.entries(state.limits)
       .map(([k, v]) => `${k.padEnd(36)} ${v}`)
       .join('\n');

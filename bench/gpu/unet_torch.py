@@ -73,24 +73,41 @@ def main():
     a.add_argument("--size", default="512x640"); a.add_argument("--batch", type=int, default=8)
     a.add_argument("--width-mult", type=float, default=1.0); a.add_argument("--steps", type=int, default=20)
     a.add_argument("--warmup", type=int, default=3); a.add_argument("--json")
+    a.add_argument("--device", default="cuda", help="cuda or cpu")
+    a.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    a.add_argument("--serve", action="store_true",
+                   help="one training step per line read from stdin, one JSON line {ms, cpu_ms} per step on stdout "
+                        "(lets bench/train_ab.ts interleave this side with the others step by step)")
     o = a.parse_args()
+    if o.threads: torch.set_num_threads(o.threads)
     W, H = map(int, o.size.split("x"))
     torch.backends.cudnn.allow_tf32 = False; torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as WebGPU
-    dev = "cuda"
+    dev = o.device
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     model = UNet(o.width_mult).to(dev).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
     x = torch.rand(o.batch, 1, H, W, device=dev)
     labels = (torch.arange(W, device=dev) * 4 // W).clamp(max=3).expand(o.batch, H, W).contiguous()
-    times = []
-    for s in range(o.warmup + o.steps):
-        torch.cuda.synchronize(); t0 = time.perf_counter()
+    def step():
+        sync(); t0 = time.perf_counter(); c0 = time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = focal_dice(model(x), labels); loss.backward(); opt.step()
-        torch.cuda.synchronize()
-        if s >= o.warmup: times.append((time.perf_counter() - t0) * 1000)
+        sync()
+        return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+    if o.serve:
+        import sys
+        for line in sys.stdin:
+            if not line.strip(): break
+            ms, cpu_ms = step()
+            print(json.dumps({"ms": ms, "cpu_ms": cpu_ms}), flush=True)
+        return
+    times = []
+    for s in range(o.warmup + o.steps):
+        ms, _ = step()
+        if s >= o.warmup: times.append(ms)
     times.sort(); med = times[len(times) // 2]
-    out = {"framework": f"pytorch {torch.__version__} fp32 eager (cudnn {torch.backends.cudnn.version()})",
-           "device": torch.cuda.get_device_name(), "size": o.size, "batch": o.batch, "width_mult": o.width_mult,
+    out = {"framework": f"pytorch {torch.__version__} fp32 eager" + (f" (cudnn {torch.backends.cudnn.version()})" if dev == "cuda" else f" CPU, {torch.get_num_threads()} threads"),
+           "device": torch.cuda.get_device_name() if dev == "cuda" else "cpu", "size": o.size, "batch": o.batch, "width_mult": o.width_mult,
            "ms_per_step": med, "ms_min": times[0], "ms_max": times[-1], "images_per_s": 1000 * o.batch / med}
     print(json.dumps(out, indent=2))
     if o.json:

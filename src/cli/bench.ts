@@ -27,7 +27,8 @@ export function register(program: Command): void {
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
     .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
     .option('--augment <level>', 'augment each step (none | light | default | heavy) and time interleaved steps without / with it')
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string }) => {
+    .option('--torch [python]', 'also time PyTorch on the CPU (bench/gpu/unet_torch.py; needs `import torch`), optionally with this python', false)
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string; torch: boolean | string }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const { augmentLevel } = await import('../model/augment.ts');
       const [width, height] = parseSize(o.size, '--size');
@@ -43,6 +44,7 @@ export function register(program: Command): void {
         profile: Boolean(o.profile),
         tune: Boolean(o.tune),
         augment: o.augment === undefined ? undefined : augmentLevel(o.augment),
+        torch: o.torch === false ? undefined : o.torch === true ? 'python3' : o.torch,
       });
     });
   bench
@@ -81,6 +83,9 @@ export function register(program: Command): void {
     ['kernels', 'kernels.ts', 'conv and transposed conv kernels at the U-Net layer shapes'],
     ['metrics', 'metrics.ts', 'GPU metrics against the TypeScript reference'],
     ['matmul', 'matmul.ts', 'f32 matmul GFLOP/s'],
+    ['winograd', 'winograd.ts', 'Winograd vs direct 3x3 convs per U-Net layer shape and pass (--errors: float64 errors)'],
+    ['train-ab', 'train_ab.ts', 'training steps of several engines interleaved step by step (--direct, --tfjs, --torch, --no-idle-waits)'],
+    ['predict-ab', 'predict_ab.ts', 'one full-size slice, default conv choices vs all direct, interleaved'],
   ] as const) {
     bench
       .command(name)

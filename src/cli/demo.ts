@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .option('--bn-momentum <x>', 'BatchNorm momentum (0.9: short runs; the paper uses Keras 0.99)', '0.9')
     .option('--seed <n>', 'seed', '42')
     .action(async (o: Record<string, string | boolean | undefined>) => {
+      await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { runDemo } = await import('../app/demo.ts');
       const [width, height] = parseSize(String(o.size), '--size');
       const { table2 } = await runDemo({

@@ -28,5 +28,11 @@ export function register(program: Command): void {
       for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
       await import('../kernels/all.ts');
       console.log(`${'kernels'.padEnd(w)}  ${registry.size} registered`);
+      const { nodeTuneStore } = await import('../app/tune-store-node.ts');
+      const { adapterKey } = await import('../kernels/autotune.ts');
+      const key = adapterKey(a);
+      const cache = await nodeTuneStore.load(key).catch((e: Error) => e);
+      const tune = cache instanceof Error ? `unreadable: ${cache.message}` : cache ? `${nodeTuneStore.where(key)} (${Object.keys(cache.choices).length} shape/pass choices, ${cache.date})` : `none for this adapter (\`spineseg tune\` writes ${nodeTuneStore.where(key)})`;
+      console.log(`${'tune cache'.padEnd(w)}  ${tune}`);
     });
 }

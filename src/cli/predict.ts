@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
     .action(async (o: { checkpoint?: string[]; postprocess: boolean; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
+      await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { loadPredictor, checkpointDirsOrDefault } = await import('../app/checkpoints.ts');
       const { describePostprocess } = await import('../pipeline/postprocess.ts');
       const { predictFiles, listInputs, checkPngInputs } = await import('../app/predict-files.ts');

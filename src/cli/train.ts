@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .addHelpText('after', `\nPresets (--preset NAME sets these flags; flags given explicitly win):\n${presetHelp()}`)
     .action(async (given: Record<string, string | boolean | undefined>, command: Command) => {
       const o = applyPreset(given, given.preset as string | undefined, (key) => command.getOptionValueSource(key) === 'cli');
+      await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { runTraining } = await import('../app/session.ts');
       const { sampleDataRoot } = await import('../pipeline/dataset.ts');
       const { requireDataFolder } = await import('../app/evaluate-checkpoint.ts');

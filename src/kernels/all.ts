@@ -5,6 +5,7 @@ import './reduce.ts';
 import './matmul.ts';
 import './transpose.ts';
 import './conv2d.ts';
+import './winograd.ts';
 import './batchnorm.ts';
 import './leaky_relu.ts';
 import './maxpool.ts';

@@ -36,6 +36,8 @@ import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
+import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
@@ -43,7 +45,8 @@ export const convGemmTiledKernel = defineKernel({ name: 'conv2d_tiled', shader: 
 export const convFilterRegisterKernel = defineKernel({ name: 'conv2d_filter_register', shader: 'conv2d_filter_register', doc: 'conv filter gradient, partial sums over pixel chunks, register tiles' });
 export const convFilterTiledKernel = defineKernel({ name: 'conv2d_filter_tiled', shader: 'conv2d_filter_tiled', doc: 'conv filter gradient, partial sums over pixel chunks, workgroup-memory tiles' });
 
-export type ConvVariant = 'register' | 'tiled';
+import type { ConvVariant } from './conv_algorithm.ts';
+export type { ConvVariant };
 let chosen: ConvVariant | null = null;
 
 /** CPU adapters (lavapipe, SwiftShader) prefer the barrier-free variant until tuneConv measures otherwise. */
@@ -223,6 +226,8 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
 
 export interface ConvOptions {
   variant?: ConvVariant;
+  /** stride-1 3x3 layers: direct implicit GEMM or Winograd (default: per shape, src/kernels/conv_algorithm.ts; a given `variant` means direct) */
+  algorithm?: ConvAlgorithm;
 }
 
 /** y[N,H,W,O] = conv2d(x[N,H,W,C], w[kh,kw,C,O], stride 1, 'same') + b[O]. */
@@ -233,6 +238,8 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   const [KH, KW, Cw, O] = w.shape;
   if (Cw !== C) throw new Error(`conv2d: x [${x.shape}] has ${C} channels, kernel [${w.shape}] expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2d: bias [${b.shape}] does not match ${O} filters`);
+  const choice = KH === 3 && KW === 3 ? convChoice('forward', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes });
   const y = Tensor.empty([N, H, W, O]);
   const ph = samePad(KH);
   const pw = samePad(KW);
@@ -240,7 +247,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
     N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KW, Hd: H, Wd: W, sstride: 1, ostride: 1, oy: 0, ox: 0,
     ty: { count: KH, k0: 0, kStep: 1, d0: -ph, dStep: 1 },
     tx: { count: KW, k0: 0, kStep: 1, d0: -pw, dStep: 1 },
-  }, opts.variant ?? convVariant());
+  }, opts.variant ?? choice?.variant ?? convVariant());
   return y;
 }
 
@@ -250,8 +257,10 @@ export function conv2dInputGrad(dy: Tensor, w: Tensor, opts: ConvOptions = {}): 
   const [N, H, W, O] = dy.shape;
   const [KH, KW, C, Ow] = w.shape;
   if (Ow !== O) throw new Error(`conv2d input grad: dy [${dy.shape}] has ${O} channels, kernel [${w.shape}] has ${Ow} filters`);
+  const choice = KH === 3 && KW === 3 ? convChoice('input-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradInputGrad(dy, w, { lanes: choice.lanes });
   // per tap the GEMM needs [O, C] (its K is now O): w [C, O] read transposed
-  const variant = opts.variant ?? convVariant();
+  const variant = opts.variant ?? choice?.variant ?? convVariant();
   const { wt, wtT, temp } = gemmWeights(w, C, O, KH * KW, variant);
   const dx = Tensor.empty([N, H, W, C]);
   const ph = samePad(KH);
@@ -274,7 +283,9 @@ export function conv2dFilterGrad(x: Tensor, dy: Tensor, kernel: [number, number]
   const O = dy.shape[3];
   if (dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`conv2d filter grad: dy [${dy.shape}] does not match x [${x.shape}]`);
   const [KH, KW] = kernel;
-  return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? convVariant());
+  const choice = KH === 3 && KW === 3 ? convChoice('filter-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
+  if (choice?.algorithm === 'winograd') return winogradFilterGrad(x, dy);
+  return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? choice?.variant ?? convVariant());
 }
 
 /** db[O] = sum of dy over N, H, W (NHWC: column sums). */

@@ -194,7 +194,7 @@ export class Gpu {
   }
 
   /** Sleep through known GPU waits instead of letting Dawn poll (see idleWait); off = plain awaits. */
-  idleWaits = true;
+  idleWaits = !(typeof process !== 'undefined' && process.env?.SPINESEG_IDLE_WAITS === '0'); // SPINESEG_IDLE_WAITS=0: plain awaits
   /** sleeps taken and their total ms, for benchmarks */
   idleStats = { sleeps: 0, sleptMs: 0 };
 

@@ -1,0 +1,189 @@
+// Training steps of the paper's U-Net, several engines interleaved STEP BY STEP in one run (ABAB...,
+// the order rotated every round) so that load changes on a shared machine hit every side alike:
+//   ours          spineseg with its default conv choices (Winograd where src/kernels/conv_algorithm.ts says)
+//   ours-direct   spineseg with every conv on the direct kernels (--direct), the before of Winograd
+//   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
+//   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
+// Waits: by default both WebGPU sides sleep through most of a known GPU wait (ours: Gpu.idleWait; tfjs: its
+// queue is submitted, then the same 0.8 x last-wait sleep before `await data()`), because Dawn's Node binding
+// busy-polls while a promise is pending and that takes a core from lavapipe. --no-idle-waits turns both off
+// (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
+// process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
+//   npx tsx bench/train_ab.ts [--size 160x128] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
+//                            [--direct] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { initGpu, adapterName } from '../src/runtime/gpu.ts';
+import { UNet, makeConfig, forwardMacs } from '../src/model/unet.ts';
+import { Adam } from '../src/graph/optim.ts';
+import { trainStep, type Sample } from '../src/model/train.ts';
+import { readParams } from '../src/model/weights.ts';
+import { Rng } from '../src/util/random.ts';
+import { setConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const flag = (name: string) => process.argv.includes(name);
+const [width, height] = arg('--size', '160x128').split('x').map(Number);
+const batchSize = Number(arg('--batch', '2'));
+const widthMult = Number(arg('--width-mult', '1'));
+const steps = Number(arg('--steps', '5'));
+const warmup = Number(arg('--warmup', '1'));
+const idleWaits = !flag('--no-idle-waits') && process.env.SPINESEG_IDLE_WAITS !== '0';
+
+interface Side {
+  name: string;
+  step(): Promise<{ ms: number; cpuMs: number }>;
+  close?(): void;
+}
+
+function syntheticBatch(n: number, W: number, H: number): Sample[] {
+  const rng = new Rng(1);
+  return Array.from({ length: n }, (_, k) => {
+    const image = new Float32Array(W * H);
+    const labels = new Uint8Array(W * H);
+    for (let i = 0; i < W * H; i++) {
+      image[i] = rng.next();
+      labels[i] = Math.min(3, Math.floor(((i % W) / W) * 4));
+    }
+    return { file: `synthetic${k}`, patient: 'bench', image, labels, width: W, height: H, spacing: [1, 1] as [number, number] };
+  });
+}
+
+async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function torchSide(): Promise<Side> {
+  const script = fileURLToPath(new URL('./gpu/unet_torch.py', import.meta.url));
+  const args = [script, '--device', 'cpu', '--serve', '--size', `${width}x${height}`, '--batch', String(batchSize), '--width-mult', String(widthMult), '--threads', arg('--torch-threads', '2')];
+  // --python: e.g. /usr/bin/python3 when Debian's python3-torch is installed but another python3 comes first on PATH
+  const child = spawn(arg('--python', 'python3'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    name: 'torch',
+    async step() {
+      child.stdin!.write('step\n');
+      const next = await lines.next();
+      if (next.done) throw new Error(`bench/gpu/unet_torch.py --serve ended (exit ${child.exitCode}); does \`python3 -c "import torch"\` work?`);
+      const r = JSON.parse(next.value) as { ms: number; cpu_ms: number };
+      return { ms: r.ms, cpuMs: r.cpu_ms };
+    },
+    close() {
+      child.stdin!.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const g = await initGpu();
+  g.idleWaits = idleWaits;
+  const config = makeConfig({ width, height, widthMult });
+  const flopsPerStep = 3 * 2 * forwardMacs(config) * batchSize;
+  const batch = syntheticBatch(batchSize, width, height);
+  const model = new UNet(config);
+  const initial = await readParams(model);
+  const opt = new Adam(model.trainable());
+  let stepNo = 0;
+  const ours = (name: string, algorithm: 'direct' | null): Side => ({
+    name,
+    step: () =>
+      timed(async () => {
+        setConvAlgorithm(algorithm);
+        await trainStep(model, opt, batch, ++stepNo);
+        await g.sync();
+        setConvAlgorithm(null);
+      }),
+  });
+  const sides: Side[] = [ours('ours', null)];
+  if (flag('--direct')) sides.push(ours('ours-direct', 'direct'));
+  if (flag('--tfjs')) {
+    const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
+    const { buildTfjsUNet } = await import('./unet-tfjs.ts');
+    const tf = await loadTfjsWebgpu();
+    const tfm = buildTfjsUNet(tf, config, initial);
+    const img = new Float32Array(batchSize * width * height);
+    const onehot = new Float32Array(batchSize * width * height * config.classes);
+    batch.forEach((s, k) => {
+      img.set(s.image, k * s.image.length);
+      s.labels.forEach((c, i) => (onehot[(k * s.labels.length + i) * config.classes + c] = 1));
+    });
+    const x = tf.tensor4d(img, [batchSize, height, width, 1]);
+    const y = tf.tensor4d(onehot, [batchSize, height, width, config.classes]);
+    let seed = 0;
+    let lastWait = 0;
+    const backend = tf.backend() as unknown as { endComputePassEncoder(): void; submitQueue(): void; commandEncoder: unknown };
+    sides.push({
+      name: 'tfjs',
+      step: () =>
+        timed(async () => {
+          const l = tfm.step(x, y, ++seed);
+          const w0 = performance.now();
+          if (idleWaits && lastWait > 4) {
+            // the same treatment as Gpu.idleWait: submit, sleep 0.8 x the last wait, then await (and poll) the rest
+            // end tfjs' open compute pass first, as its own read path does, or the submitted buffer is invalid
+            backend.endComputePassEncoder();
+            if (backend.commandEncoder) backend.submitQueue();
+            await new Promise((r) => setTimeout(r, 0.8 * lastWait));
+          }
+          await l.data();
+          lastWait = performance.now() - w0;
+          l.dispose();
+        }),
+    });
+  }
+  if (flag('--torch')) sides.push(await torchSide());
+  const adapter = adapterName(g.adapter);
+  console.error(`U-Net ${width}x${height} x${widthMult}, batch ${batchSize}; ${warmup} warm-up + ${steps} rounds of [${sides.map((s) => s.name).join(', ')}], order rotated per round; idle waits ${idleWaits ? 'on (both WebGPU sides)' : 'off (both)'}; ${adapter}`);
+  const wall = new Map(sides.map((s) => [s.name, [] as number[]]));
+  const cpu = new Map(sides.map((s) => [s.name, [] as number[]]));
+  for (let r = 0; r < warmup + steps; r++) {
+    for (let j = 0; j < sides.length; j++) {
+      const s = sides[(j + r) % sides.length];
+      const t = await s.step();
+      if (r >= warmup) {
+        wall.get(s.name)!.push(t.ms);
+        cpu.get(s.name)!.push(t.cpuMs);
+      }
+      console.error(`  round ${r}${r < warmup ? ' (warm-up)' : ''} ${s.name}: ${t.ms.toFixed(0)} ms wall, ${t.cpuMs.toFixed(0)} ms CPU`);
+    }
+  }
+  sides.forEach((s) => s.close?.());
+  const rows = sides.map((s) => ({
+    side: s.name,
+    wall_min: Math.min(...wall.get(s.name)!),
+    wall_median: median(wall.get(s.name)!),
+    cpu_median: median(cpu.get(s.name)!),
+    gflops: flopsPerStep / (median(wall.get(s.name)!) * 1e6),
+  }));
+  const base = rows[0];
+  console.log(`\n| side | wall ms min | wall ms median | CPU ms median | GFLOP/s (median) | median wall vs ours |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.side} | ${r.wall_min.toFixed(0)} | ${r.wall_median.toFixed(0)} | ${r.cpu_median.toFixed(0)} | ${r.gflops.toFixed(2)} | ${(r.wall_median / base.wall_median).toFixed(2)}x |`);
+  const json = arg('--json', '');
+  if (json) writeFileSync(json, JSON.stringify({ adapter, date: new Date().toISOString(), size: `${width}x${height}`, batch: batchSize, widthMult, steps, warmup, idleWaits, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n');
+  opt.dispose();
+  model.dispose();
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

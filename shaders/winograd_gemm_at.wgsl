@@ -1,0 +1,69 @@
+// Transposed-A batched GEMM of the Winograd filter gradient, as partial sums over chunks of rows:
+//
+//   part[s*BATCH + b, k, n] = sum over rows t in chunk s of A[b, t, k] * B[b, t, n]
+//   (A [BATCH, T, K]: transformed inputs, B [BATCH, T, N]: transformed output gradients; z = s*BATCH + b)
+//
+// The reduction over tiles is long and the result small (K x N per transform position), so chunks run on
+// separate workgroups and a column-sum pass adds them (src/kernels/winograd.ts). Mapping as in
+// shaders/conv2d_filter_register.wgsl: a thread owns 4 consecutive k (vec4 loads of A when K % 4 == 0) and
+// the workgroup 8 columns n (uniform loads of B).
+override VK: u32 = 4u;
+override VN: u32 = 4u;
+override WG: u32 = 64u;
+
+struct Params { T: u32, K: u32, N: u32, chunk: u32, batch: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+@group(0) @binding(4) var<storage, read> B4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> part: array<f32>;
+
+fn rowB(idx: u32, col: u32) -> vec4<f32> {
+  if (VN == 4u && col + 4u <= p.N) { return B4[idx >> 2u]; }
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < p.N) { r[j] = B[idx + j]; }
+  }
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let k0 = (wid.x * WG + lid.x) * 4u;
+  if (k0 >= p.K) { return; }
+  let n0 = wid.y * 8u;
+  let b = wid.z % p.batch;
+  let s = wid.z / p.batch;
+  let t0 = s * p.chunk;
+  let t1 = min(t0 + p.chunk, p.T);
+  var acc: array<vec4<f32>, 8>; // acc[2r], acc[2r+1]: row k0 + r, columns n0..n0+3, n0+4..n0+7
+  for (var t = t0; t < t1; t++) {
+    let bi = (b * p.T + t) * p.N + n0;
+    let g0 = rowB(bi, n0);
+    let g1 = rowB(bi + 4u, n0 + 4u);
+    let ai = (b * p.T + t) * p.K + k0;
+    var x: vec4<f32>;
+    if (VK == 4u) {
+      x = A4[ai >> 2u];
+    } else {
+      x = vec4<f32>(0.0);
+      for (var r = 0u; r < 4u; r++) {
+        if (k0 + r < p.K) { x[r] = A[ai + r]; }
+      }
+    }
+    acc[0] = fma(vec4<f32>(x.x), g0, acc[0]); acc[1] = fma(vec4<f32>(x.x), g1, acc[1]);
+    acc[2] = fma(vec4<f32>(x.y), g0, acc[2]); acc[3] = fma(vec4<f32>(x.y), g1, acc[3]);
+    acc[4] = fma(vec4<f32>(x.z), g0, acc[4]); acc[5] = fma(vec4<f32>(x.z), g1, acc[5]);
+    acc[6] = fma(vec4<f32>(x.w), g0, acc[6]); acc[7] = fma(vec4<f32>(x.w), g1, acc[7]);
+  }
+  let base = wid.z * p.K * p.N;
+  for (var r = 0u; r < 4u; r++) {
+    if (k0 + r >= p.K) { break; }
+    for (var j = 0u; j < 8u; j++) {
+      let n = n0 + j;
+      if (n >= p.N) { break; }
+      part[base + (k0 + r) * p.N + n] = acc[2u * r + j / 4u][j % 4u];
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Winograd F(2x2, 3x3) input transform (see src/kernels/winograd.ts for the whole algorithm):
+//
+//   dst[e, t, c] = (B^T d B)[e]   for the 4x4 input patch d of tile t = (n, ty, tx), channel c,
+//   d[i][j] = src[n, 2*ty - 1 + i, 2*tx - 1 + j, c] (zero outside: the 'same' padding of a 3x3 conv),
+//   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], e = 4*i + j.
+//
+// dst is [16, T, C] so that each of the 16 transformed-domain GEMMs reads a dense [T, C] matrix. One
+// thread per tile and 4 channels (vec4 loads along NHWC channels when C % 4 == 0); only adds and
+// subtractions, exact in fp32 up to rounding of the sums.
+override V: u32 = 4u; // 4: C % 4 == 0 (vec4 loads); 1: scalar loads with bounds
+
+struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+fn load(n: u32, h: i32, w: i32, c: u32) -> vec4<f32> {
+  if (h < 0 || w < 0 || h >= i32(p.H) || w >= i32(p.W)) { return vec4<f32>(0.0); }
+  let at = ((n * p.H + u32(h)) * p.W + u32(w)) * p.C + c;
+  if (V == 4u) { return src4[at >> 2u]; }
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (c + j < p.C) { r[j] = src[at + j]; }
+  }
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
+  let groups = (p.C + 3u) / 4u;
+  if (q >= p.T * groups) { return; }
+  let t = q / groups;
+  let c = (q % groups) * 4u;
+  let tx = t % p.tilesW;
+  let ty = (t / p.tilesW) % p.tilesH;
+  let n = t / (p.tilesW * p.tilesH);
+  let h0 = i32(2u * ty) - 1;
+  let w0 = i32(2u * tx) - 1;
+  // rows of B^T d, one input row at a time: r[j] = column j of (B^T d)
+  var d: array<array<vec4<f32>, 4>, 4>;
+  for (var i = 0; i < 4; i++) {
+    for (var j = 0; j < 4; j++) { d[i][j] = load(n, h0 + i, w0 + j, c); }
+  }
+  var s: array<array<vec4<f32>, 4>, 4>; // s = B^T d
+  for (var j = 0; j < 4; j++) {
+    s[0][j] = d[0][j] - d[2][j];
+    s[1][j] = d[1][j] + d[2][j];
+    s[2][j] = d[2][j] - d[1][j];
+    s[3][j] = d[1][j] - d[3][j];
+  }
+  let plane = p.T * p.C;
+  let base = t * p.C + c;
+  for (var i = 0u; i < 4u; i++) {
+    // (B^T d) B along the row
+    let v = array<vec4<f32>, 4>(s[i][0] - s[i][2], s[i][1] + s[i][2], s[i][2] - s[i][1], s[i][1] - s[i][3]);
+    for (var j = 0u; j < 4u; j++) {
+      let at = (4u * i + j) * plane + base;
+      for (var k = 0u; k < 4u; k++) {
+        if (c + k < p.C) { dst[at + k] = v[j][k]; }
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Winograd F(2x2, 3x3) output transform (src/kernels/winograd.ts):
+//
+//   dst[n, 2*ty + i, 2*tx + j, o] = bias[o] + (A^T m A)[i][j],  m[e] = src[e, t, o] for tile t = (n, ty, tx),
+//   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]; outputs past the edge of odd sizes are not written.
+// One thread per tile and 4 output channels (vec4 loads when O % 4 == 0).
+override V: u32 = 4u;
+
+struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, hasBias: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+fn load(e: u32, t: u32, o: u32) -> vec4<f32> {
+  let at = (e * p.T + t) * p.O + o;
+  if (V == 4u) { return src4[at >> 2u]; }
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (o + j < p.O) { r[j] = src[at + j]; }
+  }
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
+  let groups = (p.O + 3u) / 4u;
+  if (q >= p.T * groups) { return; }
+  let t = q / groups;
+  let o = (q % groups) * 4u;
+  let tx = t % p.tilesW;
+  let ty = (t / p.tilesW) % p.tilesH;
+  let n = t / (p.tilesW * p.tilesH);
+  // s = A^T m: 2 rows of 4
+  var s: array<array<vec4<f32>, 4>, 2>;
+  for (var j = 0u; j < 4u; j++) {
+    let m0 = load(j, t, o);
+    let m1 = load(4u + j, t, o);
+    let m2 = load(8u + j, t, o);
+    let m3 = load(12u + j, t, o);
+    s[0][j] = m0 + m1 + m2;
+    s[1][j] = m1 - m2 - m3;
+  }
+  var b = vec4<f32>(0.0);
+  if (p.hasBias == 1u) {
+    for (var k = 0u; k < 4u; k++) { b[k] = bias[min(o + k, p.O - 1u)]; }
+  }
+  for (var i = 0u; i < 2u; i++) {
+    let h = 2u * ty + i;
+    if (h >= p.H) { break; }
+    let row = array<vec4<f32>, 2>(s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b);
+    for (var j = 0u; j < 2u; j++) {
+      let w = 2u * tx + j;
+      if (w >= p.W) { break; }
+      let at = ((n * p.H + h) * p.W + w) * p.O + o;
+      for (var k = 0u; k < 4u; k++) {
+        if (o + k < p.O) { dst[at + k] = row[j][k]; }
+      }
+    }
+  }
+}

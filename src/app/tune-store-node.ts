@@ -1,0 +1,50 @@
+// The autotuner's cache in Node: one JSON file per adapter, tune-<adapter key>.json, in
+// $SPINESEG_TUNE_DIR or else $XDG_CACHE_HOME/spineseg (default ~/.cache/spineseg); never in the repository.
+// SPINESEG_TUNE_DIR=off disables loading and saving.
+import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { validateTuneCache, loadTuning, type TuneCache, type TuneStore } from '../kernels/autotune.ts';
+import { initGpu } from '../runtime/gpu.ts';
+
+export function tuneDir(): string | null {
+  const env = process.env.SPINESEG_TUNE_DIR;
+  if (env === 'off') return null;
+  if (env) return env;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spineseg');
+}
+
+export const nodeTuneStore: TuneStore = {
+  where(key) {
+    const dir = tuneDir();
+    return dir ? join(dir, `tune-${key}.json`) : '(disabled by SPINESEG_TUNE_DIR=off)';
+  },
+  async load(key) {
+    const dir = tuneDir();
+    if (!dir) return null;
+    const file = join(dir, `tune-${key}.json`);
+    if (!existsSync(file)) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it or run \`spineseg tune\` again`);
+    }
+    return validateTuneCache(parsed, file);
+  },
+  async save(key, cache: TuneCache) {
+    const dir = tuneDir();
+    if (!dir) throw new Error('SPINESEG_TUNE_DIR=off: tuning results are not saved');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `tune-${key}.json`);
+    // write then rename: a reader never sees half a file
+    writeFileSync(`${file}.tmp`, JSON.stringify(cache, null, 2) + '\n');
+    renameSync(`${file}.tmp`, file);
+  },
+};
+
+/** Applies this adapter's cached choices, if any (train, predict, evaluate, demo and the benchmarks call it). */
+export async function loadNodeTuning(): Promise<TuneCache | null> {
+  await initGpu();
+  return loadTuning(nodeTuneStore);
+}

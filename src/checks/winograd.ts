@@ -1,0 +1,125 @@
+// Checks of the Winograd F(2x2, 3x3) convolutions (src/kernels/winograd.ts) against the float64
+// definition (src/reference/conv.ts): forward, input gradient and filter gradient on odd shapes (ragged
+// tiles, channels that are not multiples of 4), both GEMM thread mappings, and finite differences
+// through the autograd conv2d op with Winograd forced. The U-Net-sized check reports Winograd's error
+// next to the direct kernel's on the same data.
+import type { Check, CheckResult } from './harness.ts';
+import { gradCheck, compare } from './harness.ts';
+import { conv2d } from '../graph/conv.ts';
+import { conv2dRef, conv2dGradRef, type ConvShape } from '../reference/conv.ts';
+import { Rng } from '../util/random.ts';
+import { Tensor } from '../graph/tensor.ts';
+import { gpu } from '../runtime/gpu.ts';
+import { conv2dForward } from '../kernels/conv2d.ts';
+import { setConvAlgorithm } from '../kernels/conv_algorithm.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
+
+/** float32 accumulation over K terms of magnitude <= 1; the transforms add sums of up to 9 such terms */
+const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
+
+export const checks: Check[] = [];
+
+const cases: [number, number, number, number, number][] = [
+  [1, 7, 13, 3, 17],
+  [3, 5, 7, 17, 5],
+  [2, 9, 11, 16, 40],
+  [1, 5, 7, 64, 64],
+  [1, 1, 1, 4, 8],
+  [2, 3, 6, 8, 33],
+];
+for (const lanes of ['rows', 'channels'] as WinogradLanes[]) {
+  for (const [N, H, W, C, O] of cases) {
+    checks.push({
+      name: `winograd/F(2x2,3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+      run: async () => {
+        const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
+        const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+        const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
+        const x = f64(N * H * W * C);
+        const w = f64(9 * C * O);
+        const b = f64(O);
+        const dy = f64(N * H * W * O);
+        const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+        const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
+        const B = Tensor.fromData(Float32Array.from(b), [O]);
+        const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+        const Y = winogradForward(X, Wt, B, { lanes });
+        const DX = winogradInputGrad(DY, Wt, { lanes });
+        const DW = winogradFilterGrad(X, DY);
+        const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
+        [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
+        await gpu().sync();
+        const g = conv2dGradRef(x, w, dy, s);
+        const results: CheckResult[] = [
+          compare('forward', y, conv2dRef(x, w, b, s), [N, H, W, O], tol(9 * C)),
+          compare('dx', dx, g.dx, [N, H, W, C], tol(9 * O)),
+          compare('dW', dw, g.dw, [3, 3, C, O], tol(N * H * W)),
+        ];
+        return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
+      },
+    });
+  }
+}
+
+// finite differences through the graph op (bias included), Winograd forced for every pass
+for (const [N, H, W, C, O] of [[1, 5, 7, 3, 17], [2, 3, 5, 8, 4]] as [number, number, number, number, number][]) {
+  checks.push({
+    name: `winograd/conv2d 3x3 [${N},${H},${W},${C}] -> ${O} forward+backward (Winograd forced)`,
+    run: async () => {
+      const rng = new Rng(N * 1000 + H * 100 + C * 10 + O + 5);
+      const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+      const input = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
+      setConvAlgorithm('winograd');
+      try {
+        return await gradCheck({
+          inputs: [input([N, H, W, C]), input([3, 3, C, O]), input([O])],
+          gpu: ([x, w, b]) => conv2d(x, w, b),
+          reference: ([x, w, b]) => conv2dRef(x, w, b, s),
+          outShape: [N, H, W, O],
+          forwardTol: tol(9 * C),
+          gradTol: { atol: 2e-3, rtol: 2e-3 },
+          samples: 32,
+        });
+      } finally {
+        setConvAlgorithm(null);
+      }
+    },
+  });
+}
+
+/** Largest |a - b| and largest |a - b| / max(|b|, 1e-3 * max|b|) over all elements. */
+export function errorStats(got: ArrayLike<number>, want: ArrayLike<number>): { maxAbs: number; maxRel: number } {
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  let maxAbs = 0;
+  let maxRel = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    maxAbs = Math.max(maxAbs, e);
+    maxRel = Math.max(maxRel, e / Math.max(Math.abs(want[i]), 1e-3 * scale));
+  }
+  return { maxAbs, maxRel };
+}
+
+/** U-Net-sized layer (batch 2, 64x80, 64 -> 64): Winograd's forward error within 4x the direct kernel's. */
+checks.push({
+  name: 'winograd/F(2x2,3x3) [2,64,80,64] -> 64 forward vs direct, float64 reference (U-Net size)',
+  slow: true,
+  run: async () => {
+    const [N, H, W, C, O] = [2, 64, 80, 64, 64];
+    const rng = new Rng(2026);
+    const x = Float64Array.from(Float32Array.from(rng.array(N * H * W * C)));
+    const w = Float64Array.from(Float32Array.from(rng.array(9 * C * O, -0.1, 0.1)));
+    const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+    const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
+    const Yw = winogradForward(X, Wt, null);
+    const Yd = conv2dForward(X, Wt, null, { algorithm: 'direct' });
+    const [yw, yd] = [await Yw.read(), await Yd.read()];
+    [X, Wt, Yw, Yd].forEach((t) => t.dispose());
+    const want = conv2dRef(x, w, null, { N, H, W, C, O, KH: 3, KW: 3 });
+    const ew = errorStats(yw, want);
+    const ed = errorStats(yd, want);
+    const r = compare('winograd forward', yw, want, [N, H, W, O], { atol: Math.max(4 * ed.maxAbs, 1e-5), rtol: 0 });
+    return { ...r, detail: `${r.detail}; winograd max abs ${ew.maxAbs.toExponential(2)} rel ${ew.maxRel.toExponential(2)}, direct max abs ${ed.maxAbs.toExponential(2)} rel ${ed.maxRel.toExponential(2)}` };
+  },
+});

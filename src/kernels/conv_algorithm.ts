@@ -1,0 +1,71 @@
+// How a stride-1 3x3 convolution pass is computed: the direct implicit GEMM (src/kernels/conv2d.ts,
+// register or workgroup-tiled) or Winograd F(2x2, 3x3) (src/kernels/winograd.ts, GEMM threads along
+// tiles or along channels). Per layer shape and pass, because the winner depends on both (measured:
+// bench/winograd.ts, bench/RESULTS.md). Precedence: an explicit option, then a process-wide override
+// (checks, benchmarks), then the per-shape choices of the autotuner's cache (src/kernels/autotune.ts),
+// then the built-in default.
+import { winogradFits, type WinogradLanes } from './winograd.ts';
+/** The direct kernel's two GEMM variants (workgroup-tiled for GPUs, barrier-free register tiles for CPU adapters). */
+export type ConvVariant = 'register' | 'tiled';
+import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
+
+export type ConvAlgorithm = 'direct' | 'winograd';
+export type ConvPass = 'forward' | 'input-grad' | 'filter-grad';
+
+export interface ConvChoice {
+  algorithm: ConvAlgorithm;
+  /** direct: which implicit-GEMM variant (default: `convVariant()`) */
+  variant?: ConvVariant;
+  /** Winograd: the GEMM's thread mapping (default by shape) */
+  lanes?: WinogradLanes;
+}
+
+let forced: ConvAlgorithm | null = null;
+const choices = new Map<string, ConvChoice>();
+
+/** Forces one algorithm for every eligible 3x3 layer (null: back to per-shape choices). */
+export function setConvAlgorithm(a: ConvAlgorithm | null): void {
+  forced = a;
+}
+
+/** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels, 3x3 kernel. */
+export function convShapeKey(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): string {
+  return `${pass} ${N}x${H}x${W}x${C}->${O}`;
+}
+
+/** Per-shape choices (the autotuner's); replaces earlier ones. */
+export function setConvChoices(entries: Record<string, ConvChoice>): void {
+  choices.clear();
+  for (const [k, v] of Object.entries(entries)) choices.set(k, v);
+}
+
+export function convChoices(): Record<string, ConvChoice> {
+  return Object.fromEntries(choices);
+}
+
+/**
+ * Built-in default without a tuning cache. CPU adapters (lavapipe): Winograd wherever both channel
+ * counts are at least 16 (every 3x3 layer of the U-Net but the first, 1 -> 16), measured 1.2-2.4x less
+ * process CPU time than the direct kernels per layer and pass, except the filter gradient of 16 -> 16
+ * (a tie, 0.96x), left direct (bench/RESULTS.md). Other adapters: direct until `spineseg tune` measures.
+ */
+function defaultAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvAlgorithm {
+  void N; void H; void W;
+  if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return 'direct';
+  if (pass === 'filter-grad' && C * O < 512) return 'direct';
+  return 'winograd';
+}
+
+/** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
+export function convChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvChoice {
+  const tuned = choices.get(convShapeKey(pass, N, H, W, C, O));
+  const algorithm = requested ?? forced ?? tuned?.algorithm ?? defaultAlgorithm(pass, N, H, W, C, O);
+  if (algorithm === 'winograd' && !winogradFits(N, H, W, C, O)) return { algorithm: 'direct' };
+  // the tuned variant / lanes apply only when the tuned algorithm is the one used
+  return tuned && tuned.algorithm === algorithm ? tuned : { algorithm };
+}
+
+/** The algorithm alone (see `convChoice`). */
+export function convAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvAlgorithm {
+  return convChoice(pass, N, H, W, C, O, requested).algorithm;
+}

@@ -1,0 +1,188 @@
+// Winograd F(2x2, 3x3) convolutions (Lavin & Gray 2016), the scheme cuDNN and XNNPACK use for stride-1
+// 3x3 layers: a 2x2 block of outputs from a 4x4 input patch costs 16 multiplications per (input,
+// output) channel pair in the transformed domain instead of 36, i.e. 2.25x fewer multiply-adds:
+//
+//   y_tile = A^T [ (G g G^T) . (B^T d B) ] A      (. elementwise over the 4x4 transform positions e)
+//
+// Summed over input channels, each transform position e is one dense GEMM: M[e] = V[e] @ U[e] with
+// V[e] [tiles, C] (shaders/winograd_input.wgsl), U[e] [C, O] (shaders/winograd_filter.wgsl), and the
+// output transform (shaders/winograd_output.wgsl) adds the bias. The 16 GEMMs run as one batched dispatch
+// (shaders/winograd_gemm.wgsl, or shaders/winograd_gemm_oc.wgsl for few tiles and many channels).
+//  - input gradient: the same forward with the tap-reversed, channel-swapped kernel (flip = 1 in the
+//    filter transform), applied to dy;
+//  - filter gradient: dW = G^T [ sum over tiles of (B^T d B) . (A dY A^T) ] G, i.e. per e a
+//    transposed-A GEMM V[e]^T Z[e] over the tiles (shaders/winograd_grad.wgsl for Z,
+//    shaders/winograd_gemm_at.wgsl in chunks + column sums, shaders/winograd_filter_grad.wgsl back).
+// Same 'same' padding (1 before, 1 after) and layouts (NHWC, HWIO) as src/kernels/conv2d.ts; odd sizes
+// get a last tile whose outputs past the edge are not written (forward) or are zero (filter gradient).
+// The transforms hold only 1/2 and sums, so the fp32 error stays within a small multiple of the direct
+// convolution's (measured in src/checks/winograd.ts and bench/RESULTS.md).
+import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
+import { defineKernel, grid1d } from './runner.ts';
+import { columnSum } from './reduce.ts';
+import { Tensor } from '../runtime/tensor.ts';
+
+export const winogradInputKernel = defineKernel({ name: 'winograd_input', shader: 'winograd_input', doc: 'Winograd F(2x2,3x3) input transform B^T d B into [16, tiles, C]' });
+export const winogradFilterKernel = defineKernel({ name: 'winograd_filter', shader: 'winograd_filter', doc: 'Winograd F(2x2,3x3) filter transform G g G^T into [16, C, O] (flip: the input-gradient kernel)' });
+export const winogradOutputKernel = defineKernel({ name: 'winograd_output', shader: 'winograd_output', doc: 'Winograd F(2x2,3x3) output transform A^T m A + bias into NHWC' });
+export const winogradGradKernel = defineKernel({ name: 'winograd_grad', shader: 'winograd_grad', doc: 'Winograd F(2x2,3x3) output-gradient transform A dY A^T into [16, tiles, O]' });
+export const winogradFilterGradKernel = defineKernel({ name: 'winograd_filter_grad', shader: 'winograd_filter_grad', doc: 'Winograd F(2x2,3x3) filter gradient G^T P G from [16, C, O] into HWIO' });
+export const winogradGemmKernel = defineKernel({ name: 'winograd_gemm', shader: 'winograd_gemm', doc: 'batched GEMM of the Winograd domain, register tiles, threads along rows (tiles)' });
+export const winogradGemmChannelKernel = defineKernel({ name: 'winograd_gemm_oc', shader: 'winograd_gemm_oc', doc: 'batched GEMM of the Winograd domain, register tiles, threads along columns (channels)' });
+export const winogradGemmAtKernel = defineKernel({ name: 'winograd_gemm_at', shader: 'winograd_gemm_at', doc: 'batched A^T B of the Winograd filter gradient, partial sums over tile chunks' });
+
+/** Thread mapping of the transformed-domain GEMM: along tiles (rows) or along output channels. */
+export type WinogradLanes = 'rows' | 'channels';
+
+export interface WinogradOptions {
+  /** GEMM thread mapping; default by shape (see `defaultLanes`) */
+  lanes?: WinogradLanes;
+}
+
+interface Tiling {
+  tilesH: number;
+  tilesW: number;
+  T: number;
+}
+
+function tiling(N: number, H: number, W: number): Tiling {
+  const tilesH = Math.ceil(H / 2);
+  const tilesW = Math.ceil(W / 2);
+  return { tilesH, tilesW, T: N * tilesH * tilesW };
+}
+
+/**
+ * Whether the transformed tensors of this layer fit the adapter's storage binding limit (the largest
+ * is 16 x tiles x max(C, O) floats, 4x the activations), so the caller can fall back to direct conv.
+ */
+export function winogradFits(N: number, H: number, W: number, C: number, O: number): boolean {
+  const { T } = tiling(N, H, W);
+  const g = gpu();
+  return 16 * T * Math.max(C, O) * 4 <= g.limits.maxStorageBufferBindingSize;
+}
+
+/**
+ * Channel lanes when channels are vec4-aligned: measured on lavapipe they beat row lanes at every U-Net
+ * shape (bench/RESULTS.md). Other adapters keep row lanes except for few tiles and many channels, the
+ * case where one thread per tile leaves most lanes idle.
+ */
+function defaultLanes(T: number, K: number, N: number): WinogradLanes {
+  if (K % 4 !== 0 || N % 4 !== 0) return 'rows';
+  if (isCpuAdapter(gpu().adapter)) return 'channels';
+  return N >= 32 && T <= 512 ? 'channels' : 'rows';
+}
+
+function transformIn(src: Tensor, til: Tiling, kernel: typeof winogradInputKernel): Tensor {
+  const g = gpu();
+  const [N, H, W, C] = src.shape;
+  const out = Tensor.empty([16, til.T, C]);
+  const groups = Math.ceil((til.T * Math.ceil(C / 4)) / 64);
+  const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
+  kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T: til.T, blocksX: bx }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
+  return out;
+}
+
+function transformFilter(w: Tensor, flip: boolean): Tensor {
+  const g = gpu();
+  const [, , C, O] = w.shape;
+  const [K, N] = flip ? [O, C] : [C, O];
+  const out = Tensor.empty([16, K, N]);
+  winogradFilterKernel.dispatch(g, { w, dst: out }, { C, O, K, N, flip: flip ? 1 : 0 }, [Math.ceil((K * N) / 64)]);
+  return out;
+}
+
+/** dst[16, M, N] = A[16, M, K] @ B[16, K, N]. */
+function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes): Tensor {
+  const g = gpu();
+  const out = Tensor.empty([16, M, N]);
+  const buffers = { A: a, A4: a, B: b, B4: b, dst: out };
+  if (lanes === 'channels' && K % 4 === 0 && N % 4 === 0) {
+    const wgx = Math.min(64, Math.ceil(N / 4));
+    winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), 16], { WGX: wgx });
+  } else {
+    winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), 16], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
+  }
+  return out;
+}
+
+function transformOut(m: Tensor, bias: Tensor | null, N: number, H: number, W: number, O: number, til: Tiling): Tensor {
+  const g = gpu();
+  const y = Tensor.empty([N, H, W, O]);
+  const groups = Math.ceil((til.T * Math.ceil(O / 4)) / 64);
+  const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
+  winogradOutputKernel.dispatch(
+    g,
+    { src: m, src4: m, bias: bias ?? m, dst: y },
+    { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T: til.T, blocksX: bx, hasBias: bias ? 1 : 0 },
+    [bx, by],
+    { V: O % 4 === 0 ? 4 : 1 },
+  );
+  return y;
+}
+
+function convolve(src: Tensor, w: Tensor, bias: Tensor | null, flip: boolean, opts: WinogradOptions): Tensor {
+  const [N, H, W, K] = src.shape;
+  const Nout = flip ? w.shape[2] : w.shape[3];
+  const til = tiling(N, H, W);
+  const v = transformIn(src, til, winogradInputKernel);
+  const u = transformFilter(w, flip);
+  const m = batchedGemm(v, u, til.T, K, Nout, opts.lanes ?? defaultLanes(til.T, K, Nout));
+  v.dispose();
+  u.dispose();
+  const y = transformOut(m, bias, N, H, W, Nout, til);
+  m.dispose();
+  return y;
+}
+
+function check3x3(what: string, w: Tensor): void {
+  if (w.shape.length !== 4 || w.shape[0] !== 3 || w.shape[1] !== 3) throw new Error(`${what}: Winograd F(2x2,3x3) needs a [3,3,C,O] kernel, got [${w.shape}]`);
+}
+
+/** y[N,H,W,O] = conv2d(x[N,H,W,C], w[3,3,C,O], stride 1, 'same') + b[O], by Winograd F(2x2, 3x3). */
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, opts: WinogradOptions = {}): Tensor {
+  check3x3('winogradForward', w);
+  if (x.shape.length !== 4 || x.shape[3] !== w.shape[2]) throw new Error(`winogradForward: x [${x.shape}] does not match kernel [${w.shape}]`);
+  if (b && b.size !== w.shape[3]) throw new Error(`winogradForward: bias [${b.shape}] does not match ${w.shape[3]} filters`);
+  return convolve(x, w, b, false, opts);
+}
+
+/** dx[N,H,W,C] from dy[N,H,W,O] and w[3,3,C,O]: the forward with the reversed, channel-swapped kernel. */
+export function winogradInputGrad(dy: Tensor, w: Tensor, opts: WinogradOptions = {}): Tensor {
+  check3x3('winogradInputGrad', w);
+  if (dy.shape.length !== 4 || dy.shape[3] !== w.shape[3]) throw new Error(`winogradInputGrad: dy [${dy.shape}] does not match kernel [${w.shape}]`);
+  return convolve(dy, w, null, true, opts);
+}
+
+/** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T. */
+export function winogradFilterGrad(x: Tensor, dy: Tensor): Tensor {
+  const g = gpu();
+  const [N, H, W, C] = x.shape;
+  const O = dy.shape[3];
+  if (dy.shape.length !== 4 || dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`winogradFilterGrad: dy [${dy.shape}] does not match x [${x.shape}]`);
+  const til = tiling(N, H, W);
+  const v = transformIn(x, til, winogradInputKernel);
+  const z = transformIn(dy, til, winogradGradKernel);
+  // chunks of tiles: enough workgroups in all (~256), at least 32 tiles each, partials within 64 MiB
+  const wg = Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8));
+  const perChunk = 16 * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
+  let chunks = Math.max(1, Math.min(Math.ceil(til.T / 32), Math.ceil(256 / perChunk)));
+  chunks = Math.min(chunks, Math.max(1, Math.floor((64 << 20) / (4 * 16 * C * O))), Math.floor(g.limits.maxComputeWorkgroupsPerDimension / 16));
+  const chunk = Math.ceil(til.T / chunks);
+  chunks = Math.ceil(til.T / chunk);
+  const part = Tensor.empty([chunks, 16 * C * O]);
+  winogradGemmAtKernel.dispatch(
+    g,
+    { A: v, A4: v, B: z, B4: z, part },
+    { T: til.T, K: C, N: O, chunk, batch: 16 },
+    [Math.ceil(C / 4 / wg), Math.ceil(O / 8), chunks * 16],
+    { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg },
+  );
+  v.dispose();
+  z.dispose();
+  const summed = chunks === 1 ? part : columnSum(part, chunks, 16 * C * O);
+  if (summed !== part) part.dispose();
+  const dw = Tensor.empty([3, 3, C, O]);
+  winogradFilterGradKernel.dispatch(g, { src: summed, dw }, { C, O }, [Math.ceil((C * O) / 64)]);
+  summed.dispose();
+  return dw;
+}

@@ -1,0 +1,70 @@
+// The autotuner: it times real candidates on this adapter, its choices are used by conv2d, and the Node
+// cache file round-trips, lives where SPINESEG_TUNE_DIR says, and rejects malformed content in one line.
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gpu } from '../src/runtime/gpu.ts';
+import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION } from '../src/kernels/autotune.ts';
+import { convChoice, convShapeKey, setConvChoices } from '../src/kernels/conv_algorithm.ts';
+import { nodeTuneStore } from '../src/app/tune-store-node.ts';
+import { unetConv3x3Shapes } from '../src/app/tune.ts';
+
+const saved = process.env.SPINESEG_TUNE_DIR;
+afterEach(() => {
+  if (saved === undefined) delete process.env.SPINESEG_TUNE_DIR;
+  else process.env.SPINESEG_TUNE_DIR = saved;
+  setConvChoices({});
+});
+
+describe('autotuner', () => {
+  it('lists the U-Net 3x3 shapes: 20 conv layers (5 encoder blocks, bottom, 4 decoder blocks), the first from 1 channel', () => {
+    const shapes = unetConv3x3Shapes(160, 128, 2);
+    expect(shapes[0]).toMatchObject({ N: 2, H: 128, W: 160, C: 1, O: 16 });
+    expect(shapes.some((s) => s.H === 8 && s.W === 10 && s.C === 512 && s.O === 512)).toBe(true);
+    expect(shapes.map((s) => s.where.split(', ').length).reduce((a, b) => a + b, 0)).toBe(20);
+  });
+
+  it('times every candidate of a small shape and the choice drives conv2d', async () => {
+    const cache = await tuneConvShapes([{ N: 1, H: 6, W: 10, C: 8, O: 8 }], 1);
+    const fwd = cache.choices[convShapeKey('forward', 1, 6, 10, 8, 8)];
+    expect(Object.keys(fwd.ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd-channels', 'winograd-rows']);
+    expect(Object.keys(cache.choices[convShapeKey('filter-grad', 1, 6, 10, 8, 8)].ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd']);
+    for (const v of Object.values(fwd.ms)) expect(v).toBeGreaterThan(0);
+    setConvChoices({ [convShapeKey('forward', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'rows' } });
+    expect(convChoice('forward', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'rows' });
+    expect(convChoice('forward', 1, 6, 10, 8, 8, 'direct')).toEqual({ algorithm: 'direct' });
+  });
+
+  it('saves to and loads from the directory SPINESEG_TUNE_DIR names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
+    process.env.SPINESEG_TUNE_DIR = dir;
+    const key = adapterKey(gpu().adapter);
+    const shapeKey = convShapeKey('input-grad', 2, 8, 10, 64, 64);
+    await nodeTuneStore.save(key, { version: TUNE_VERSION, adapter: 'test', date: 'now', choices: { [shapeKey]: { algorithm: 'winograd', lanes: 'channels', ms: { winograd: 1 } } } });
+    const file = join(dir, `tune-${key}.json`);
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).choices[shapeKey].algorithm).toBe('winograd');
+    const loaded = await loadTuning(nodeTuneStore);
+    expect(loaded?.adapter).toBe('test');
+    expect(convChoice('input-grad', 2, 8, 10, 64, 64)).toMatchObject({ algorithm: 'winograd', lanes: 'channels' });
+    rmSync(dir, { recursive: true });
+  });
+
+  it('names the file and the field of a malformed cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
+    process.env.SPINESEG_TUNE_DIR = dir;
+    const key = adapterKey(gpu().adapter);
+    const file = join(dir, `tune-${key}.json`);
+    writeFileSync(file, JSON.stringify({ version: TUNE_VERSION, choices: { 'forward 1x2x2x4->4': { algorithm: 'fft' } } }));
+    await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: choices['forward 1x2x2x4->4'].algorithm is "fft"`);
+    writeFileSync(file, '{ not json');
+    await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: not valid JSON`);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('SPINESEG_TUNE_DIR=off loads nothing', async () => {
+    process.env.SPINESEG_TUNE_DIR = 'off';
+    expect(await nodeTuneStore.load(adapterKey(gpu().adapter))).toBeNull();
+  });
+});

@@ -1,0 +1,13 @@
+import { describe, it, expect } from 'vitest';
+import { checks } from '../src/checks/winograd.ts';
+
+const slow = process.env.SPINESEG_SLOW === '1';
+
+describe('Winograd F(2x2,3x3) convolutions: GPU vs float64 reference and finite differences', () => {
+  for (const c of checks) {
+    (c.slow && !slow ? it.skip : it)(c.name, async () => {
+      const r = await c.run();
+      expect(r.pass, r.detail).toBe(true);
+    });
+  }
+});
