@@ -4,6 +4,7 @@
 //   ours-direct   spineseg with every conv on the direct kernels (--direct), the before of Winograd
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
+import { syntheticBatch } from './train-core.ts';
 // Waits: by default both WebGPU sides sleep through most of a known GPU wait (ours: Gpu.idleWait; tfjs: its
 // queue is submitted, then the same 0.8 x last-wait sleep before `await data()`), because Dawn's Node binding
 // busy-polls while a promise is pending and that takes a core from lavapipe. --no-idle-waits turns both off
@@ -39,19 +40,6 @@ interface Side {
   name: string;
   step(): Promise<{ ms: number; cpuMs: number }>;
   close?(): void;
-}
-
-function syntheticBatch(n: number, W: number, H: number): Sample[] {
-  const rng = new Rng(1);
-  return Array.from({ length: n }, (_, k) => {
-    const image = new Float32Array(W * H);
-    const labels = new Uint8Array(W * H);
-    for (let i = 0; i < W * H; i++) {
-      image[i] = rng.next();
-      labels[i] = Math.min(3, Math.floor(((i % W) / W) * 4));
-    }
-    return { file: `synthetic${k}`, patient: 'bench', image, labels, width: W, height: H, spacing: [1, 1] as [number, number] };
-  });
 }
 
 async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
@@ -94,7 +82,7 @@ async function main(): Promise<void> {
   g.idleWaits = idleWaits;
   const config = makeConfig({ width, height, widthMult });
   const flopsPerStep = 3 * 2 * forwardMacs(config) * batchSize;
-  const batch = syntheticBatch(batchSize, width, height);
+  const batch = syntheticBatch(batchSize, width, height, 1);
   const model = new UNet(config);
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());

@@ -22,7 +22,8 @@ function tinyData() {
   return patientSplit(samples, { valFraction: 0.25, seed: 3 });
 }
 
-describe('U-Net training', () => {
+// real training runs: generous limits so a loaded 2-core machine times out only when something hangs
+describe('U-Net training', { timeout: 600_000 }, () => {
   it('lowers the loss and raises validation IoU on real slices', async () => {
     const { train, val } = tinyData();
     const model = new UNet(makeConfig({ ...tiny, widthMult: 0.25, seed: 5 }));
