@@ -119,6 +119,8 @@ const command =
   `npx spineseg train --data ${t.data} --out ${t.out} --size ${t.width}x${t.height}` +
   flag('width-mult', t.widthMult) + flag('batch', t.batchSize) + flag('epochs', t.epochs) + flag('patience', t.patience) + flag('lr', t.lr) +
   flag('bn-momentum', t.bnMomentum) + flag('val-fraction', t.valFraction) + flag('test-fraction', t.testFraction) + flag('fold', t.fold) + flag('seed', t.seed) +
+  flag('lr-schedule', t.lrSchedule) + (t.lrSchedule === 'cosine' ? flag('warmup-epochs', t.warmupEpochs) : '') +
+  flag('augment', (t.augment as { level?: string } | undefined)?.level) +
   flag('steps-per-epoch', t.stepsPerEpoch) + flag('max-slices-per-patient', t.maxSlicesPerPatient);
 const f4 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
 const diceRow = (label: string, rows: Table2Row[]) => `| ${label} | ${rows.slice(0, 3).map((r) => f4(r.dice)).join(' | ')} | ${f4(rows[3]!.dice)} |`;
