@@ -140,7 +140,9 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     // the model must say something: a fixture predicting one class everywhere would make agreement meaningless
     expect(nodeCounts.filter((n) => n > 0).length, `Node prediction counts ${nodeCounts}`).toBeGreaterThan(1);
     expect(agreement).toBeGreaterThanOrEqual(0.999);
-    expect(s.counts).toEqual(nodeCounts);
+    // Node on lavapipe runs the 3x3 layers as Winograd, the page on SwiftShader as direct convolutions: the sums run
+    // in another order, so a few near-tie voxels may flip; more than 0.1 % of any class would be a real difference
+    nodeCounts.forEach((n, c) => expect(Math.abs(s.counts![c] - n), `class ${c}: page ${s.counts![c]} vs Node ${n}`).toBeLessThanOrEqual(Math.max(2, 0.001 * fromNode.data.length)));
   }, 240_000);
 
   it('segments a PNG slice like spineseg predict in Node (same weights)', async () => {
@@ -160,7 +162,7 @@ describe.skipIf(SKIP)('web app in headless Chromium (WebGPU)', () => {
     for (let i = 0; i < fromNode.data.length; i++) if (fromPage.data[i] === fromNode.data[i]) same++;
     console.log(`[browser] PNG slice: page counts ${s.counts!.join('/')}, Node ${nodePngCounts.join('/')}; ${same}/${fromNode.data.length} pixels agree`);
     expect(same / fromNode.data.length).toBeGreaterThanOrEqual(0.999);
-    expect(s.counts).toEqual(nodePngCounts);
+    nodePngCounts.forEach((n, c) => expect(Math.abs(s.counts![c] - n), `class ${c}: page ${s.counts![c]} vs Node ${n}`).toBeLessThanOrEqual(Math.max(2, 0.001 * fromNode.data.length)));
   }, 180_000);
 
   it('shows the overlay (screenshot kept in test-artifacts/ and docs/)', async () => {

@@ -120,7 +120,14 @@ export function readValidatedCheckpoint(dir: string, limits: { maxStorageBufferB
 export function readValidatedOptimizer(dir: string, params: Array<{ name: string; shape: readonly number[] }>): { step: number; arrays: Map<string, NamedArray> } {
   const path = join(dir, 'optimizer.safetensors');
   const bytes = readBytes(path);
-  const expected = new Map<string, number[]>([['schedule', [4]]]);
+  // Adam's GPU schedule: [step, beta1^t, beta2^t, lr-scale] (4 values) before learning-rate schedules, + the current lr (5) since
+  let scheduleLength = 5;
+  try {
+    if (decodeSafetensors(bytes, path).arrays.get('schedule')?.data.length === 4) scheduleLength = 4;
+  } catch {
+    // a damaged file: the validator below names what is wrong
+  }
+  const expected = new Map<string, number[]>([['schedule', [scheduleLength]]]);
   for (const p of params) {
     expected.set(`m.${p.name}`, [...p.shape]);
     expected.set(`v.${p.name}`, [...p.shape]);
