@@ -68,8 +68,17 @@ describe('checkpoints as predictors', () => {
     await expect(loadPredictor([bad])).rejects.toThrow(new RegExp(`${bad}/config.json: field postprocess.classes.2.minSize = "big"`));
   });
 
-  it.skipIf(fs.existsSync(path.join(defaultModelDir(), 'config.json')))('without --checkpoint and without models/default, predict says where the model should be', () => {
-    expect(() => checkpointDirsOrDefault(undefined)).toThrow(/no --checkpoint given and no shipped model in .*models\/default/);
+  it('without --checkpoint: the shipped model when the repository has one, else a message saying where it should be', () => {
+    const shipped = defaultModelDir();
+    expect(fs.existsSync(path.join(shipped, 'config.json')), 'the repository ships models/default').toBe(true);
+    expect(checkpointDirsOrDefault(undefined)).toEqual([shipped]);
+    expect(checkpointDirsOrDefault(['a', 'b'])).toEqual(['a', 'b']);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-nomodel-'));
+    try {
+      expect(() => checkpointDirsOrDefault(undefined, path.join(empty, 'models', 'default'))).toThrow(/no --checkpoint given and no shipped model in .*models\/default/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('postprocess decides on the recorded validation patients, writes a valid block, and predict applies it', async () => {

@@ -14,9 +14,8 @@ export function defaultModelDir(repoRoot: string = REPO_ROOT): string {
 }
 
 /** The checkpoint folders to use: the ones given, else the shipped model (with a clear message when it is absent). */
-export function checkpointDirsOrDefault(given: readonly string[] | undefined): string[] {
+export function checkpointDirsOrDefault(given: readonly string[] | undefined, dir: string = defaultModelDir()): string[] {
   if (given && given.length > 0) return [...given];
-  const dir = defaultModelDir();
   if (!fs.existsSync(path.join(dir, 'config.json')) || !fs.existsSync(path.join(dir, 'model.safetensors'))) {
     throw new Error(`no --checkpoint given and no shipped model in ${dir} (config.json + model.safetensors); train one with \`spineseg train\` and pass --checkpoint RUN/checkpoint-best`);
   }
