@@ -34,15 +34,16 @@ export interface PredictedFile {
   reoriented?: string;
 }
 
-/** The image files an --input path names: one file, or every supported image in a folder. */
+/**
+ * The image files an --input path names: one file, or every supported image in a folder. Every PNG is decoded once
+ * here, so a damaged one stops a run before a model is loaded or anything is written.
+ */
 export function listInputs(input: string): string[] {
   if (!existsSync(input)) throw new Error(`${input}: no such file or folder`);
-  if (statSync(input).isFile()) {
-    if (!imageFormat(input)) throw new Error(`${input}: not a .png, .mha, .nii or .nii.gz image`);
-    return [input];
-  }
-  const files = readdirSync(input).filter((f) => imageFormat(f)).sort().map((f) => join(input, f));
+  if (statSync(input).isFile() && !imageFormat(input)) throw new Error(`${input}: not a .png, .mha, .nii or .nii.gz image`);
+  const files = statSync(input).isFile() ? [input] : readdirSync(input).filter((f) => imageFormat(f)).sort().map((f) => join(input, f));
   if (files.length === 0) throw new Error(`${input}: the folder holds no .png, .mha, .nii or .nii.gz images`);
+  for (const file of files) if (imageFormat(file) === 'png') decodeIntensityPng(file);
   return files;
 }
 
@@ -103,13 +104,8 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
   return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
 }
 
-/** Decodes every PNG input once, so a damaged one stops a run before a model is loaded or anything is written. */
-export function checkPngInputs(inputs: readonly string[]): void {
-  for (const file of inputs) if (imageFormat(file) === 'png') decodeIntensityPng(file);
-}
-
+/** Predicts `inputs` (as listInputs returns them: PNGs already known to decode) into o.output. */
 export async function predictFiles(model: Nets, inputs: string[], o: PredictFilesOptions): Promise<PredictedFile[]> {
-  checkPngInputs(inputs);
   mkdirSync(o.output, { recursive: true });
   if (o.overlay) mkdirSync(join(o.output, 'overlays'), { recursive: true });
   const results: PredictedFile[] = [];

@@ -17,9 +17,8 @@ export function register(program: Command): void {
       await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { loadPredictor, checkpointDirsOrDefault } = await import('../app/checkpoints.ts');
       const { describePostprocess } = await import('../pipeline/postprocess.ts');
-      const { predictFiles, listInputs, checkPngInputs } = await import('../app/predict-files.ts');
+      const { predictFiles, listInputs } = await import('../app/predict-files.ts');
       const inputs = listInputs(o.input);
-      checkPngInputs(inputs);
       const dirs = checkpointDirsOrDefault(o.checkpoint);
       const predictor = await loadPredictor(dirs);
       const postprocess = o.postprocess ? predictor.postprocess : null;
