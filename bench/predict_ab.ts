@@ -3,6 +3,7 @@
 // wall ms min / median and process CPU ms median per side.
 //   npx tsx bench/predict_ab.ts [--size 512x640] [--width-mult 1] [--runs 4] [--json FILE]
 import { writeFileSync } from 'node:fs';
+import { median } from './stats.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { predictSlices } from '../src/model/predict.ts';
@@ -15,11 +16,6 @@ const arg = (name: string, dflt: string) => {
 };
 const [width, height] = arg('--size', '512x640').split('x').map(Number);
 const runs = Number(arg('--runs', '4'));
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const g = await initGpu();

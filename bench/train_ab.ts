@@ -4,6 +4,7 @@
 //   ours-direct   spineseg with every conv on the direct kernels (--direct), the before of Winograd
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
+import { median } from './stats.ts';
 import { syntheticBatch } from './train-core.ts';
 // Waits: by default both WebGPU sides sleep through most of a known GPU wait (ours: Gpu.idleWait; tfjs: its
 // queue is submitted, then the same 0.8 x last-wait sleep before `await data()`), because Dawn's Node binding
@@ -50,11 +51,6 @@ async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: numb
   const c = process.cpuUsage(c0);
   return { ms, cpuMs: (c.user + c.system) / 1000 };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function torchSide(): Promise<Side> {
   const script = fileURLToPath(new URL('./gpu/unet_torch.py', import.meta.url));

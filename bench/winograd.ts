@@ -6,6 +6,7 @@
 // scheduler kept the threads waiting. --errors adds the max abs / rel error of both against the float64 definition (src/reference/conv.ts).
 //   npx tsx bench/winograd.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--profile] [--json FILE]
 import { writeFileSync } from 'node:fs';
+import { median } from './stats.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, convVariant } from '../src/kernels/conv2d.ts';
@@ -59,11 +60,6 @@ function values(count: number, seed: number, scale = 1): Float32Array {
   }
   return a;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const g = await initGpu();
