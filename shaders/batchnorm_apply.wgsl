@@ -7,6 +7,9 @@
 // inference: mean/var are the running statistics.
 // finalize: one thread per channel turns the column sums of batchnorm_stats into stats = [mean(C), invstd(C)].
 // forward:  one thread per element applies the affine normalisation.
+// affine:   one thread per channel folds the inference normalisation into y = [scale(C), shift(C)],
+//           scale = gamma / sqrt(runningVar + epsilon), shift = beta - runningMean * scale: the per-channel
+//           affine a convolution's fused epilogue applies (shaders/epilogue.wgsl).
 // backward: one thread per element: dx = gamma * invstd * (g - sum(g)/n - xhat * sum(g xhat)/n) in training
 //           (the batch statistics depend on x), gamma * invstd * g in inference; the first C threads also
 //           write dgamma = sum(g xhat) and dbeta = sum(g) from the same column sums.
@@ -45,6 +48,15 @@ fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   statsOut[c] = mean;
   statsOut[p.c + c] = 1.0 / sqrt(variance + p.epsilon);
+}
+
+@compute @workgroup_size(64)
+fn affine(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.c) { return; }
+  let scale = gamma[c] / sqrt(runningVar[c] + p.epsilon);
+  y[c] = scale;
+  y[p.c + c] = beta[c] - runningMean[c] * scale;
 }
 
 @compute @workgroup_size(256)

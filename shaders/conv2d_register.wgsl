@@ -31,6 +31,7 @@ struct Params {
   kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
   kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
   hasBias: u32, blocksX: u32, wtT: u32,
+  epi: u32, alpha: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -39,6 +40,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read> wt4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(7) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
+
+// #include epilogue
 
 // Four weights wt[idx .. idx+3] of output channels col .. col+3 (zero past O).
 fn weights4(idx: u32, col: u32) -> vec4<f32> {
@@ -185,8 +189,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let b1 = vec4<f32>(bv[4], bv[5], bv[6], bv[7]);
     acc0 += b0; acc1 += b1; acc2 += b0; acc3 += b1;
   }
-  storeRow(live[0], pn[0], pa[0], pb[0], o0, acc0, acc1, full);
-  storeRow(live[1], pn[1], pa[1], pb[1], o0, acc2, acc3, full);
+  storeRow(live[0], pn[0], pa[0], pb[0], o0, epilogue4(acc0, o0, p.O), epilogue4(acc1, o0 + 4u, p.O), full);
+  storeRow(live[1], pn[1], pa[1], pb[1], o0, epilogue4(acc2, o0, p.O), epilogue4(acc3, o0 + 4u, p.O), full);
 }
 
 // Writes one pixel's 8 output channels; constant indices keep the accumulators in registers.

@@ -21,12 +21,16 @@ struct Params {
   kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
   kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
   hasBias: u32, blocksX: u32, wtT: u32,
+  epi: u32, alpha: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> wt4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(7) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
+
+// #include epilogue
 
 const P: u32 = 8u; // pixels per workgroup
 
@@ -104,7 +108,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   for (var i = 0u; i < P; i++) {
     if (m0 + i >= M) { break; }
     let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
-    let v = acc[i] + bv;
+    let v = epilogue4(acc[i] + bv, o, p.O);
     let at = row * p.O + o;
     dst[at] = v.x;
     dst[at + 1u] = v.y;

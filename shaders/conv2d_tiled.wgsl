@@ -16,12 +16,16 @@ struct Params {
   kh0: i32, khStep: i32, dh0: i32, dhStep: i32,
   kw0: i32, kwStep: i32, dw0: i32, dwStep: i32,
   hasBias: u32, blocksX: u32,
+  epi: u32, alpha: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> wt: array<f32>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(7) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
+
+// #include epilogue
 
 var<workgroup> As: array<array<f32, 64>, 16>; // [k][pixel]
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][output channel]
@@ -86,7 +90,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (o >= p.O) { continue; }
       var v = acc[i][j];
       if (p.hasBias == 1u) { v += bias[o]; }
-      dst[row * p.O + o] = v;
+      dst[row * p.O + o] = epilogue1(v, o, p.O);
     }
   }
 }

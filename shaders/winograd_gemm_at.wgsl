@@ -11,7 +11,7 @@ override VK: u32 = 4u;
 override VN: u32 = 4u;
 override WG: u32 = 64u;
 
-struct Params { T: u32, K: u32, N: u32, chunk: u32, batch: u32 }
+struct Params { T: u32, K: u32, N: u32, chunk: u32, batch: u32, partBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> A4: array<vec4<f32>>;
@@ -57,7 +57,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     acc[4] = fma(vec4<f32>(x.z), g0, acc[4]); acc[5] = fma(vec4<f32>(x.z), g1, acc[5]);
     acc[6] = fma(vec4<f32>(x.w), g0, acc[6]); acc[7] = fma(vec4<f32>(x.w), g1, acc[7]);
   }
-  let base = wid.z * p.K * p.N;
+  let base = (p.partBase + wid.z) * p.K * p.N;
   for (var r = 0u; r < 4u; r++) {
     if (k0 + r >= p.K) { break; }
     for (var j = 0u; j < 8u; j++) {

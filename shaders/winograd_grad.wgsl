@@ -7,7 +7,7 @@
 // the gradient of y = A^T ((G w G^T) . V) A with respect to w. dst is [16, T, O].
 override V: u32 = 4u;
 
-struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32 }
+struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, t0: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
@@ -29,7 +29,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
   let groups = (p.C + 3u) / 4u;
   if (q >= p.T * groups) { return; }
-  let t = q / groups;
+  let tl = q / groups; // tile within this band of T tiles
+  let t = p.t0 + tl; // tile in the whole tensor
   let c = (q % groups) * 4u;
   let tx = t % p.tilesW;
   let ty = (t / p.tilesW) % p.tilesH;
@@ -46,7 +47,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     array<vec4<f32>, 2>(-y10, -y11),
   );
   let plane = p.T * p.C;
-  let base = t * p.C + c;
+  let base = tl * p.C + c;
   for (var i = 0u; i < 4u; i++) {
     let v = array<vec4<f32>, 4>(r[i][0], r[i][0] + r[i][1], r[i][0] - r[i][1], -r[i][1]);
     for (var j = 0u; j < 4u; j++) {

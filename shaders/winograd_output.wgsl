@@ -5,12 +5,15 @@
 // One thread per tile and 4 output channels (vec4 loads when O % 4 == 0).
 override V: u32 = 4u;
 
-struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, hasBias: u32 }
+struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, hasBias: u32, t0: u32, epi: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(5) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
+
+// #include epilogue
 
 fn load(e: u32, t: u32, o: u32) -> vec4<f32> {
   let at = (e * p.T + t) * p.O + o;
@@ -27,7 +30,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
   let groups = (p.O + 3u) / 4u;
   if (q >= p.T * groups) { return; }
-  let t = q / groups;
+  let tl = q / groups; // tile within this band of T tiles
+  let t = p.t0 + tl; // tile in the whole tensor
   let o = (q % groups) * 4u;
   let tx = t % p.tilesW;
   let ty = (t / p.tilesW) % p.tilesH;
@@ -35,10 +39,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   // s = A^T m: 2 rows of 4
   var s: array<array<vec4<f32>, 4>, 2>;
   for (var j = 0u; j < 4u; j++) {
-    let m0 = load(j, t, o);
-    let m1 = load(4u + j, t, o);
-    let m2 = load(8u + j, t, o);
-    let m3 = load(12u + j, t, o);
+    let m0 = load(j, tl, o);
+    let m1 = load(4u + j, tl, o);
+    let m2 = load(8u + j, tl, o);
+    let m3 = load(12u + j, tl, o);
     s[0][j] = m0 + m1 + m2;
     s[1][j] = m1 - m2 - m3;
   }
@@ -49,7 +53,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   for (var i = 0u; i < 2u; i++) {
     let h = 2u * ty + i;
     if (h >= p.H) { break; }
-    let row = array<vec4<f32>, 2>(s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b);
+    let row = array<vec4<f32>, 2>(epilogue4(s[i][0] + s[i][1] + s[i][2] + b, o, p.O), epilogue4(s[i][1] - s[i][2] - s[i][3] + b, o, p.O));
     for (var j = 0u; j < 2u; j++) {
       let w = 2u * tx + j;
       if (w >= p.W) { break; }

@@ -1,7 +1,9 @@
 // Differentiable convolutions of the U-Net (NHWC activations; see src/kernels/conv2d.ts for layouts,
 // the 'same' padding rules and the kernels). Gradient rules live beside their ops.
 import { Tensor } from './tensor.ts';
-import { record } from './autograd.ts';
+import { record, isGradEnabled } from './autograd.ts';
+import { binary } from '../kernels/elementwise.ts';
+import type { Epilogue } from '../kernels/epilogue.ts';
 import {
   conv2dForward,
   conv2dInputGrad,
@@ -12,16 +14,38 @@ import {
   conv2dTransposeFilterGrad,
 } from '../kernels/conv2d.ts';
 
-/** Keras Conv2D(padding 'same', stride 1): x [N,H,W,C], w [kh,kw,C,O] (kh = kw = 1 or 3), b [O] or null -> [N,H,W,O]. */
-export function conv2d(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
-  const y = conv2dForward(x, w, b);
+/**
+ * Fusion into the output write: `relu` is differentiable (its gradient mask is read from the output,
+ * y > 0 exactly where conv + bias > 0); a BatchNorm `affine` or `leakyAlpha` is inference-only.
+ */
+function checkEpilogue(op: string, epilogue: Epilogue | undefined, inputs: Tensor[]): void {
+  if (!epilogue || (!epilogue.affine && epilogue.leakyAlpha === undefined)) return;
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) throw new Error(`${op}: a fused BatchNorm / LeakyReLU epilogue is inference-only; run it under noGrad`);
+}
+
+/** The gradient at conv + bias from the gradient at relu(conv + bias) = y (the input of the fused ReLU). */
+function throughRelu(g: Tensor, y: Tensor, epilogue: Epilogue | undefined): { g: Tensor; temp: Tensor | null } {
+  if (!epilogue?.relu) return { g, temp: null };
+  const gm = binary('reluBackward', g, y);
+  return { g: gm, temp: gm };
+}
+
+/**
+ * Keras Conv2D(padding 'same', stride 1): x [N,H,W,C], w [kh,kw,C,O] (kh = kw = 1 or 3), b [O] or null -> [N,H,W,O],
+ * with an optional fused epilogue (ReLU in training and inference; BatchNorm affine / LeakyReLU at inference).
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, epilogue?: Epilogue): Tensor {
+  checkEpilogue('conv2d', epilogue, b ? [x, w, b] : [x, w]);
+  const y = conv2dForward(x, w, b, { epilogue });
   const kernel: [number, number] = [w.shape[0], w.shape[1]];
   return record(y, {
-    op: 'conv2d',
+    op: epilogue?.relu ? 'conv2d+relu' : 'conv2d',
     inputs: b ? [x, w, b] : [x, w],
-    backward: (g) => {
+    backward: (gy) => {
+      const { g, temp } = throughRelu(gy, y, epilogue);
       const grads: (Tensor | null)[] = [x.requiresGrad ? conv2dInputGrad(g, w) : null, w.requiresGrad ? conv2dFilterGrad(x, g, kernel) : null];
       if (b) grads.push(b.requiresGrad ? conv2dBiasGrad(g) : null);
+      temp?.dispose();
       return grads;
     },
   });
@@ -36,16 +60,19 @@ export interface ConvTransposeOptions {
  * Keras Conv2DTranspose(kernel, strides 2, padding 'same'): x [N,H,W,C], w [k,k,O,C] (Keras layout),
  * b [O] or null -> [N,2H,2W,O].
  */
-export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvTransposeOptions): Tensor {
+export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvTransposeOptions, epilogue?: Epilogue): Tensor {
   if (w.shape[0] !== opts.kernel || w.shape[1] !== opts.kernel) throw new Error(`conv2dTranspose: kernel [${w.shape}] is not ${opts.kernel}x${opts.kernel}`);
-  const y = conv2dTransposeForward(x, w, b);
+  checkEpilogue('conv2dTranspose', epilogue, b ? [x, w, b] : [x, w]);
+  const y = conv2dTransposeForward(x, w, b, { epilogue });
   const kernel: [number, number] = [opts.kernel, opts.kernel];
   return record(y, {
-    op: 'conv2dTranspose',
+    op: epilogue?.relu ? 'conv2dTranspose+relu' : 'conv2dTranspose',
     inputs: b ? [x, w, b] : [x, w],
-    backward: (g) => {
+    backward: (gy) => {
+      const { g, temp } = throughRelu(gy, y, epilogue);
       const grads: (Tensor | null)[] = [x.requiresGrad ? conv2dTransposeInputGrad(g, w) : null, w.requiresGrad ? conv2dTransposeFilterGrad(x, g, kernel) : null];
       if (b) grads.push(b.requiresGrad ? conv2dBiasGrad(g) : null);
+      temp?.dispose();
       return grads;
     },
   });

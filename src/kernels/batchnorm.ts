@@ -9,6 +9,7 @@ import { Tensor } from '../runtime/tensor.ts';
 export const bnMomentsKernel = defineKernel({ name: 'batchnorm_moments', shader: 'batchnorm_stats', entry: 'moments', doc: 'per-chunk shifted sums of x and x^2 per channel' });
 export const bnGradSumsKernel = defineKernel({ name: 'batchnorm_grad_sums', shader: 'batchnorm_stats', entry: 'gradSums', doc: 'per-chunk sums of g and g*xhat per channel' });
 export const bnFinalizeKernel = defineKernel({ name: 'batchnorm_finalize', shader: 'batchnorm_apply', entry: 'finalize', doc: 'mean/invstd per channel; running statistics update in training' });
+export const bnAffineKernel = defineKernel({ name: 'batchnorm_affine', shader: 'batchnorm_apply', entry: 'affine', doc: 'inference BatchNorm folded into [scale(C), shift(C)] for a fused conv epilogue' });
 export const bnForwardKernel = defineKernel({ name: 'batchnorm_forward', shader: 'batchnorm_apply', entry: 'forward', doc: 'y = gamma (x - mean) invstd + beta' });
 export const bnBackwardKernel = defineKernel({ name: 'batchnorm_backward', shader: 'batchnorm_apply', entry: 'backward', doc: 'dx, dgamma, dbeta from the column sums' });
 
@@ -71,4 +72,18 @@ export function batchNormBackward(g: Tensor, x: Tensor, stats: Tensor, gamma: Te
   bnBackwardKernel.dispatch(gpu(), { x, stats, gamma, g, sums, dgamma, dbeta, dx }, { ...d, training: training ? 1 : 0, momentum: 0, epsilon: 0 }, grid1d(x.size, 256));
   sums.dispose();
   return { dx, dgamma, dbeta };
+}
+
+/**
+ * Inference BatchNorm as a per-channel affine [scale(C), shift(C)] (scale = gamma / sqrt(runningVar + epsilon),
+ * shift = beta - runningMean * scale), for a convolution's fused epilogue (src/kernels/epilogue.ts).
+ */
+export function batchNormInferenceAffine(gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, epsilon: number): Tensor {
+  const c = gamma.size;
+  for (const [what, t] of [['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t.size !== c) throw new Error(`batchNormInferenceAffine: ${what} [${t.shape}] does not match gamma [${gamma.shape}]`);
+  }
+  const y = Tensor.empty([2 * c]);
+  bnAffineKernel.dispatch(gpu(), { gamma, beta, runningMean, runningVar, y }, { rows: 1, c, training: 0, momentum: 0, epsilon }, [Math.ceil(c / 64)]);
+  return y;
 }

@@ -38,6 +38,7 @@ import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
+import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
@@ -131,8 +132,9 @@ function useChannelLanes(geo: GemmGeometry, M: number): boolean {
  * `wt` is [taps, C, O], or with `wtT` [taps, O, C] (only the register kernels read that layout;
  * callers transpose for the tiled variant, see `gemmWeights`).
  */
-function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor, geo: GemmGeometry, variant: ConvVariant, wtT = false): void {
+function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor, geo: GemmGeometry, variant: ConvVariant, wtT = false, epilogue?: Epilogue): void {
   const g = gpu();
+  const epi = epilogueBinding(epilogue, geo.O, wt);
   const params = {
     N: geo.N, Hs: geo.Hs, Ws: geo.Ws, C: geo.C,
     Hg: geo.Hg, Wg: geo.Wg, O: geo.O, KW: geo.KW,
@@ -141,9 +143,10 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     kh0: geo.ty.k0, khStep: geo.ty.kStep, dh0: geo.ty.d0, dhStep: geo.ty.dStep,
     kw0: geo.tx.k0, kwStep: geo.tx.kStep, dw0: geo.tx.d0, dwStep: geo.tx.dStep,
     hasBias: bias ? 1 : 0,
+    epi: epi.epi, alpha: epi.alpha,
   };
   const constants = { V: geo.C % 4 === 0 ? 4 : 1, VO: geo.O % 4 === 0 ? 4 : 1 };
-  const buffers = { src, src4: src, wt, wt4: wt, bias: bias ?? wt, dst };
+  const buffers = { src, src4: src, wt, wt4: wt, bias: bias ?? wt, dst, affine: epi.affine };
   const M = geo.N * geo.Hg * geo.Wg;
   const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
   if (variant === 'tiled') {
@@ -226,11 +229,13 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
 
 export interface ConvOptions {
   variant?: ConvVariant;
+  /** forward passes: bias + ReLU / BatchNorm affine / LeakyReLU applied as the output is written (src/kernels/epilogue.ts) */
+  epilogue?: Epilogue;
   /** stride-1 3x3 layers: direct implicit GEMM or Winograd (default: per shape, src/kernels/conv_algorithm.ts; a given `variant` means direct) */
   algorithm?: ConvAlgorithm;
 }
 
-/** y[N,H,W,O] = conv2d(x[N,H,W,C], w[kh,kw,C,O], stride 1, 'same') + b[O]. */
+/** y[N,H,W,O] = conv2d(x[N,H,W,C], w[kh,kw,C,O], stride 1, 'same') + b[O], then `opts.epilogue` if given. */
 export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions = {}): Tensor {
   checkShape('conv2d x', x, 4);
   checkShape('conv2d w', w, 4);
@@ -239,7 +244,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   if (Cw !== C) throw new Error(`conv2d: x [${x.shape}] has ${C} channels, kernel [${w.shape}] expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2d: bias [${b.shape}] does not match ${O} filters`);
   const choice = KH === 3 && KW === 3 ? convChoice('forward', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
-  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes });
+  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes, epilogue: opts.epilogue });
   const y = Tensor.empty([N, H, W, O]);
   const ph = samePad(KH);
   const pw = samePad(KW);
@@ -247,7 +252,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
     N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KW, Hd: H, Wd: W, sstride: 1, ostride: 1, oy: 0, ox: 0,
     ty: { count: KH, k0: 0, kStep: 1, d0: -ph, dStep: 1 },
     tx: { count: KW, k0: 0, kStep: 1, d0: -pw, dStep: 1 },
-  }, opts.variant ?? choice?.variant ?? convVariant());
+  }, opts.variant ?? choice?.variant ?? convVariant(), false, opts.epilogue);
   return y;
 }
 
@@ -302,7 +307,8 @@ function parityAxis(k: number, pad: number, r: number): TapAxis {
 
 /**
  * Keras Conv2DTranspose(stride 2, padding 'same'): y[N,2H,2W,O] from x[N,H,W,C], w[k,k,O,C] (Keras
- * layout), + b[O]. Four dense GEMMs, one per output parity class.
+ * layout), + b[O], then `opts.epilogue` if given. Four dense GEMMs, one per output parity class (each
+ * output pixel is written once, so the epilogue applies as it is written).
  */
 export function conv2dTransposeForward(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions = {}): Tensor {
   checkShape('conv2dTranspose x', x, 4);
@@ -322,7 +328,7 @@ export function conv2dTransposeForward(x: Tensor, w: Tensor, b: Tensor | null, o
         N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KW, Hd: s * H, Wd: s * W, sstride: 1, ostride: s, oy: ry, ox: rx,
         ty: parityAxis(KH, transposePad(KH, s), ry),
         tx: parityAxis(KW, transposePad(KW, s), rx),
-      }, variant, wtT);
+      }, variant, wtT, opts.epilogue);
     }
   }
   temp?.dispose();

@@ -13,6 +13,10 @@
 //  - filter gradient: dW = G^T [ sum over tiles of (B^T d B) . (A dY A^T) ] G, i.e. per e a
 //    transposed-A GEMM V[e]^T Z[e] over the tiles (shaders/winograd_grad.wgsl for Z,
 //    shaders/winograd_gemm_at.wgsl in chunks + column sums, shaders/winograd_filter_grad.wgsl back).
+// Tile bands: the transformed tensors are 4x the activations, so large layers (the U-Net's full-resolution
+// decoder at 512x640) are computed in bands of consecutive tiles whose [16, tiles, channels] tensors fit the
+// adapter's storage binding limit; every kernel takes the band's first tile (t0), and the filter gradient's
+// partial sums of all bands are added by one column sum.
 // Same 'same' padding (1 before, 1 after) and layouts (NHWC, HWIO) as src/kernels/conv2d.ts; odd sizes
 // get a last tile whose outputs past the edge are not written (forward) or are zero (filter gradient).
 // The transforms hold only 1/2 and sums, so the fp32 error stays within a small multiple of the direct
@@ -21,6 +25,7 @@ import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../runtime/tensor.ts';
+import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const winogradInputKernel = defineKernel({ name: 'winograd_input', shader: 'winograd_input', doc: 'Winograd F(2x2,3x3) input transform B^T d B into [16, tiles, C]' });
 export const winogradFilterKernel = defineKernel({ name: 'winograd_filter', shader: 'winograd_filter', doc: 'Winograd F(2x2,3x3) filter transform G g G^T into [16, C, O] (flip: the input-gradient kernel)' });
@@ -37,6 +42,8 @@ export type WinogradLanes = 'rows' | 'channels';
 export interface WinogradOptions {
   /** GEMM thread mapping; default by shape (see `defaultLanes`) */
   lanes?: WinogradLanes;
+  /** forward only: bias + ReLU / BatchNorm affine / LeakyReLU in the output transform (src/kernels/epilogue.ts) */
+  epilogue?: Epilogue;
 }
 
 interface Tiling {
@@ -51,14 +58,33 @@ function tiling(N: number, H: number, W: number): Tiling {
   return { tilesH, tilesW, T: N * tilesH * tilesW };
 }
 
+let bandBytesCap: number | null = null;
+
+/** Caps the bytes of one band's transformed tensor below the binding limit (checks force many bands; null: no cap). */
+export function setWinogradBandBytes(bytes: number | null): void {
+  if (bytes !== null && !(bytes >= 64)) throw new Error(`Winograd band size ${bytes} bytes is too small`);
+  bandBytesCap = bytes;
+}
+
 /**
- * Whether the transformed tensors of this layer fit the adapter's storage binding limit (the largest
- * is 16 x tiles x max(C, O) floats, 4x the activations), so the caller can fall back to direct conv.
+ * Tiles per band: the largest transformed tensor of a band (16 x tiles x max(C, O) floats) within the
+ * adapter's storage binding limit (and the cap), and few enough tiles for one GEMM dispatch.
+ */
+function bandTiles(T: number, maxChannels: number): number {
+  const g = gpu();
+  const bytes = Math.min(g.limits.maxStorageBufferBindingSize, bandBytesCap ?? Infinity);
+  const byMemory = Math.floor(bytes / (16 * 4 * maxChannels));
+  const byDispatch = 8 * g.limits.maxComputeWorkgroupsPerDimension;
+  return Math.max(1, Math.min(T, byMemory, byDispatch));
+}
+
+/**
+ * Whether Winograd can run this layer: one tile's transformed channels must fit a binding (always true
+ * at U-Net sizes; larger layers run in bands).
  */
 export function winogradFits(N: number, H: number, W: number, C: number, O: number): boolean {
-  const { T } = tiling(N, H, W);
-  const g = gpu();
-  return 16 * T * Math.max(C, O) * 4 <= g.limits.maxStorageBufferBindingSize;
+  void N; void H; void W;
+  return 16 * 4 * Math.max(C, O) <= gpu().limits.maxStorageBufferBindingSize;
 }
 
 /**
@@ -72,13 +98,14 @@ function defaultLanes(T: number, K: number, N: number): WinogradLanes {
   return N >= 32 && T <= 512 ? 'channels' : 'rows';
 }
 
-function transformIn(src: Tensor, til: Tiling, kernel: typeof winogradInputKernel): Tensor {
+/** [16, T, C] transform of the band of T tiles from tile t0. */
+function transformIn(src: Tensor, til: Tiling, t0: number, T: number, kernel: typeof winogradInputKernel): Tensor {
   const g = gpu();
   const [N, H, W, C] = src.shape;
-  const out = Tensor.empty([16, til.T, C]);
-  const groups = Math.ceil((til.T * Math.ceil(C / 4)) / 64);
+  const out = Tensor.empty([16, T, C]);
+  const groups = Math.ceil((T * Math.ceil(C / 4)) / 64);
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
-  kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T: til.T, blocksX: bx }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
+  kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, t0 }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
   return out;
 }
 
@@ -105,32 +132,39 @@ function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lane
   return out;
 }
 
-function transformOut(m: Tensor, bias: Tensor | null, N: number, H: number, W: number, O: number, til: Tiling): Tensor {
+/** Writes the outputs of the band of T tiles from t0 into y [N, H, W, O]: bias, then the epilogue. */
+function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0: number, T: number, epilogue: Epilogue | undefined): void {
   const g = gpu();
-  const y = Tensor.empty([N, H, W, O]);
-  const groups = Math.ceil((til.T * Math.ceil(O / 4)) / 64);
+  const [N, H, W, O] = y.shape;
+  const groups = Math.ceil((T * Math.ceil(O / 4)) / 64);
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
+  const epi = epilogueBinding(epilogue, O, m);
   winogradOutputKernel.dispatch(
     g,
-    { src: m, src4: m, bias: bias ?? m, dst: y },
-    { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T: til.T, blocksX: bx, hasBias: bias ? 1 : 0 },
+    { src: m, src4: m, bias: bias ?? m, dst: y, affine: epi.affine },
+    { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, hasBias: bias ? 1 : 0, t0, epi: epi.epi, alpha: epi.alpha },
     [bx, by],
     { V: O % 4 === 0 ? 4 : 1 },
   );
-  return y;
 }
 
 function convolve(src: Tensor, w: Tensor, bias: Tensor | null, flip: boolean, opts: WinogradOptions): Tensor {
   const [N, H, W, K] = src.shape;
   const Nout = flip ? w.shape[2] : w.shape[3];
   const til = tiling(N, H, W);
-  const v = transformIn(src, til, winogradInputKernel);
+  const lanes = opts.lanes ?? defaultLanes(til.T, K, Nout);
   const u = transformFilter(w, flip);
-  const m = batchedGemm(v, u, til.T, K, Nout, opts.lanes ?? defaultLanes(til.T, K, Nout));
-  v.dispose();
+  const y = Tensor.empty([N, H, W, Nout]);
+  const band = bandTiles(til.T, Math.max(K, Nout));
+  for (let t0 = 0; t0 < til.T; t0 += band) {
+    const T = Math.min(band, til.T - t0);
+    const v = transformIn(src, til, t0, T, winogradInputKernel);
+    const m = batchedGemm(v, u, T, K, Nout, lanes);
+    v.dispose();
+    transformOut(m, bias, y, til, t0, T, opts.epilogue);
+    m.dispose();
+  }
   u.dispose();
-  const y = transformOut(m, bias, N, H, W, Nout, til);
-  m.dispose();
   return y;
 }
 
@@ -150,7 +184,7 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Wi
 export function winogradInputGrad(dy: Tensor, w: Tensor, opts: WinogradOptions = {}): Tensor {
   check3x3('winogradInputGrad', w);
   if (dy.shape.length !== 4 || dy.shape[3] !== w.shape[3]) throw new Error(`winogradInputGrad: dy [${dy.shape}] does not match kernel [${w.shape}]`);
-  return convolve(dy, w, null, true, opts);
+  return convolve(dy, w, null, true, { lanes: opts.lanes });
 }
 
 /** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T. */
@@ -160,25 +194,36 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor): Tensor {
   const O = dy.shape[3];
   if (dy.shape.length !== 4 || dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`winogradFilterGrad: dy [${dy.shape}] does not match x [${x.shape}]`);
   const til = tiling(N, H, W);
-  const v = transformIn(x, til, winogradInputKernel);
-  const z = transformIn(dy, til, winogradGradKernel);
+  const band = bandTiles(til.T, Math.max(C, O));
   // chunks of tiles: enough workgroups in all (~256), at least 32 tiles each, partials within 64 MiB
   const wg = Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8));
   const perChunk = 16 * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
   let chunks = Math.max(1, Math.min(Math.ceil(til.T / 32), Math.ceil(256 / perChunk)));
   chunks = Math.min(chunks, Math.max(1, Math.floor((64 << 20) / (4 * 16 * C * O))), Math.floor(g.limits.maxComputeWorkgroupsPerDimension / 16));
-  const chunk = Math.ceil(til.T / chunks);
-  chunks = Math.ceil(til.T / chunk);
+  const chunk = Math.min(Math.ceil(til.T / chunks), band);
+  // every band is cut into its own chunks; their partial sums sit side by side in `part`
+  const bands: { t0: number; T: number; chunks: number }[] = [];
+  for (let t0 = 0; t0 < til.T; t0 += band) {
+    const T = Math.min(band, til.T - t0);
+    bands.push({ t0, T, chunks: Math.ceil(T / chunk) });
+  }
+  chunks = bands.reduce((a, b) => a + b.chunks, 0);
   const part = Tensor.empty([chunks, 16 * C * O]);
-  winogradGemmAtKernel.dispatch(
-    g,
-    { A: v, A4: v, B: z, B4: z, part },
-    { T: til.T, K: C, N: O, chunk, batch: 16 },
-    [Math.ceil(C / 4 / wg), Math.ceil(O / 8), chunks * 16],
-    { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg },
-  );
-  v.dispose();
-  z.dispose();
+  let partBase = 0;
+  for (const b of bands) {
+    const v = transformIn(x, til, b.t0, b.T, winogradInputKernel);
+    const z = transformIn(dy, til, b.t0, b.T, winogradGradKernel);
+    winogradGemmAtKernel.dispatch(
+      g,
+      { A: v, A4: v, B: z, B4: z, part },
+      { T: b.T, K: C, N: O, chunk, batch: 16, partBase },
+      [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * 16],
+      { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg },
+    );
+    v.dispose();
+    z.dispose();
+    partBase += b.chunks * 16;
+  }
   const summed = chunks === 1 ? part : columnSum(part, chunks, 16 * C * O);
   if (summed !== part) part.dispose();
   const dw = Tensor.empty([3, 3, C, O]);

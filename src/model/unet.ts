@@ -10,6 +10,9 @@ import { relu } from '../graph/ops.ts';
 import { conv2d, conv2dTranspose } from '../graph/conv.ts';
 import { batchNorm, dropout, leakyRelu, maxPool2x2, concatChannels } from '../graph/nn.ts';
 import { glorotUniform } from '../graph/init.ts';
+import { isGradEnabled } from '../graph/autograd.ts';
+import { batchNormInferenceAffine } from '../kernels/batchnorm.ts';
+import { fusedEpilogues } from '../kernels/epilogue.ts';
 import { Rng } from '../util/random.ts';
 
 export interface UNetConfig {
@@ -56,6 +59,9 @@ export function makeConfig(overrides: Partial<UNetConfig> = {}): UNetConfig {
   if (!(c.widthMult > 0)) throw new Error(`width multiplier ${c.widthMult} must be > 0`);
   return c;
 }
+
+/** Keras BatchNormalization's epsilon, which `batchNorm` uses by default. */
+const BN_EPSILON = 1e-3;
 
 const ch = (c: UNetConfig, n: number) => Math.max(1, Math.round(n * c.widthMult));
 
@@ -200,18 +206,32 @@ export class UNet {
     return t;
   }
 
-  /** x: [N, H, W, inChannels] -> logits [N, H, W, classes] (softmax is fused into the loss / applied by predict). */
+  /**
+   * x: [N, H, W, inChannels] -> logits [N, H, W, classes] (softmax is fused into the loss / applied by predict).
+   * With fused epilogues on (src/kernels/epilogue.ts, the default), every conv block writes bias + ReLU in the
+   * convolution's output pass; at inference without gradients the BatchNorm after a block's first ReLU and
+   * the upsample blocks' BatchNorm + LeakyReLU are folded in too, so no separate elementwise pass remains.
+   */
   forward(x: Tensor, opts: ForwardOptions): Tensor {
     const c = this.config;
     let dropoutIndex = 0;
     const seed = opts.dropoutSeed ?? 0;
+    const fuseRelu = fusedEpilogues();
+    const fuseAll = fuseRelu && !opts.training && !isGradEnabled();
     const bn = (name: string, h: Tensor) =>
       batchNorm(h, this.p(`${name}.gamma`), this.p(`${name}.beta`), { runningMean: this.p(`${name}.moving_mean`), runningVar: this.p(`${name}.moving_variance`) }, { training: opts.training, momentum: c.bnMomentum });
+    const bnAffine = (name: string) => batchNormInferenceAffine(this.p(`${name}.gamma`), this.p(`${name}.beta`), this.p(`${name}.moving_mean`), this.p(`${name}.moving_variance`), BN_EPSILON);
+    const convRelu = (name: string, h: Tensor) => (fuseRelu ? conv2d(h, this.p(`${name}.kernel`), this.p(`${name}.bias`), { relu: true }) : relu(conv2d(h, this.p(`${name}.kernel`), this.p(`${name}.bias`))));
     const block = (name: string, h: Tensor, rate: number) => {
-      h = relu(conv2d(h, this.p(`${name}.conv1.kernel`), this.p(`${name}.conv1.bias`)));
-      h = bn(`${name}.bn`, h);
-      h = dropout(h, rate, { training: opts.training, seed: (seed * 97 + ++dropoutIndex) >>> 0 });
-      return relu(conv2d(h, this.p(`${name}.conv2.kernel`), this.p(`${name}.conv2.bias`)));
+      if (fuseAll) {
+        const affine = bnAffine(`${name}.bn`);
+        h = conv2d(h, this.p(`${name}.conv1.kernel`), this.p(`${name}.conv1.bias`), { relu: true, affine });
+        affine.dispose();
+      } else {
+        h = bn(`${name}.bn`, convRelu(`${name}.conv1`, h));
+        h = dropout(h, rate, { training: opts.training, seed: (seed * 97 + ++dropoutIndex) >>> 0 });
+      }
+      return convRelu(`${name}.conv2`, h);
     };
     const skips: Tensor[] = [];
     let h = x;
@@ -225,8 +245,13 @@ export class UNet {
     h = block('bottom', h, c.bottomDropout);
     for (let i = 0; i < 4; i++) {
       const name = `up${4 - i}`;
-      h = conv2dTranspose(h, this.p(`${name}.convT.kernel`), this.p(`${name}.convT.bias`), { kernel: i === 0 ? 3 : 2 });
-      h = leakyRelu(bn(`${name}.bn`, h), c.leakyAlpha);
+      const k = this.p(`${name}.convT.kernel`);
+      const b = this.p(`${name}.convT.bias`);
+      if (fuseAll) {
+        const affine = bnAffine(`${name}.bn`);
+        h = conv2dTranspose(h, k, b, { kernel: i === 0 ? 3 : 2 }, { affine, leakyAlpha: c.leakyAlpha });
+        affine.dispose();
+      } else h = leakyRelu(bn(`${name}.bn`, conv2dTranspose(h, k, b, { kernel: i === 0 ? 3 : 2 })), c.leakyAlpha);
       h = concatChannels(h, skips[3 - i]);
       h = block(`dec${4 - i}`, h, c.decoderDropout[i]);
     }
