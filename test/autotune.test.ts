@@ -1,14 +1,15 @@
 // The autotuner: it times real candidates on this adapter, its choices are used by conv2d, and the Node
-// cache file round-trips, lives where SPINESEG_TUNE_DIR says, and rejects malformed content in one line.
+// cache file round-trips, lives where SPINESEG_TUNE_DIR says, and rejects malformed content in one line; the
+// table rows the web page shows, and forgetting an adapter's cache.
 import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpu } from '../src/runtime/gpu.ts';
-import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION } from '../src/kernels/autotune.ts';
-import { convChoice, convShapeKey, setConvChoices } from '../src/kernels/conv_algorithm.ts';
+import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
+import { convChoice, convChoices, convShapeKey, setConvChoices } from '../src/kernels/conv_algorithm.ts';
 import { nodeTuneStore } from '../src/app/tune-store-node.ts';
-import { unetConv3x3Shapes } from '../src/app/tune.ts';
+import { unetConv3x3Shapes, tuneRows, storedTune, forgetTune } from '../src/app/tune.ts';
 
 const saved = process.env.SPINESEG_TUNE_DIR;
 afterEach(() => {
@@ -60,6 +61,41 @@ describe('autotuner', () => {
     await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: choices['forward 1x2x2x4->4'].algorithm is "fft"`);
     writeFileSync(file, '{ not json');
     await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: not valid JSON`);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("lists a cache as table rows and forgets the adapter's cache: the file and the choices in use", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
+    process.env.SPINESEG_TUNE_DIR = dir;
+    const cache: TuneCache = {
+      version: TUNE_VERSION,
+      adapter: 'test',
+      date: 'now',
+      choices: {
+        'forward 1x8x10x16->16': { algorithm: 'winograd', lanes: 'channels', ms: { 'direct-register': 3, 'winograd-channels': 1 } },
+        'input-grad 1x8x10x16->16': { algorithm: 'direct', variant: 'tiled', ms: { 'direct-tiled': 0.5, 'winograd-rows': 1 } },
+        'filter-grad 1x8x10x16->16': { algorithm: 'winograd', ms: { 'direct-register': 2, winograd: 1.5 } },
+      },
+    };
+    expect(tuneRows(cache).map(({ shape, pass, chosen, chosenMs }) => [shape, pass, chosen, chosenMs])).toEqual([
+      ['1x8x10x16->16', 'forward', 'winograd-channels', 1],
+      ['1x8x10x16->16', 'input-grad', 'direct-tiled', 0.5],
+      ['1x8x10x16->16', 'filter-grad', 'winograd', 1.5],
+    ]);
+    expect(tuneRows(cache, ['filter-grad 1x8x10x16->16'])[0].ms).toEqual({ 'direct-register': 2, winograd: 1.5 });
+    expect(() => tuneRows(cache, ['forward 1x1x1x1->1'])).toThrow("tune cache of test: no choice for 'forward 1x1x1x1->1'");
+    const key = adapterKey(gpu().adapter);
+    const file = join(dir, `tune-${key}.json`);
+    expect(await storedTune(nodeTuneStore)).toEqual({ cache: null, where: file, key });
+    await nodeTuneStore.save(key, cache);
+    expect((await storedTune(nodeTuneStore)).cache?.choices).toEqual(cache.choices);
+    await loadTuning(nodeTuneStore);
+    expect(Object.keys(convChoices())).toHaveLength(3);
+    expect(await forgetTune(nodeTuneStore)).toBe(file);
+    expect(existsSync(file)).toBe(false);
+    expect(convChoices()).toEqual({});
+    expect((await storedTune(nodeTuneStore)).cache).toBeNull();
+    await forgetTune(nodeTuneStore); // nothing stored: not an error
     rmSync(dir, { recursive: true });
   });
 

@@ -1,7 +1,8 @@
 // The static build (what `npm run app:build` writes) served by a plain file server on 127.0.0.1, in headless Chromium
 // (Debian's, WebGPU on SwiftShader): the Benchmark tab runs `bench train` at a tiny size and one layer of the kernel
 // table, its downloaded JSONs pass the CLI's schema checks (bench/schema.ts), tfjs is fetched only once a benchmark
-// starts, a size over the adapter's limits is named with the limit, and no request leaves the page's origin.
+// starts, a size over the adapter's limits is named with the limit, "Tune this GPU" stores its choices in IndexedDB and
+// the page uses them (also after a reload) until "Forget tuning", and no request leaves the page's origin.
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { checkTrainResult, checkKernelResult } from '../bench/schema.ts';
 import { missingLimits } from '../bench/train-core.ts';
 import { makeConfig } from '../src/model/unet.ts';
+import { unetConv3x3Shapes } from '../src/app/tune.ts';
 import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
@@ -114,6 +116,100 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
     const k = checkKernelResult(JSON.parse(readFileSync(file, 'utf8')), file);
     expect(k.rows.map((r) => r.kernel)).toEqual(['conv2d forward', 'conv2d input-grad', 'conv2d filter-grad']);
   }, 150_000);
+
+  // the smallest shape the tab offers: 20 conv shapes x 3 passes, one timed run per candidate
+  it('tunes this GPU: progress lines, a table of choices, an IndexedDB record for the adapter, used by the page and after a reload; forgets it', async () => {
+    type Stored = { keys: IDBValidKey[]; values: { adapter: string; date: string; choices: Record<string, { algorithm: string }> }[] };
+    // read with the plain IndexedDB API, not the app's store
+    const readIdb = () =>
+      page.evaluate(
+        () =>
+          new Promise<Stored>((resolve, reject) => {
+            const req = indexedDB.open('spineseg');
+            req.onerror = () => reject(req.error);
+            req.onsuccess = () => {
+              const db = req.result;
+              if (!db.objectStoreNames.contains('tune')) return resolve({ keys: [], values: [] });
+              const tx = db.transaction('tune', 'readonly');
+              const keys = tx.objectStore('tune').getAllKeys();
+              const values = tx.objectStore('tune').getAll();
+              tx.oncomplete = () => {
+                db.close();
+                resolve({ keys: keys.result, values: values.result });
+              };
+              tx.onerror = () => reject(tx.error);
+            };
+          }),
+      );
+    const tableRows = () => page.$$eval('#bench-tune-table tbody tr', (trs) => trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells).map((c) => c.textContent ?? '')));
+    await page.click('#tab-bench');
+    // a fresh profile: nothing stored, nothing to forget
+    expect((await readIdb()).keys).toEqual([]);
+    expect(await page.textContent('#bench-tune-where')).toContain('No tuning stored for this adapter yet');
+    expect(await page.isDisabled('#bench-tune-forget')).toBe(true);
+    await page.selectOption('#bench-size', '32x32');
+    await page.fill('#bench-batch', '1');
+    await page.dispatchEvent('#bench-batch', 'input');
+    await page.selectOption('#bench-width', '0.125');
+    // a bad setting ends as one line in the status, and the button comes back
+    await page.fill('#bench-tune-reps', '0');
+    await page.click('#bench-tune-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-tune-run') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+    expect(await page.textContent('#bench-status')).toBe('tune-reps: 0 is not a whole number >= 1');
+    expect(await page.textContent('#bench-tune-where')).toBe('tuning failed: tune-reps: 0 is not a whole number >= 1');
+    expect((await readIdb()).keys).toEqual([]);
+    await page.fill('#bench-tune-reps', '1');
+    const t0 = performance.now();
+    await page.click('#bench-tune-run');
+    expect(await page.isDisabled('#bench-tune-run'), 'the button is disabled while tuning').toBe(true);
+    await page.waitForFunction(() => !(document.getElementById('bench-tune-run') as HTMLButtonElement).disabled, null, { timeout: 120_000, polling: 250 });
+    const status = await page.textContent('#bench-status');
+    console.log(`[browser-bench] tune: ${status} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    expect(status, `page log: ${(await page.evaluate(() => window.spineseg.bench.log())).slice(-3).join(' / ')}`).toMatch(/^tuned 60 shape\/pass choices \(\d+ Winograd\)/);
+    const shapes = unetConv3x3Shapes(32, 32, 1, 0.125);
+    const rows = await tableRows();
+    expect(rows).toHaveLength(3 * shapes.length);
+    // one progress line per shape and pass, after the heading line
+    const progress = (await page.textContent('#bench-tune-log'))!.split('\n');
+    expect(progress).toHaveLength(1 + rows.length);
+    expect(progress[0]).toContain(`tuning ${shapes.length} 3x3 conv shapes x 3 passes (U-Net 32x32, batch 1, width x0.125)`);
+    expect(rows[0].slice(0, 2)).toEqual(['1x32x32x1->2', 'forward']);
+    for (const [shape, pass, chosen, ms, all] of rows) {
+      expect(['forward', 'input-grad', 'filter-grad']).toContain(pass);
+      expect(shape).toMatch(/^1x\d+x\d+x\d+->\d+$/);
+      expect(all).toContain(`${chosen} ${ms}`);
+      expect(Number(ms)).toBeGreaterThanOrEqual(0);
+    }
+    // IndexedDB holds one record, under the adapter key the page names, with every row's choice
+    const stored = await readIdb();
+    expect(stored.keys).toHaveLength(1);
+    const [record] = stored.values;
+    expect(await page.textContent('#bench-tune-where')).toContain(`IndexedDB spineseg/tune/${String(stored.keys[0])}`);
+    expect(record.adapter).toBe(await page.evaluate(() => window.spineseg.summary().adapter));
+    for (const [shape, pass, chosen] of rows) expect(chosen.startsWith(record.choices[`${pass} ${shape}`].algorithm)).toBe(true);
+    // in use in the page right away (later benchmarks and segmentations), and named in the header
+    const inUse = await page.evaluate(() => window.spineseg.convChoices());
+    for (const [k, c] of Object.entries(record.choices)) expect(inUse[k]?.algorithm).toBe(c.algorithm);
+    expect(await page.textContent('#adapter')).toContain(`(conv tuning of ${record.date})`);
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'bench-tune.png'), fullPage: true });
+    // a reload loads it from IndexedDB
+    await page.reload();
+    await page.evaluate(() => window.spineseg.ready);
+    await page.click('#tab-bench');
+    await page.waitForFunction(() => document.getElementById('bench-tune-where')?.textContent?.includes('in use'), null, { timeout: 30_000 });
+    expect(await page.textContent('#adapter')).toContain(`(conv tuning of ${record.date})`);
+    expect(Object.keys(await page.evaluate(() => window.spineseg.convChoices())).sort()).toEqual(Object.keys(record.choices).sort());
+    expect(await tableRows()).toHaveLength(rows.length);
+    // forget: the record, the choices in use and the table go
+    await page.click('#bench-tune-forget');
+    await page.waitForFunction(() => /^deleted /.test(document.getElementById('bench-status')?.textContent ?? ''), null, { timeout: 30_000 });
+    expect((await readIdb()).keys).toEqual([]);
+    expect(await page.evaluate(() => window.spineseg.convChoices())).toEqual({});
+    expect(await tableRows()).toEqual([]);
+    expect(await page.textContent('#adapter')).not.toContain('conv tuning');
+    expect(await page.isDisabled('#bench-tune-forget')).toBe(true);
+  }, 180_000);
 
   it('made no request outside its own origin and threw nothing', () => {
     const foreign = requests.filter((u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));

@@ -5,7 +5,8 @@ import './styles.css';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { initGpu, gpu, adapterName, ENGINE_LIMITS } from '../src/runtime/gpu.ts';
-import { loadTuning } from '../src/kernels/autotune.ts';
+import { loadTuning, type TuneCache } from '../src/kernels/autotune.ts';
+import { convChoices } from '../src/kernels/conv_algorithm.ts';
 import { browserTuneStore } from '../src/app/tune-store-browser.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { safetensorsToModel, loadParams, type CheckpointConfig } from '../src/model/weights.ts';
@@ -102,7 +103,7 @@ const ready = (async () => {
     for (const name of ENGINE_LIMITS) state.limits[name] = g.limits[name as keyof GPUSupportedLimits] as number;
     // the per-shape conv choices of a tuning run on this adapter, kept in IndexedDB (src/app/tune-store-browser.ts)
     const tuned = await loadTuning(browserTuneStore).catch(() => null);
-    $('adapter').textContent = state.adapter + (tuned ? ` (conv tuning of ${tuned.date})` : '');
+    showAdapterTuning(tuned);
     $('limits').textContent = Object.entries(state.limits)
       .map(([k, v]) => `${k.padEnd(36)} ${v}`)
       .join('\n');
@@ -114,6 +115,11 @@ const ready = (async () => {
   if (state.gpuReady) await loadShippedModel();
   refreshButtons();
 })();
+
+/** The adapter line of the header, with the date of the conv tuning in use (loaded on start, or made in the Benchmark tab). */
+function showAdapterTuning(tuned: TuneCache | null): void {
+  $('adapter').textContent = state.adapter + (tuned ? ` (conv tuning of ${tuned.date})` : '');
+}
 
 /** The shipped model (models/default), served by the app itself; absent in a build without one. */
 async function loadShippedModel(): Promise<void> {
@@ -513,6 +519,7 @@ const benchTab = initBenchTab($('panel-bench'), {
   gpuError: () => state.gpuError,
   busy: () => state.busy ?? (state.training ? 'training' : null),
   withBusy,
+  tuned: showAdapterTuning,
 });
 
 // ---------------------------------------------------------------- test hooks
@@ -531,6 +538,8 @@ const api = {
   train: () => runTraining(),
   showTab,
   bench: benchTab,
+  /** the per-shape conv choices in use in this page (tuned here or loaded from IndexedDB on start) */
+  convChoices: () => convChoices(),
   /** what the test compares with Node: per-class counts, the label volume or slices, and the shapes */
   summary: () => ({
     gpuReady: state.gpuReady,

@@ -43,4 +43,7 @@ export const browserTuneStore: TuneStore = {
   async save(key, cache: TuneCache) {
     await request('readwrite', (s) => s.put(cache, key));
   },
+  async remove(key) {
+    await request('readwrite', (s) => s.delete(key));
+  },
 };

@@ -1,7 +1,7 @@
 // The autotuner's cache in Node: one JSON file per adapter, tune-<adapter key>.json, in
 // $SPINESEG_TUNE_DIR or else $XDG_CACHE_HOME/spineseg (default ~/.cache/spineseg); never in the repository.
 // SPINESEG_TUNE_DIR=off disables loading and saving.
-import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateTuneCache, loadTuning, type TuneCache, type TuneStore } from '../kernels/autotune.ts';
@@ -40,6 +40,10 @@ export const nodeTuneStore: TuneStore = {
     // write then rename: a reader never sees half a file
     writeFileSync(`${file}.tmp`, JSON.stringify(cache, null, 2) + '\n');
     renameSync(`${file}.tmp`, file);
+  },
+  async remove(key) {
+    const dir = tuneDir();
+    if (dir) rmSync(join(dir, `tune-${key}.json`), { force: true });
   },
 };
 

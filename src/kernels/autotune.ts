@@ -40,6 +40,8 @@ export interface TuneStore {
   where(adapterKey: string): string;
   load(adapterKey: string): Promise<TuneCache | null>;
   save(adapterKey: string, cache: TuneCache): Promise<void>;
+  /** deletes the adapter's cache; nothing stored is not an error */
+  remove(adapterKey: string): Promise<void>;
 }
 
 /** Stable hex key of an adapter (vendor, architecture, device, description, backend) and the tuner version. */

@@ -1,6 +1,8 @@
 // The Benchmark tab: `spineseg bench train` and the kernel table of `bench kernels` on this page's WebGPU adapter,
 // running the very code the CLI runs (bench/train-core.ts, bench/kernels-core.ts), with tfjs-backend-webgpu loaded
 // only when a benchmark starts. Results download as JSON in the CLI's schema and copy as markdown tables.
+// "Tune this GPU" runs `spineseg tune` (src/app/tune.ts) for the size, batch and width chosen here and keeps the
+// choices in IndexedDB (src/app/tune-store-browser.ts), where the page loads them from on start.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { initGpu, ENGINE_LIMITS, type Gpu } from '../../src/runtime/gpu.ts';
@@ -8,6 +10,9 @@ import { makeConfig } from '../../src/model/unet.ts';
 import { runTrainBench, missingLimits, describeMissing, type TrainBenchOptions, type TrainBenchResult } from '../../bench/train-core.ts';
 import { runKernelBench, layers, type KernelBenchResult } from '../../bench/kernels-core.ts';
 import { trainMarkdown, kernelMarkdown, trainChartSpec, kernelChartSpec } from '../../bench/report.ts';
+import { runTune, storedTune, forgetTune, tuneRows, type TuneResult, type TuneRow } from '../../src/app/tune.ts';
+import { browserTuneStore } from '../../src/app/tune-store-browser.ts';
+import type { TuneCache } from '../../src/kernels/autotune.ts';
 import { download } from './files.ts';
 
 export interface BenchTabDeps {
@@ -18,6 +23,8 @@ export interface BenchTabDeps {
   busy(): string | null;
   /** marks the GPU busy for the other tabs while fn runs */
   withBusy<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** this adapter's conv tuning changed (tuned here, or forgotten: null) */
+  tuned?(cache: TuneCache | null): void;
 }
 
 /** --size values as the CLI takes them (width x height); 512x640 batch 8 is the paper's setting. */
@@ -50,6 +57,18 @@ const PANEL = `
     <button id="bench-run" class="primary">Run training benchmark</button>
   </fieldset>
   <fieldset>
+    <legend>Conv autotuner (<code>spineseg tune</code>: the size, batch and width above)</legend>
+    <p class="note">Times the direct and Winograd ways to compute each 3x3 conv layer shape and pass on this adapter and
+    keeps the fastest in this browser's IndexedDB; the page's benchmarks, training and segmentation of those shapes use
+    them from then on, and after a reload.</p>
+    <label>Timed runs per candidate <input type="number" id="bench-tune-reps" value="3" min="1" max="20" /></label>
+    <button id="bench-tune-run">Tune this GPU</button>
+    <button id="bench-tune-forget" disabled title="delete this adapter's tuning from IndexedDB; the built-in defaults apply again">Forget tuning</button>
+    <p class="note" id="bench-tune-where"></p>
+    <pre id="bench-tune-log"></pre>
+    <table id="bench-tune-table"></table>
+  </fieldset>
+  <fieldset>
     <legend>Conv kernels (<code>spineseg bench kernels</code>: the U-Net's layers at 160 × 128, batch 2)</legend>
     <label>Layers <select id="bench-layers"><option value="">all ${layers.length}</option>${layers.map((l) => `<option value="${l.where}">${l.where}</option>`).join('')}</select></label>
     <label>Timed iterations <input type="number" id="bench-iterations" value="5" min="1" max="50" /></label>
@@ -80,6 +99,10 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   let running: string | null = null;
   const logLines: string[] = [];
   let g: Gpu | null = null;
+  let tune: TuneResult | null = null;
+  /** whether IndexedDB holds a tuning for this adapter (as far as this page knows) */
+  let tunedHere = false;
+  const tuneLines: string[] = [];
 
   const log = (s: string) => {
     logLines.push(s);
@@ -91,21 +114,27 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     s.classList.toggle('error', error);
   };
 
-  function options(): TrainBenchOptions {
+  const int = (id: string, min: number) => {
+    const v = Number(input(id).value);
+    if (!Number.isInteger(v) || v < min) throw new Error(`${id.replace('bench-', '')}: ${input(id).value} is not a whole number >= ${min}`);
+    return v;
+  };
+
+  /** The model shape chosen in the tab (the training benchmark's and the tuner's). */
+  function shape(): { width: number; height: number; batch: number; widthMult: number } {
     const [width, height] = el<HTMLSelectElement>('bench-size').value.split('x').map(Number);
-    const int = (id: string, min: number) => {
-      const v = Number(input(id).value);
-      if (!Number.isInteger(v) || v < min) throw new Error(`${id.replace('bench-', '')}: ${input(id).value} is not a whole number >= ${min}`);
-      return v;
-    };
-    return { width, height, batch: int('bench-batch', 1), widthMult: Number(el<HTMLSelectElement>('bench-width').value), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked, tune: input('bench-tune').checked, profile: input('bench-profile').checked };
+    return { width, height, batch: int('bench-batch', 1), widthMult: Number(el<HTMLSelectElement>('bench-width').value) };
+  }
+
+  function options(): TrainBenchOptions {
+    return { ...shape(), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked, tune: input('bench-tune').checked, profile: input('bench-profile').checked };
   }
 
   /** Whether the chosen size fits this adapter; the reason (limit, value needed, value found) when not. */
   function limitsMessage(): string | null {
     if (!g) return deps.gpuError() ? `WebGPU is not available: ${deps.gpuError()}` : 'WebGPU is starting…';
     try {
-      const o = options();
+      const o = shape();
       const missing = missingLimits(g.adapter.limits, makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult }), o.batch);
       return missing.length ? `Not on this adapter: the U-Net at ${o.width}x${o.height} batch ${o.batch} width x${o.widthMult} ${describeMissing(missing, '').trim()}.` : null;
     } catch (e) {
@@ -125,7 +154,8 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     const fits = el('bench-limits');
     fits.textContent = why ?? 'This size fits the adapter’s limits.';
     fits.classList.toggle('error', why !== null);
-    for (const id of ['bench-run', 'bench-kernels-run', 'bench-paper']) el<HTMLButtonElement>(id).disabled = running !== null;
+    for (const id of ['bench-run', 'bench-kernels-run', 'bench-paper', 'bench-tune-run']) el<HTMLButtonElement>(id).disabled = running !== null;
+    el<HTMLButtonElement>('bench-tune-forget').disabled = !tunedHere || running !== null;
     el<HTMLButtonElement>('bench-download').disabled = !train || running !== null;
     el<HTMLButtonElement>('bench-kernels-download').disabled = !kernels || running !== null;
     el<HTMLButtonElement>('bench-copy').disabled = (!train && !kernels) || running !== null;
@@ -240,7 +270,97 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     });
   }
 
+  /** The tuner's choices as a table: shape, pass, the kept candidate and its time, every candidate's time. */
+  function renderTuneTable(rows: TuneRow[]): void {
+    const table = el<HTMLTableElement>('bench-tune-table');
+    table.innerHTML = '';
+    if (!rows.length) return;
+    const head = table.createTHead().insertRow();
+    for (const h of ['shape (N×H×W×C→O)', 'pass', 'chosen', 'ms', 'every candidate (median ms)']) {
+      const th = document.createElement('th');
+      th.textContent = h;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (const r of rows) {
+      const tr = body.insertRow();
+      const cells = [r.shape, r.pass, r.chosen, r.chosenMs.toFixed(2), Object.entries(r.ms).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')];
+      for (const c of cells) tr.insertCell().textContent = c;
+    }
+  }
+
+  const tuneNote = (text: string, error = false) => {
+    const n = el('bench-tune-where');
+    n.textContent = text;
+    n.classList.toggle('error', error);
+  };
+
+  async function runTuneJob(): Promise<TuneResult | null> {
+    return job('tuning this GPU', async () => {
+      try {
+        return await tuneNow();
+      } catch (e) {
+        // beside the button as well as in the tab's status line
+        tuneNote(`tuning failed: ${errorText(e)}`, true);
+        throw e;
+      }
+    });
+  }
+
+  async function tuneNow(): Promise<TuneResult> {
+    const o = shape();
+    const reps = int('bench-tune-reps', 1);
+    const why = limitsMessage();
+    if (why) throw new Error(why);
+    tuneLines.length = 0;
+    el('bench-tune-log').textContent = '';
+    renderTuneTable([]);
+    const t0 = performance.now();
+    const r = await runTune({ ...o, reps }, browserTuneStore, (line) => {
+      tuneLines.push(line);
+      el('bench-tune-log').textContent = tuneLines.join('\n');
+      log(line);
+    });
+    tune = r;
+    tunedHere = true;
+    renderTuneTable(tuneRows(r.cache, r.tuned));
+    const winograd = r.tuned.filter((k) => r.cache.choices[k].algorithm === 'winograd').length;
+    tuneNote(`Stored in ${r.where} (adapter ${r.cache.adapter}, ${Object.keys(r.cache.choices).length} shape/pass choices in all); in use in this page now.`);
+    deps.tuned?.(r.cache);
+    status(`tuned ${r.tuned.length} shape/pass choices (${winograd} Winograd) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  }
+
+  async function forgetTuneJob(): Promise<string | null> {
+    return job('forgetting the tuning', async () => {
+      const where = await forgetTune(browserTuneStore);
+      tune = null;
+      tunedHere = false;
+      renderTuneTable([]);
+      tuneNote(`No tuning stored for this adapter (deleted ${where}): the built-in defaults apply.`);
+      deps.tuned?.(null);
+      status(`deleted ${where}`);
+      return where;
+    });
+  }
+
+  /** What IndexedDB holds for this adapter when the page starts. */
+  async function showStoredTune(): Promise<void> {
+    try {
+      const s = await storedTune(browserTuneStore);
+      tunedHere = s.cache !== null;
+      if (s.cache) {
+        renderTuneTable(tuneRows(s.cache));
+        tuneNote(`Tuning of ${s.cache.date} for ${s.cache.adapter} in ${s.where} (${Object.keys(s.cache.choices).length} shape/pass choices), in use in this page.`);
+      } else tuneNote(`No tuning stored for this adapter yet (it would go to ${s.where}).`);
+    } catch (e) {
+      tuneNote(`stored tuning: ${errorText(e)}`, true);
+    }
+  }
+
   el('bench-run').addEventListener('click', () => void runTrain());
+  el('bench-tune-run').addEventListener('click', () => void runTuneJob());
+  el('bench-tune-forget').addEventListener('click', () => void forgetTuneJob());
   el('bench-kernels-run').addEventListener('click', () => void runKernels());
   el('bench-paper').addEventListener('click', () => {
     el<HTMLSelectElement>('bench-size').value = '512x640';
@@ -269,13 +389,18 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     if (!deps.gpuError()) {
       g = await initGpu();
       showAdapter(g);
-    }
+      await showStoredTune();
+    } else tuneNote(`WebGPU is not available: ${deps.gpuError()}`, true);
     refresh();
   });
 
   return {
     runTrain,
     runKernels,
+    runTune: runTuneJob,
+    forgetTune: forgetTuneJob,
+    /** the last tuning run in this page (null before one, or after forgetting) */
+    tune: () => tune,
     train: () => train,
     kernels: () => kernels,
     markdown,
