@@ -1,6 +1,8 @@
-// Prediction of one slice at the model's full size (default 512x640, full width), spineseg's default conv
-// choices against every conv on the direct kernels, interleaved run by run (ABAB, order alternating);
-// wall ms min / median and process CPU ms median per side.
+// Prediction of one slice at the model's full size (default 512x640, full width), interleaved run by run
+// (ABC, order rotated every run); wall ms min / median and process CPU ms median per side:
+//   ours                      default conv choices (Winograd, in tile bands where large) and fused epilogues
+//   ours, no fusion           the same convolutions, BatchNorm / ReLU / LeakyReLU as separate passes
+//   before (direct, unfused)  every conv on the direct kernels, no fusion: the engine before issue 17
 //   npx tsx bench/predict_ab.ts [--size 512x640] [--width-mult 1] [--runs 4] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
@@ -8,6 +10,7 @@ import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { predictSlices } from '../src/model/predict.ts';
 import { setConvAlgorithm, type ConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
+import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
 import { Rng } from '../src/util/random.ts';
 
 const arg = (name: string, dflt: string) => {
@@ -22,7 +25,11 @@ async function main(): Promise<void> {
   const model = new UNet(makeConfig({ width, height, widthMult: Number(arg('--width-mult', '1')) }));
   const rng = new Rng(3);
   const slice = { image: Float32Array.from({ length: width * height }, () => rng.next()), width, height };
-  const sides: [string, ConvAlgorithm | null][] = [['ours (default choices)', null], ['ours, all direct', 'direct']];
+  const sides: [string, ConvAlgorithm | null, boolean][] = [
+    ['ours', null, true],
+    ['ours, no fusion', null, false],
+    ['before (direct, unfused)', 'direct', false],
+  ];
   const wall = sides.map(() => [] as number[]);
   const cpu = sides.map(() => [] as number[]);
   const labels: Uint8Array[] = [];
@@ -31,12 +38,14 @@ async function main(): Promise<void> {
     for (let j = 0; j < sides.length; j++) {
       const i = (j + r) % sides.length;
       setConvAlgorithm(sides[i][1]);
+      setFusedEpilogues(sides[i][2]);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const [out] = await predictSlices(model, [slice], 1);
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       setConvAlgorithm(null);
+      setFusedEpilogues(null);
       if (r === 0) labels[i] = out;
       else {
         wall[i].push(ms);
@@ -45,13 +54,12 @@ async function main(): Promise<void> {
       console.error(`  run ${r}${r === 0 ? ' (warm-up)' : ''} ${sides[i][0]}: ${ms.toFixed(0)} ms wall, ${((c.user + c.system) / 1000).toFixed(0)} ms CPU`);
     }
   }
-  let differ = 0;
-  for (let k = 0; k < labels[0].length; k++) if (labels[0][k] !== labels[1][k]) differ++;
+  const differ = labels.map((l) => l.reduce((n, v, k) => n + (v !== labels[0][k] ? 1 : 0), 0));
   console.log(`\n| side | wall ms min | wall ms median | CPU ms median |\n|---|---|---|---|`);
   sides.forEach(([name], i) => console.log(`| ${name} | ${Math.min(...wall[i]).toFixed(0)} | ${median(wall[i]).toFixed(0)} | ${median(cpu[i]).toFixed(0)} |`));
-  console.log(`\nlabel maps differ in ${differ} of ${labels[0].length} pixels (untrained model: near-ties in the logits)`);
+  sides.slice(1).forEach(([name], i) => console.log(`\n${name}: label map differs from ours in ${differ[i + 1]} of ${labels[0].length} pixels (untrained model: near-ties in the logits)`));
   const json = arg('--json', '');
-  if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, runs, sides: sides.map(([name], i) => ({ name, wall: wall[i], cpu: cpu[i] })), differingPixels: differ }, null, 2) + '\n');
+  if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, runs, sides: sides.map(([name], i) => ({ name, wall: wall[i], cpu: cpu[i] })), differingPixels: Object.fromEntries(sides.map(([name], i) => [name, differ[i]])) }, null, 2) + '\n');
   model.dispose();
 }
 

@@ -1,7 +1,8 @@
 // Training steps of the paper's U-Net, several engines interleaved STEP BY STEP in one run (ABAB...,
 // the order rotated every round) so that load changes on a shared machine hit every side alike:
 //   ours          spineseg with its default conv choices (Winograd where src/kernels/conv_algorithm.ts says)
-//   ours-direct   spineseg with every conv on the direct kernels (--direct), the before of Winograd
+//   ours-direct   spineseg with every conv on the direct kernels and no fused epilogues (--direct): the engine
+//                 before Winograd and fusion (issue 17)
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
 import { median } from './stats.ts';
@@ -24,6 +25,7 @@ import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/util/random.ts';
 import { setConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
+import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);
@@ -88,9 +90,11 @@ async function main(): Promise<void> {
     step: () =>
       timed(async () => {
         setConvAlgorithm(algorithm);
+        setFusedEpilogues(algorithm === 'direct' ? false : null);
         await trainStep(model, opt, batch, ++stepNo);
         await g.sync();
         setConvAlgorithm(null);
+        setFusedEpilogues(null);
       }),
   });
   const sides: Side[] = [ours('ours', null)];
