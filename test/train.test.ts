@@ -85,7 +85,7 @@ describe('U-Net training', { timeout: 600_000 }, () => {
   it('resumes after kill -9 to the same weights and optimizer state as an uninterrupted run, with augmentation and a poly schedule', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-resume-'));
     const common: Omit<TrainRunOptions, 'out' | 'resume'> = {
-      data: sampleDataRoot(), ...tiny, epochs: 3, patience: 10, batchSize: 4, lr: 1e-3, seed: 11, valFraction: 0.25, testFraction: 0.15, stepsPerEpoch: 3, quiet: true,
+      data: sampleDataRoot(), ...tiny, epochs: 3, patience: 10, batchSize: 4, lr: 1e-3, seed: 11, valFraction: 0.25, testFraction: 0.15, stepsPerEpoch: 3,
       augment: augmentLevel('heavy'), lrSchedule: 'poly', warmupEpochs: 2,
     };
     try {

@@ -9,8 +9,7 @@ import { writePhantomDataset } from '../pipeline/phantom.ts';
 import { formatTable1 } from '../pipeline/filter.ts';
 import { sampleDataRoot, listSlicePairs, parseSliceName, patientSplit3 } from '../pipeline/dataset.ts';
 import { describePostprocess } from '../pipeline/postprocess.ts';
-import { runTraining } from './session.ts';
-import { loadCheckpoint } from './session.ts';
+import { runTraining, loadCheckpoint, type TrainProgress } from './session.ts';
 import { comparisonPng } from './overlay.ts';
 import { writeFileAtomic } from '../model/checkpoint.ts';
 import { formatTable2, jsonNumbers } from '../metrics/evaluate.ts';
@@ -37,7 +36,7 @@ export interface DemoOptions {
 
 const mdTable = (text: string) => '```\n' + text + '\n```';
 
-export async function runDemo(o: DemoOptions, log: (s: string) => void = console.log): Promise<{ report: string; table2: string }> {
+export async function runDemo(o: DemoOptions, log: (s: string) => void = console.log, progress?: TrainProgress): Promise<{ report: string; table2: string }> {
   const t0 = performance.now();
   const g = await initGpu();
   const out = resolve(o.out);
@@ -72,6 +71,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = console
   const run = await runTraining(
     { data: prepared, out: trainDir, width: o.width, height: o.height, widthMult: o.widthMult, batchSize: o.batchSize, epochs: o.epochs, patience: o.patience, lr: o.lr, bnMomentum: o.bnMomentum, seed: o.seed, valFraction: 0.2, split, maxSeconds: o.minutes * 60, resume: false },
     log,
+    progress,
   );
   run.model.dispose();
 

@@ -3,7 +3,6 @@
 // Used by `spineseg train` and `spineseg demo`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { initGpu, adapterName } from '../runtime/gpu.ts';
 import { Adam, type AdamState } from '../graph/optim.ts';
 import { loadSliceDataset, patientSplit3, type Sample } from '../pipeline/dataset.ts';
@@ -35,12 +34,17 @@ export interface TrainRunOptions extends TrainOptions {
   split?: { train: string[]; val: string[]; test: string[] };
   out: string;
   resume: boolean;
-  /** no progress bar (tests) */
-  quiet?: boolean;
+}
+
+/** Step-by-step progress of a training run, for a front end to draw (the CLI: a terminal bar); the app layer draws nothing. */
+export interface TrainProgress {
+  step(p: { epoch: number; stepInEpoch: number; stepsInEpoch: number; loss: number; valMeanIoU: number | null }): void;
+  /** the epoch's steps are done (its validation line follows in the log) */
+  endEpoch(): void;
 }
 
 export interface RunConfig extends CheckpointConfig {
-  training: Omit<TrainRunOptions, 'resume' | 'quiet'>;
+  training: Omit<TrainRunOptions, 'resume'>;
   /** patient lists; `test` is absent in runs made before the three-way split */
   split: { train: string[]; val: string[]; test?: string[] };
 }
@@ -127,13 +131,13 @@ export interface TrainRunResult {
  * One training run in `o.out`, holding its lock: a second live process is refused, SIGINT/SIGTERM stop after the
  * current step, and a lost device or a failed checkpoint write ends with what is on disk and how to resume.
  */
-export async function runTraining(o: TrainRunOptions, log: (line: string) => void = console.log): Promise<TrainRunResult> {
+export async function runTraining(o: TrainRunOptions, log: (line: string) => void = console.log, progress?: TrainProgress): Promise<TrainRunResult> {
   const outExisted = existsSync(o.out);
   const lock = acquireRunLock(o.out);
   if (lock.tookOverFrom !== null) log(`took over the stale lock of process ${lock.tookOverFrom} (no longer running) in ${o.out}`);
   const stop = stopOnSignals((signal) => log(`${signal}: stopping after the current step (again to stop at once)`));
   try {
-    return await runTrainingLocked(o, log, stop);
+    return await runTrainingLocked(o, log, stop, progress);
   } catch (e) {
     throw await explainTrainingFailure(e, o.out, stop);
   } finally {
@@ -144,7 +148,7 @@ export async function runTraining(o: TrainRunOptions, log: (line: string) => voi
   }
 }
 
-async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void, stop: StopSignal): Promise<TrainRunResult> {
+async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void, stop: StopSignal, progress: TrainProgress | undefined): Promise<TrainRunResult> {
   const g = await initGpu();
   const lastDir = join(o.out, 'checkpoint-last');
   const hasLast = existsSync(join(lastDir, 'config.json')) || existsSync(join(`${lastDir}.prev`, 'config.json'));
@@ -160,7 +164,7 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
     model = ck.model;
     config = ck.config;
     // the run's own settings win over the command line, except how many epochs to go to
-    opts = { ...config.training, epochs: o.epochs, out: o.out, resume: true, quiet: o.quiet };
+    opts = { ...config.training, epochs: o.epochs, out: o.out, resume: true };
     resume = { state: ck.state!, optimizer: ck.optimizer! };
     log(`resuming ${o.out} after epoch ${ck.state!.epoch} (step ${ck.state!.step})`);
   } else {
@@ -169,7 +173,7 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
     const tooBig = modelFitProblem(mc, { maxStorageBufferBindingSize: g.limits.maxStorageBufferBindingSize, maxBufferSize: g.limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch: o.batchSize }, true);
     if (tooBig) throw new Error(`--size ${o.width}x${o.height} --width-mult ${o.widthMult} --batch ${o.batchSize}: ${tooBig}`);
     model = new UNet(mc);
-    const { resume: _r, quiet: _q, ...training } = o;
+    const { resume: _r, ...training } = o;
     config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [], test: [] } };
   }
   if (opts.lrSchedule === 'cosine' && (opts.warmupEpochs ?? 0) >= opts.epochs) throw new Error(`--warmup-epochs '${opts.warmupEpochs}' must be below --epochs (${opts.epochs})`);
@@ -188,23 +192,20 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
   log(`augmentation ${opts.augment?.level ?? 'none'}, learning rate ${opts.lr} ${opts.lrSchedule ?? 'constant'}${opts.lrSchedule === 'cosine' ? ` (warm-up ${opts.warmupEpochs ?? 0} epochs)` : ''} over ${opts.epochs} epochs`);
   log(`model ${model.config.width}x${model.config.height}, width x${model.config.widthMult}, batch ${opts.batchSize}, adapter ${adapterName(g.adapter)}`);
 
-  const bar = opts.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} steps | loss {loss} | val mIoU {miou} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
-  let lastMiou = 'n/a';
+  let lastMiou: number | null = null;
   const t0 = performance.now();
   const state = await train(model, data.train, data.val, opts, {
     onStep: ({ epoch, step, stepInEpoch, stepsInEpoch, loss }) => {
       injectDeviceLoss(step);
       if (stop.requested) {
-        bar?.stop();
+        progress?.endEpoch();
         throw stoppedAfter(stop.requested, `step ${step} (epoch ${epoch}, step ${stepInEpoch}/${stepsInEpoch})`, o.out);
       }
-      if (!bar) return;
-      if (stepInEpoch === 1) bar.start(stepsInEpoch, 0, { epoch, loss: loss.toFixed(4), miou: lastMiou });
-      bar.update(stepInEpoch, { loss: loss.toFixed(4), epoch, miou: lastMiou });
+      progress?.step({ epoch, stepInEpoch, stepsInEpoch, loss, valMeanIoU: lastMiou });
     },
     onEpoch: async (record, st, improved, optimizer) => {
-      bar?.stop();
-      lastMiou = record.valMeanIoU.toFixed(3);
+      progress?.endEpoch();
+      lastMiou = record.valMeanIoU;
       log(formatEpoch(record) + (improved ? ' *best*' : ''));
       if (improved) await saveCheckpoint(join(o.out, 'checkpoint-best'), model, config);
       await saveCheckpoint(lastDir, model, config, { optimizer, state: st });

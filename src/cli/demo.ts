@@ -1,6 +1,7 @@
 // `spineseg demo`: the README's main job, end to end on built-in data.
 import type { Command } from 'commander';
 import { parseNumber, parseSize } from './options.ts';
+import { terminalTrainProgress } from './progress.ts';
 
 export function register(program: Command): void {
   program
@@ -36,7 +37,7 @@ export function register(program: Command): void {
         lr: parseNumber(String(o.lr), '--lr', { min: 0 }),
         seed: parseNumber(String(o.seed), '--seed', { min: 0, integer: true }),
         bnMomentum: parseNumber(String(o.bnMomentum), '--bn-momentum', { min: 0, max: 1 }),
-      });
+      }, console.log, terminalTrainProgress());
       console.log(table2);
       console.log(`report: ${o.out}/report.md`);
     });

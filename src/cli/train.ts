@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseNumber, parseSize } from './options.ts';
 import { applyPreset, presetHelp } from '../model/presets.ts';
+import { terminalTrainProgress } from './progress.ts';
 
 export function register(program: Command): void {
   program
@@ -86,7 +87,7 @@ export function register(program: Command): void {
         stepsPerEpoch: o.stepsPerEpoch === undefined ? undefined : int('stepsPerEpoch'),
         maxSlicesPerPatient: o.maxSlicesPerPatient === undefined ? undefined : int('maxSlicesPerPatient'),
         resume: Boolean(o.resume),
-      });
+      }, console.log, terminalTrainProgress());
       console.log(`done: ${r.state.epoch} epochs in ${r.seconds.toFixed(0)} s; best validation mean IoU ${r.state.bestMeanIoU.toFixed(3)} at epoch ${r.state.bestEpoch}; checkpoints in ${o.out}`);
     });
 }
