@@ -121,19 +121,20 @@ export function readValidatedOptimizer(dir: string, params: Array<{ name: string
   const path = join(dir, 'optimizer.safetensors');
   const bytes = readBytes(path);
   // Adam's GPU schedule: [step, beta1^t, beta2^t, lr-scale] (4 values) before learning-rate schedules, + the current lr (5) since
-  let scheduleLength = 5;
+  let decoded: ReturnType<typeof decodeSafetensors> | null = null;
   try {
-    if (decodeSafetensors(bytes, path).arrays.get('schedule')?.data.length === 4) scheduleLength = 4;
+    decoded = decodeSafetensors(bytes, path);
   } catch {
     // a damaged file: the validator below names what is wrong
   }
+  const scheduleLength = decoded?.arrays.get('schedule')?.data.length === 4 ? 4 : 5;
   const expected = new Map<string, number[]>([['schedule', [scheduleLength]]]);
   for (const p of params) {
     expected.set(`m.${p.name}`, [...p.shape]);
     expected.set(`v.${p.name}`, [...p.shape]);
   }
   const arrays = validateSafetensors(path, bytes, expected, new Set(['schedule']));
-  const step = Number(decodeSafetensors(bytes, path).metadata.step);
+  const step = Number((decoded ?? decodeSafetensors(bytes, path)).metadata.step);
   if (!Number.isInteger(step) || step < 0) throw new Error(`${path}: __metadata__.step = ${step}: expected a non-negative integer`);
   return { step, arrays };
 }
