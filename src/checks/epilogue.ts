@@ -5,8 +5,8 @@
 // uses, on odd shapes; the inference BatchNorm fold; the fused ReLU's gradient by finite differences;
 // and Winograd forward, input gradient and filter gradient cut into many bands.
 import type { Check, CheckResult } from './harness.ts';
-import { gradCheck, compare } from './harness.ts';
-import { conv2d } from '../graph/conv.ts';
+import { compare } from './harness.ts';
+import { conv3x3GradCheck } from './winograd.ts';
 import { conv2dRef, conv2dTransposeRef, conv2dGradRef, type ConvShape } from '../reference/conv.ts';
 import { batchNormInferRef, leakyReluRef } from '../reference/nn.ts';
 import { reluRef } from '../reference/core.ts';
@@ -14,7 +14,6 @@ import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward, conv2dTransposeForward, setChannelLaneMode, type ConvVariant } from '../kernels/conv2d.ts';
-import { setConvAlgorithm } from '../kernels/conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradLanes } from '../kernels/winograd.ts';
 import { batchNormInferenceAffine } from '../kernels/batchnorm.ts';
 import type { Epilogue } from '../kernels/epilogue.ts';
@@ -156,28 +155,10 @@ checks.push({
 
 // the fused ReLU is differentiable: finite differences through the graph op, direct and Winograd
 for (const algorithm of ['direct', 'winograd'] as const) {
-  const [N, H, W, C, O] = algorithm === 'direct' ? [2, 3, 5, 3, 6] : [1, 5, 7, 4, 9];
+  const shape: [number, number, number, number, number] = algorithm === 'direct' ? [2, 3, 5, 3, 6] : [1, 5, 7, 4, 9];
   checks.push({
-    name: `epilogue/conv2d+relu 3x3 ${algorithm} [${N},${H},${W},${C}] -> ${O} forward+backward (finite differences)`,
-    run: async () => {
-      const rng = new Rng(N * 1000 + H * 100 + C * 10 + O + (algorithm === 'direct' ? 1 : 2));
-      const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
-      const input = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
-      setConvAlgorithm(algorithm);
-      try {
-        return await gradCheck({
-          inputs: [input([N, H, W, C]), input([3, 3, C, O]), input([O])],
-          gpu: ([x, w, b]) => conv2d(x, w, b, { relu: true }),
-          reference: ([x, w, b]) => reluRef(conv2dRef(x, w, b, s)),
-          outShape: [N, H, W, O],
-          forwardTol: tol(9 * C),
-          gradTol: { atol: 2e-3, rtol: 2e-3 },
-          samples: 32,
-        });
-      } finally {
-        setConvAlgorithm(null);
-      }
-    },
+    name: `epilogue/conv2d+relu 3x3 ${algorithm} [${shape.slice(0, 4).join(',')}] -> ${shape[4]} forward+backward (finite differences)`,
+    run: () => conv3x3GradCheck(shape, algorithm, shape.reduce((a, b) => a * 10 + b, 0) + (algorithm === 'direct' ? 1 : 2), true),
   });
 }
 

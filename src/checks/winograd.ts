@@ -11,7 +11,8 @@ import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
-import { setConvAlgorithm } from '../kernels/conv_algorithm.ts';
+import { setConvAlgorithm, type ConvAlgorithm } from '../kernels/conv_algorithm.ts';
+import { reluRef } from '../reference/core.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
 
 /** float32 accumulation over K terms of magnitude <= 1; the transforms add sums of up to 9 such terms */
@@ -61,29 +62,34 @@ for (const lanes of ['rows', 'channels'] as WinogradLanes[]) {
   }
 }
 
-// finite differences through the graph op (bias included), Winograd forced for every pass
+/**
+ * Finite differences through the graph's conv2d 3x3 op (bias included) with `algorithm` forced for every
+ * pass; `relu` fuses a ReLU into the output write (src/kernels/epilogue.ts) and adds it to the reference.
+ */
+export async function conv3x3GradCheck([N, H, W, C, O]: [number, number, number, number, number], algorithm: ConvAlgorithm, seed: number, relu = false): Promise<CheckResult> {
+  const rng = new Rng(seed);
+  const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+  const input = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
+  setConvAlgorithm(algorithm);
+  try {
+    return await gradCheck({
+      inputs: [input([N, H, W, C]), input([3, 3, C, O]), input([O])],
+      gpu: ([x, w, b]) => conv2d(x, w, b, relu ? { relu: true } : undefined),
+      reference: ([x, w, b]) => (relu ? reluRef(conv2dRef(x, w, b, s)) : conv2dRef(x, w, b, s)),
+      outShape: [N, H, W, O],
+      forwardTol: tol(9 * C),
+      gradTol: { atol: 2e-3, rtol: 2e-3 },
+      samples: 32,
+    });
+  } finally {
+    setConvAlgorithm(null);
+  }
+}
+
 for (const [N, H, W, C, O] of [[1, 5, 7, 3, 17], [2, 3, 5, 8, 4]] as [number, number, number, number, number][]) {
   checks.push({
     name: `winograd/conv2d 3x3 [${N},${H},${W},${C}] -> ${O} forward+backward (Winograd forced)`,
-    run: async () => {
-      const rng = new Rng(N * 1000 + H * 100 + C * 10 + O + 5);
-      const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
-      const input = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
-      setConvAlgorithm('winograd');
-      try {
-        return await gradCheck({
-          inputs: [input([N, H, W, C]), input([3, 3, C, O]), input([O])],
-          gpu: ([x, w, b]) => conv2d(x, w, b),
-          reference: ([x, w, b]) => conv2dRef(x, w, b, s),
-          outShape: [N, H, W, O],
-          forwardTol: tol(9 * C),
-          gradTol: { atol: 2e-3, rtol: 2e-3 },
-          samples: 32,
-        });
-      } finally {
-        setConvAlgorithm(null);
-      }
-    },
+    run: () => conv3x3GradCheck([N, H, W, C, O], 'winograd', N * 1000 + H * 100 + C * 10 + O + 5),
   });
 }
 
