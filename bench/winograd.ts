@@ -1,10 +1,10 @@
-// Winograd F(2x2, 3x3) against the direct implicit-GEMM kernels, per 3x3 layer shape and pass of the U-Net,
+// Winograd F(2x2, 3x3) (and with --f4 F(4x4, 3x3), forward and input gradient) against the direct implicit-GEMM kernels, per 3x3 layer shape and pass of the U-Net,
 // in one process on one adapter. Timing: ABAB pairs (direct, Winograd, direct, Winograd, ...; the order
 // within a pair alternates), GPU completion awaited inside every timed call; min and median per side.
 // Besides wall time, the process CPU time per call (user + system of every thread: lavapipe runs in this
 // process) is recorded: on a loaded machine it measures the work done regardless of how long the
 // scheduler kept the threads waiting. --errors adds the max abs / rel error of both against the float64 definition (src/reference/conv.ts).
-//   npx tsx bench/winograd.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--profile] [--json FILE]
+//   npx tsx bench/winograd.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--f4] [--profile] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
@@ -25,6 +25,7 @@ const batch = Number(arg('--batch', '2'));
 const reps = Number(arg('--reps', '7'));
 const only = arg('--only', '');
 const withErrors = process.argv.includes('--errors');
+const withF4 = process.argv.includes('--f4');
 const jsonPath = arg('--json', '');
 
 export interface Shape {
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const adapter = adapterName(g.adapter);
   const shapes = unetConv3x3Shapes(width, height, batch, Number(arg('--width-mult', '1'))).filter((s) => !only || `${s.N}x${s.H}x${s.W}x${s.C}->${s.O} ${s.where}`.includes(only));
   console.error(`adapter: ${adapter}; direct variant ${convVariant(g)}; ${reps} rotations per pass; cells: wall min / wall median / CPU median, ms`);
-  console.log('| shape | pass | direct | Winograd rows | Winograd channels | CPU speed-up (best Winograd) | fastest by CPU |' + (withErrors ? ' direct max abs / rel err | Winograd max abs / rel err |' : '') + ' layers |');
+  console.log('| shape | pass | direct | Winograd rows | Winograd channels |' + (withF4 ? ' F(4x4) rows | F(4x4) channels |' : '') + ' CPU speed-up (best F(2x2)) | fastest by CPU |' + (withErrors ? ' direct max abs / rel err | Winograd max abs / rel err |' + (withF4 ? ' F(4x4) max abs / rel err |' : '') : '') + ' layers |');
   const rows: Record<string, unknown>[] = [];
   for (const s of shapes) {
     const { N, H, W, C, O } = s;
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     const X = Tensor.fromData(xData, [N, H, W, C]);
     const Wt = Tensor.fromData(wData, [3, 3, C, O]);
     const DY = Tensor.fromData(dyData, [N, H, W, O]);
-    type Variant = 'direct' | 'winograd-rows' | 'winograd-channels';
+    type Variant = 'direct' | 'winograd-rows' | 'winograd-channels' | 'winograd4-rows' | 'winograd4-channels';
     const variants: Variant[] = ['direct', 'winograd-rows'];
     const lanesOk = (k: number, n: number) => k % 4 === 0 && n % 4 === 0;
     const run = (pass: ConvPass, v: Variant): Tensor => {
@@ -86,9 +87,10 @@ async function main(): Promise<void> {
         if (pass === 'input-grad') return conv2dInputGrad(DY, Wt, { algorithm: a });
         return conv2dFilterGrad(X, DY, [3, 3], { algorithm: a });
       }
-      const lanes: WinogradLanes = v === 'winograd-rows' ? 'rows' : 'channels';
-      if (pass === 'forward') return winogradForward(X, Wt, null, { lanes });
-      if (pass === 'input-grad') return winogradInputGrad(DY, Wt, { lanes });
+      const lanes: WinogradLanes = v.endsWith('-rows') ? 'rows' : 'channels';
+      const tile = v.startsWith('winograd4') ? 4 : 2;
+      if (pass === 'forward') return winogradForward(X, Wt, null, { lanes, tile });
+      if (pass === 'input-grad') return winogradInputGrad(DY, Wt, { lanes, tile });
       return winogradFilterGrad(X, DY);
     };
     let ref: { y: Float64Array; dx: Float64Array; dw: Float64Array } | null = null;
@@ -101,7 +103,8 @@ async function main(): Promise<void> {
     }
     for (const pass of ['forward', 'input-grad', 'filter-grad'] as ConvPass[]) {
       // the filter gradient has one Winograd GEMM mapping; the others have two when channels are vec4-aligned
-      const vs = pass === 'filter-grad' ? variants : pass === 'forward' ? (lanesOk(C, O) ? [...variants, 'winograd-channels' as Variant] : variants) : lanesOk(O, C) ? [...variants, 'winograd-channels' as Variant] : variants;
+      const vs: Variant[] = pass === 'filter-grad' ? variants : pass === 'forward' ? (lanesOk(C, O) ? [...variants, 'winograd-channels'] : [...variants]) : lanesOk(O, C) ? [...variants, 'winograd-channels'] : [...variants];
+      if (withF4 && pass !== 'filter-grad') vs.push(...vs.filter((v) => v.startsWith('winograd-')).map((v) => v.replace('winograd-', 'winograd4-') as Variant));
       const times = new Map<Variant, number[]>(vs.map((v) => [v, []]));
       const cpu = new Map<Variant, number[]>(vs.map((v) => [v, []]));
       const errors: Record<string, string> = {};
@@ -138,13 +141,14 @@ async function main(): Promise<void> {
       }
       const stats = Object.fromEntries(vs.map((v) => [v, { wall_min: Math.min(...times.get(v)!), wall_median: median(times.get(v)!), cpu_min: Math.min(...cpu.get(v)!), cpu_median: median(cpu.get(v)!), ...(ref ? { error: errors[v] } : {}) }]));
       const best = vs.reduce((a, b) => (stats[b].cpu_median < stats[a].cpu_median ? b : a));
+      const w4 = stats['winograd4-channels'] && stats['winograd4-channels'].cpu_median < stats['winograd4-rows'].cpu_median ? 'winograd4-channels' : 'winograd4-rows';
       const row = { shape: `${N}x${H}x${W}x${C}->${O}`, where: s.where, pass, stats, best_by_cpu: best };
       rows.push(row);
       const cell = (v: Variant) => (stats[v] ? `${stats[v].wall_min.toFixed(0)} / ${stats[v].wall_median.toFixed(0)} / ${stats[v].cpu_median.toFixed(0)}` : '-');
       const w = stats['winograd-channels'] && stats['winograd-channels'].cpu_median < stats['winograd-rows'].cpu_median ? 'winograd-channels' : 'winograd-rows';
       console.log(
-        `| ${row.shape} | ${pass} | ${cell('direct')} | ${cell('winograd-rows')} | ${cell('winograd-channels')} | ${(stats.direct.cpu_median / stats[w].cpu_median).toFixed(2)}x | ${best} |` +
-          (ref ? ` ${errors.direct} | ${errors[w]} |` : '') + ` ${s.where} |`,
+        `| ${row.shape} | ${pass} | ${cell('direct')} | ${cell('winograd-rows')} | ${cell('winograd-channels')} |` + (withF4 ? ` ${cell('winograd4-rows')} | ${cell('winograd4-channels')} |` : '') + ` ${(stats.direct.cpu_median / stats[w].cpu_median).toFixed(2)}x | ${best} |` +
+          (ref ? ` ${errors.direct} | ${errors[w]} |` + (withF4 ? ` ${errors[w4] ?? '-'} |` : '') : '') + ` ${s.where} |`,
       );
     }
     [X, Wt, DY].forEach((t) => t.dispose());

@@ -29,12 +29,14 @@ describe('autotuner', () => {
   it('times every candidate of a small shape and the choice drives conv2d', async () => {
     const cache = await tuneConvShapes([{ N: 1, H: 6, W: 10, C: 8, O: 8 }], 1);
     const fwd = cache.choices[convShapeKey('forward', 1, 6, 10, 8, 8)];
-    expect(Object.keys(fwd.ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd-channels', 'winograd-rows']);
+    expect(Object.keys(fwd.ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd-channels', 'winograd-rows', 'winograd4-channels', 'winograd4-rows']);
     expect(Object.keys(cache.choices[convShapeKey('filter-grad', 1, 6, 10, 8, 8)].ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd']);
     for (const v of Object.values(fwd.ms)) expect(v).toBeGreaterThan(0);
     setConvChoices({ [convShapeKey('forward', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'rows' } });
     expect(convChoice('forward', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'rows' });
     expect(convChoice('forward', 1, 6, 10, 8, 8, 'direct')).toEqual({ algorithm: 'direct' });
+    setConvChoices({ [convShapeKey('input-grad', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } });
+    expect(convChoice('input-grad', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4 });
   });
 
   it('saves to and loads from the directory SPINESEG_TUNE_DIR names', async () => {

@@ -79,7 +79,7 @@ export interface TuneRow {
   /** activations N x H x W x C -> O channels */
   shape: string;
   pass: ConvPass;
-  /** the candidate kept: direct-register, direct-tiled, winograd-rows, winograd-channels or winograd */
+  /** the candidate kept: direct-register, direct-tiled, winograd-rows, winograd-channels, winograd4-rows, winograd4-channels or winograd */
   chosen: string;
   /** median ms of the kept candidate and of every candidate, by name */
   chosenMs: number;
@@ -89,7 +89,8 @@ export interface TuneRow {
 /** The candidate name (as tuneConvShapes names them) of a cached choice. */
 export function choiceName(e: TuneEntry): string {
   if (e.algorithm === 'direct') return `direct-${e.variant ?? 'register'}`;
-  return e.lanes ? `winograd-${e.lanes}` : 'winograd';
+  const family = e.tile === 4 ? 'winograd4' : 'winograd';
+  return e.lanes ? `${family}-${e.lanes}` : family;
 }
 
 /** The choices of `keys` (default: all, in the cache's order) as table rows; a key the cache lacks is an error. */

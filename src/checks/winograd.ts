@@ -13,7 +13,7 @@ import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
 import { setConvAlgorithm, type ConvAlgorithm } from '../kernels/conv_algorithm.ts';
 import { reluRef } from '../reference/core.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 
 /** float32 accumulation over K terms of magnitude <= 1; the transforms add sums of up to 9 such terms */
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
@@ -28,10 +28,10 @@ const cases: [number, number, number, number, number][] = [
   [1, 1, 1, 4, 8],
   [2, 3, 6, 8, 33],
 ];
-for (const lanes of ['rows', 'channels'] as WinogradLanes[]) {
+for (const [lanes, tile] of [['rows', 2], ['channels', 2], ['rows', 4], ['channels', 4]] as [WinogradLanes, WinogradTile][]) {
   for (const [N, H, W, C, O] of cases) {
     checks.push({
-      name: `winograd/F(2x2,3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+      name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx${tile === 2 ? ', dW' : ' (dW: F(2x2,3x3))'}`,
       run: async () => {
         const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
         const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
@@ -44,8 +44,8 @@ for (const lanes of ['rows', 'channels'] as WinogradLanes[]) {
         const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
         const B = Tensor.fromData(Float32Array.from(b), [O]);
         const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
-        const Y = winogradForward(X, Wt, B, { lanes });
-        const DX = winogradInputGrad(DY, Wt, { lanes });
+        const Y = winogradForward(X, Wt, B, { lanes, tile });
+        const DX = winogradInputGrad(DY, Wt, { lanes, tile });
         const DW = winogradFilterGrad(X, DY);
         const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
         [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());

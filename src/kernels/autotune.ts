@@ -10,7 +10,7 @@ import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, t
 import { convShapeKey, setConvChoices, type ConvChoice, type ConvPass } from './conv_algorithm.ts';
 
 /** Bump when kernels change enough that old timings mislead. */
-export const TUNE_VERSION = 1;
+export const TUNE_VERSION = 2; // 2: F(4x4, 3x3) candidates (a version-1 cache never timed them)
 
 export interface ConvShape3x3 {
   N: number;
@@ -74,9 +74,11 @@ function candidates(pass: ConvPass, s: ConvShape3x3, x: Tensor, w: Tensor, dy: T
   }
   const [K, N] = pass === 'forward' ? [s.C, s.O] : [s.O, s.C];
   const lanes: WinogradLanes[] = K % 4 === 0 && N % 4 === 0 ? ['rows', 'channels'] : ['rows'];
-  for (const l of lanes) {
-    const run = pass === 'forward' ? () => winogradForward(x, w, null, { lanes: l }) : () => winogradInputGrad(dy, w, { lanes: l });
-    out.push({ name: `winograd-${l}`, choice: { algorithm: 'winograd', lanes: l }, run });
+  for (const tile of [2, 4] as const) {
+    for (const l of lanes) {
+      const run = pass === 'forward' ? () => winogradForward(x, w, null, { lanes: l, tile }) : () => winogradInputGrad(dy, w, { lanes: l, tile });
+      out.push(tile === 2 ? { name: `winograd-${l}`, choice: { algorithm: 'winograd', lanes: l }, run } : { name: `winograd4-${l}`, choice: { algorithm: 'winograd', lanes: l, tile }, run });
+    }
   }
   return out;
 }
@@ -168,6 +170,7 @@ export function validateTuneCache(v: unknown, where: string): TuneCache {
     if (e.algorithm !== 'direct' && e.algorithm !== 'winograd') throw new Error(`${where}: choices['${k}'].algorithm is ${JSON.stringify(e.algorithm)}, expected 'direct' or 'winograd'`);
     if (e.variant !== undefined && e.variant !== 'register' && e.variant !== 'tiled') throw new Error(`${where}: choices['${k}'].variant is ${JSON.stringify(e.variant)}`);
     if (e.lanes !== undefined && e.lanes !== 'rows' && e.lanes !== 'channels') throw new Error(`${where}: choices['${k}'].lanes is ${JSON.stringify(e.lanes)}`);
+    if (e.tile !== undefined && e.tile !== 2 && e.tile !== 4) throw new Error(`${where}: choices['${k}'].tile is ${JSON.stringify(e.tile)}, expected 2 or 4`);
   }
   return c;
 }

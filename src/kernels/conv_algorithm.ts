@@ -4,7 +4,7 @@
 // bench/winograd.ts, bench/RESULTS.md). Precedence: an explicit option, then a process-wide override
 // (checks, benchmarks), then the per-shape choices of the autotuner's cache (src/kernels/autotune.ts),
 // then the built-in default.
-import { winogradFits, type WinogradLanes } from './winograd.ts';
+import { winogradFits, type WinogradLanes, type WinogradTile } from './winograd.ts';
 /** The direct kernel's two GEMM variants (workgroup-tiled for GPUs, barrier-free register tiles for CPU adapters). */
 export type ConvVariant = 'register' | 'tiled';
 import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
@@ -18,6 +18,8 @@ export interface ConvChoice {
   variant?: ConvVariant;
   /** Winograd: the GEMM's thread mapping (default by shape) */
   lanes?: WinogradLanes;
+  /** Winograd forward / input gradient: F(2x2, 3x3) or F(4x4, 3x3) (default 2; the filter gradient is always F(2x2)) */
+  tile?: WinogradTile;
 }
 
 let forced: ConvAlgorithm | null = null;
@@ -47,22 +49,26 @@ export function convChoices(): Record<string, ConvChoice> {
  * Built-in default without a tuning cache. CPU adapters (lavapipe): Winograd wherever both channel
  * counts are at least 16 (every 3x3 layer of the U-Net but the first, 1 -> 16), measured 1.2-2.4x less
  * process CPU time than the direct kernels per layer and pass, except the filter gradient of 16 -> 16
- * (a tie, 0.96x), left direct (bench/RESULTS.md). Other adapters: direct until `spineseg tune` measures.
+ * (a tie, 0.96x), left direct (bench/RESULTS.md); the forward and input gradient as F(4x4, 3x3) on layers of
+ * at least 256 pixels (measured 1.3-2.9x less CPU than F(2x2); at 8x10 pixels F(4x4)'s padded tiles lose).
+ * Other adapters: direct until `spineseg tune` measures.
  */
-function defaultAlgorithm(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvAlgorithm {
-  void N; void H; void W;
-  if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return 'direct';
-  if (pass === 'filter-grad' && C * O < 512) return 'direct';
-  return 'winograd';
+function defaultChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvChoice {
+  void N;
+  if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return { algorithm: 'direct' };
+  if (pass === 'filter-grad') return { algorithm: C * O < 512 ? 'direct' : 'winograd' };
+  return H * W >= 256 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'winograd' };
 }
 
 /** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
 export function convChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvChoice {
   const tuned = choices.get(convShapeKey(pass, N, H, W, C, O));
-  const algorithm = requested ?? forced ?? tuned?.algorithm ?? defaultAlgorithm(pass, N, H, W, C, O);
+  const dflt = defaultChoice(pass, N, H, W, C, O);
+  const algorithm = requested ?? forced ?? tuned?.algorithm ?? dflt.algorithm;
   if (algorithm === 'winograd' && !winogradFits(N, H, W, C, O)) return { algorithm: 'direct' };
-  // the tuned variant / lanes apply only when the tuned algorithm is the one used
-  return tuned && tuned.algorithm === algorithm ? tuned : { algorithm };
+  // the tuned variant / lanes / tile apply only when the tuned algorithm is the one used; else the default's
+  if (tuned && tuned.algorithm === algorithm) return tuned;
+  return dflt.algorithm === algorithm ? dflt : { algorithm };
 }
 
 /** The algorithm alone (see `convChoice`). */

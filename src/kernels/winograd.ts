@@ -13,6 +13,10 @@
 //  - filter gradient: dW = G^T [ sum over tiles of (B^T d B) . (A dY A^T) ] G, i.e. per e a
 //    transposed-A GEMM V[e]^T Z[e] over the tiles (shaders/winograd_grad.wgsl for Z,
 //    shaders/winograd_gemm_at.wgsl in chunks + column sums, shaders/winograd_filter_grad.wgsl back).
+// F(4x4, 3x3) (shaders/winograd4_*.wgsl, forward and input gradient): a 4x4 block of outputs from a 6x6
+// patch, 36 products per channel pair instead of 144, i.e. 4x fewer multiply-adds than direct convolution
+// (1.78x fewer than F(2x2, 3x3)), as 36 batched GEMMs; its transforms have coefficients up to 8 and 1/24, so
+// its fp32 error is larger (measured in src/checks/winograd.ts and bench/RESULTS.md). `tile` picks it.
 // Tile bands: the transformed tensors are 4x the activations, so large layers (the U-Net's full-resolution
 // decoder at 512x640) are computed in bands of consecutive tiles whose [16, tiles, channels] tensors fit the
 // adapter's storage binding limit; every kernel takes the band's first tile (t0), and the filter gradient's
@@ -36,12 +40,21 @@ export const winogradGemmKernel = defineKernel({ name: 'winograd_gemm', shader: 
 export const winogradGemmChannelKernel = defineKernel({ name: 'winograd_gemm_oc', shader: 'winograd_gemm_oc', doc: 'batched GEMM of the Winograd domain, register tiles, threads along columns (channels)' });
 export const winogradGemmAtKernel = defineKernel({ name: 'winograd_gemm_at', shader: 'winograd_gemm_at', doc: 'batched A^T B of the Winograd filter gradient, partial sums over tile chunks' });
 
+export const winograd4InputKernel = defineKernel({ name: 'winograd4_input', shader: 'winograd4_input', doc: 'Winograd F(4x4,3x3) input transform B^T d B into [36, tiles, C]' });
+export const winograd4FilterKernel = defineKernel({ name: 'winograd4_filter', shader: 'winograd4_filter', doc: 'Winograd F(4x4,3x3) filter transform G g G^T into [36, C, O] (flip: the input-gradient kernel)' });
+export const winograd4OutputKernel = defineKernel({ name: 'winograd4_output', shader: 'winograd4_output', doc: 'Winograd F(4x4,3x3) output transform A^T m A + bias (+ fused epilogue) into NHWC' });
+
 /** Thread mapping of the transformed-domain GEMM: along tiles (rows) or along output channels. */
 export type WinogradLanes = 'rows' | 'channels';
+
+/** Outputs per tile side: F(2x2, 3x3) or F(4x4, 3x3). */
+export type WinogradTile = 2 | 4;
 
 export interface WinogradOptions {
   /** GEMM thread mapping; default by shape (see `defaultLanes`) */
   lanes?: WinogradLanes;
+  /** F(2x2, 3x3) (default) or F(4x4, 3x3); forward and input gradient */
+  tile?: WinogradTile;
   /** forward only: bias + ReLU / BatchNorm affine / LeakyReLU in the output transform (src/kernels/epilogue.ts) */
   epilogue?: Epilogue;
 }
@@ -50,12 +63,14 @@ interface Tiling {
   tilesH: number;
   tilesW: number;
   T: number;
+  /** transform positions: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3) */
+  E: number;
 }
 
-function tiling(N: number, H: number, W: number): Tiling {
-  const tilesH = Math.ceil(H / 2);
-  const tilesW = Math.ceil(W / 2);
-  return { tilesH, tilesW, T: N * tilesH * tilesW };
+function tiling(N: number, H: number, W: number, m: WinogradTile = 2): Tiling {
+  const tilesH = Math.ceil(H / m);
+  const tilesW = Math.ceil(W / m);
+  return { tilesH, tilesW, T: N * tilesH * tilesW, E: (m + 2) * (m + 2) };
 }
 
 let bandBytesCap: number | null = null;
@@ -70,10 +85,10 @@ export function setWinogradBandBytes(bytes: number | null): void {
  * Tiles per band: the largest transformed tensor of a band (16 x tiles x max(C, O) floats) within the
  * adapter's storage binding limit (and the cap), and few enough tiles for one GEMM dispatch.
  */
-function bandTiles(T: number, maxChannels: number): number {
+function bandTiles(T: number, maxChannels: number, E = 16): number {
   const g = gpu();
   const bytes = Math.min(g.limits.maxStorageBufferBindingSize, bandBytesCap ?? Infinity);
-  const byMemory = Math.floor(bytes / (16 * 4 * maxChannels));
+  const byMemory = Math.floor(bytes / (E * 4 * maxChannels));
   const byDispatch = 8 * g.limits.maxComputeWorkgroupsPerDimension;
   return Math.max(1, Math.min(T, byMemory, byDispatch));
 }
@@ -84,7 +99,7 @@ function bandTiles(T: number, maxChannels: number): number {
  */
 export function winogradFits(N: number, H: number, W: number, C: number, O: number): boolean {
   void N; void H; void W;
-  return 16 * 4 * Math.max(C, O) <= gpu().limits.maxStorageBufferBindingSize;
+  return 36 * 4 * Math.max(C, O) <= gpu().limits.maxStorageBufferBindingSize;
 }
 
 /**
@@ -98,36 +113,36 @@ function defaultLanes(T: number, K: number, N: number): WinogradLanes {
   return N >= 32 && T <= 512 ? 'channels' : 'rows';
 }
 
-/** [16, T, C] transform of the band of T tiles from tile t0. */
+/** [E, T, C] transform of the band of T tiles from tile t0. */
 function transformIn(src: Tensor, til: Tiling, t0: number, T: number, kernel: typeof winogradInputKernel): Tensor {
   const g = gpu();
   const [N, H, W, C] = src.shape;
-  const out = Tensor.empty([16, T, C]);
+  const out = Tensor.empty([til.E, T, C]);
   const groups = Math.ceil((T * Math.ceil(C / 4)) / 64);
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
   kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, t0 }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
   return out;
 }
 
-function transformFilter(w: Tensor, flip: boolean): Tensor {
+function transformFilter(w: Tensor, flip: boolean, m: WinogradTile): Tensor {
   const g = gpu();
   const [, , C, O] = w.shape;
   const [K, N] = flip ? [O, C] : [C, O];
-  const out = Tensor.empty([16, K, N]);
-  winogradFilterKernel.dispatch(g, { w, dst: out }, { C, O, K, N, flip: flip ? 1 : 0 }, [Math.ceil((K * N) / 64)]);
+  const out = Tensor.empty([m === 4 ? 36 : 16, K, N]);
+  (m === 4 ? winograd4FilterKernel : winogradFilterKernel).dispatch(g, { w, dst: out }, { C, O, K, N, flip: flip ? 1 : 0 }, [Math.ceil((K * N) / 64)]);
   return out;
 }
 
-/** dst[16, M, N] = A[16, M, K] @ B[16, K, N]. */
-function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes): Tensor {
+/** dst[E, M, N] = A[E, M, K] @ B[E, K, N]. */
+function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes, E = 16): Tensor {
   const g = gpu();
-  const out = Tensor.empty([16, M, N]);
+  const out = Tensor.empty([E, M, N]);
   const buffers = { A: a, A4: a, B: b, B4: b, dst: out };
   if (lanes === 'channels' && K % 4 === 0 && N % 4 === 0) {
     const wgx = Math.min(64, Math.ceil(N / 4));
-    winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), 16], { WGX: wgx });
+    winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
   } else {
-    winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), 16], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
+    winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), E], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
   }
   return out;
 }
@@ -139,7 +154,7 @@ function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0
   const groups = Math.ceil((T * Math.ceil(O / 4)) / 64);
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
   const epi = epilogueBinding(epilogue, O, m);
-  winogradOutputKernel.dispatch(
+  (til.E === 36 ? winograd4OutputKernel : winogradOutputKernel).dispatch(
     g,
     { src: m, src4: m, bias: bias ?? m, dst: y, affine: epi.affine },
     { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, hasBias: bias ? 1 : 0, t0, epi: epi.epi, alpha: epi.alpha },
@@ -151,15 +166,17 @@ function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0
 function convolve(src: Tensor, w: Tensor, bias: Tensor | null, flip: boolean, opts: WinogradOptions): Tensor {
   const [N, H, W, K] = src.shape;
   const Nout = flip ? w.shape[2] : w.shape[3];
-  const til = tiling(N, H, W);
+  const tile = opts.tile ?? 2;
+  if (tile !== 2 && tile !== 4) throw new Error(`Winograd tile ${tile}: F(2x2, 3x3) or F(4x4, 3x3) only`);
+  const til = tiling(N, H, W, tile);
   const lanes = opts.lanes ?? defaultLanes(til.T, K, Nout);
-  const u = transformFilter(w, flip);
+  const u = transformFilter(w, flip, tile);
   const y = Tensor.empty([N, H, W, Nout]);
-  const band = bandTiles(til.T, Math.max(K, Nout));
+  const band = bandTiles(til.T, Math.max(K, Nout), til.E);
   for (let t0 = 0; t0 < til.T; t0 += band) {
     const T = Math.min(band, til.T - t0);
-    const v = transformIn(src, til, t0, T, winogradInputKernel);
-    const m = batchedGemm(v, u, T, K, Nout, lanes);
+    const v = transformIn(src, til, t0, T, tile === 4 ? winograd4InputKernel : winogradInputKernel);
+    const m = batchedGemm(v, u, T, K, Nout, lanes, til.E);
     v.dispose();
     transformOut(m, bias, y, til, t0, T, opts.epilogue);
     m.dispose();
@@ -172,7 +189,7 @@ function check3x3(what: string, w: Tensor): void {
   if (w.shape.length !== 4 || w.shape[0] !== 3 || w.shape[1] !== 3) throw new Error(`${what}: Winograd F(2x2,3x3) needs a [3,3,C,O] kernel, got [${w.shape}]`);
 }
 
-/** y[N,H,W,O] = conv2d(x[N,H,W,C], w[3,3,C,O], stride 1, 'same') + b[O], by Winograd F(2x2, 3x3). */
+/** y[N,H,W,O] = conv2d(x[N,H,W,C], w[3,3,C,O], stride 1, 'same') + b[O], by Winograd F(2x2, 3x3) or, with `tile: 4`, F(4x4, 3x3). */
 export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, opts: WinogradOptions = {}): Tensor {
   check3x3('winogradForward', w);
   if (x.shape.length !== 4 || x.shape[3] !== w.shape[2]) throw new Error(`winogradForward: x [${x.shape}] does not match kernel [${w.shape}]`);
@@ -184,7 +201,7 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Wi
 export function winogradInputGrad(dy: Tensor, w: Tensor, opts: WinogradOptions = {}): Tensor {
   check3x3('winogradInputGrad', w);
   if (dy.shape.length !== 4 || dy.shape[3] !== w.shape[3]) throw new Error(`winogradInputGrad: dy [${dy.shape}] does not match kernel [${w.shape}]`);
-  return convolve(dy, w, null, true, { lanes: opts.lanes });
+  return convolve(dy, w, null, true, { lanes: opts.lanes, tile: opts.tile });
 }
 
 /** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T. */
