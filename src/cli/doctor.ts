@@ -29,10 +29,13 @@ export function register(program: Command): void {
       await import('../kernels/all.ts');
       console.log(`${'kernels'.padEnd(w)}  ${registry.size} registered`);
       const { nodeTuneStore } = await import('../app/tune-store-node.ts');
-      const { adapterKey } = await import('../kernels/autotune.ts');
+      const { adapterKey, TUNE_VERSION } = await import('../kernels/autotune.ts');
       const key = adapterKey(a);
       const cache = await nodeTuneStore.load(key).catch((e: Error) => e);
-      const tune = cache instanceof Error ? `unreadable: ${cache.message}` : cache ? `${nodeTuneStore.where(key)} (${Object.keys(cache.choices).length} shape/pass choices, ${cache.date})` : `none for this adapter (\`spineseg tune\` writes ${nodeTuneStore.where(key)})`;
+      const stale = cache && !(cache instanceof Error) && cache.version !== TUNE_VERSION ? `; version ${cache.version}, older than this engine's ${TUNE_VERSION}: ignored, rerun \`spineseg tune\`` : '';
+      const tune = cache instanceof Error ? `unreadable: ${cache.message}` : cache ? `${nodeTuneStore.where(key)} (${Object.keys(cache.choices).length} shape/pass choices, ${cache.date}${stale})` : `none for this adapter (\`spineseg tune\` writes ${nodeTuneStore.where(key)})`;
       console.log(`${'tune cache'.padEnd(w)}  ${tune}`);
+      const { fusedEpilogues } = await import('../kernels/epilogue.ts');
+      console.log(`${'fused epilogues'.padEnd(w)}  ${fusedEpilogues() ? 'on (SPINESEG_FUSE=0 turns them off)' : 'off (SPINESEG_FUSE=0)'}`);
     });
 }
