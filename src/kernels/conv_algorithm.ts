@@ -22,12 +22,20 @@ export interface ConvChoice {
   tile?: WinogradTile;
 }
 
-let forced: ConvAlgorithm | null = null;
+/** SPINESEG_CONV=direct|winograd in the environment forces one algorithm (benchmarks, bisecting a numerical question). */
+function fromEnv(): ConvAlgorithm | null {
+  const v = typeof process !== 'undefined' ? process.env?.SPINESEG_CONV : undefined;
+  if (v === undefined || v === '') return null;
+  if (v !== 'direct' && v !== 'winograd') throw new Error(`SPINESEG_CONV='${v}' must be 'direct' or 'winograd'`);
+  return v;
+}
+
+let forced: ConvAlgorithm | null = fromEnv();
 const choices = new Map<string, ConvChoice>();
 
-/** Forces one algorithm for every eligible 3x3 layer (null: back to per-shape choices). */
+/** Forces one algorithm for every eligible 3x3 layer (null: back to per-shape choices, or SPINESEG_CONV's). */
 export function setConvAlgorithm(a: ConvAlgorithm | null): void {
-  forced = a;
+  forced = a ?? fromEnv();
 }
 
 /** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels, 3x3 kernel. */

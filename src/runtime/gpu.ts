@@ -168,7 +168,19 @@ export class Gpu {
     this.pendingSignature = (Math.imul(this.pendingSignature, 31) + kernelHash + Math.imul(x, 7919) + Math.imul(y, 104729) + Math.imul(z, 1299709)) | 0;
     this.pendingDispatches++;
     this.dispatchCount++;
+    // submit early so the GPU works on the first part of a step while the rest is still being recorded
+    if (this.flushEvery > 0 && this.pendingDispatches >= this.flushEvery && !this.profiling) this.flush();
   }
+
+  /**
+   * Dispatches recorded before an automatic submission (0: only at sync / read). A training step records
+   * hundreds of dispatches; submitting them in pieces overlaps recording (JavaScript, one thread) with the
+   * GPU's work. SPINESEG_FLUSH_EVERY=N sets it.
+   */
+  flushEvery = (() => {
+    const env = typeof process !== 'undefined' ? Number(process.env?.SPINESEG_FLUSH_EVERY) : NaN;
+    return Number.isInteger(env) && env >= 0 ? env : 0;
+  })();
 
   /** Submits everything recorded so far (errors surface at the next sync or read). */
   flush(): void {
