@@ -3,6 +3,7 @@
 //   ours          spineseg with its default conv choices (Winograd where src/kernels/conv_algorithm.ts says)
 //   ours-direct   spineseg with every conv on the direct kernels and no fused epilogues (--direct): the engine
 //                 before Winograd and fusion (issue 17)
+//   ours-flushN   spineseg submitting every N dispatches instead of once per step (--flush-every N)
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
 import { median } from './stats.ts';
@@ -13,7 +14,7 @@ import { syntheticBatch } from './train-core.ts';
 // (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
 //   npx tsx bench/train_ab.ts [--size 160x128] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
-//                            [--direct] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
+//                            [--direct] [--flush-every N,M] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -85,20 +86,24 @@ async function main(): Promise<void> {
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());
   let stepNo = 0;
-  const ours = (name: string, algorithm: 'direct' | null): Side => ({
+  const defaultFlush = g.flushEvery;
+  const ours = (name: string, algorithm: 'direct' | null, flushEvery = defaultFlush): Side => ({
     name,
     step: () =>
       timed(async () => {
         setConvAlgorithm(algorithm);
         setFusedEpilogues(algorithm === 'direct' ? false : null);
+        g.flushEvery = flushEvery;
         await trainStep(model, opt, batch, ++stepNo);
         await g.sync();
+        g.flushEvery = defaultFlush;
         setConvAlgorithm(null);
         setFusedEpilogues(null);
       }),
   });
   const sides: Side[] = [ours('ours', null)];
   if (flag('--direct')) sides.push(ours('ours-direct', 'direct'));
+  for (const n of arg('--flush-every', '').split(',').filter(Boolean).map(Number)) sides.push(ours(`ours-flush${n}`, null, n));
   if (flag('--tfjs')) {
     const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
     const { buildTfjsUNet } = await import('./unet-tfjs.ts');
