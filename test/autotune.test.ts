@@ -39,6 +39,26 @@ describe('autotuner', () => {
     expect(convChoice('input-grad', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4 });
   });
 
+  it('times smaller workgroups for channel-lane GEMMs, and a tuned workgroup size computes the same convolution', async () => {
+    const cache = await tuneConvShapes([{ N: 1, H: 6, W: 10, C: 64, O: 64 }], 1);
+    const names = Object.keys(cache.choices[convShapeKey('forward', 1, 6, 10, 64, 64)].ms);
+    for (const n of ['winograd-channels', 'winograd-channels-wg8', 'winograd4-channels', 'winograd4-channels-wg8', 'winograd4-rows']) expect(names).toContain(n);
+    const { Tensor } = await import('../src/runtime/tensor.ts');
+    const { conv2dForward } = await import('../src/kernels/conv2d.ts');
+    const x = Tensor.fromData(Float32Array.from({ length: 6 * 10 * 64 }, (_, i) => Math.sin(i)), [1, 6, 10, 64]);
+    const w = Tensor.fromData(Float32Array.from({ length: 9 * 64 * 64 }, (_, i) => Math.cos(i) / 24), [3, 3, 64, 64]);
+    const key = convShapeKey('forward', 1, 6, 10, 64, 64);
+    setConvChoices({ [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } });
+    const wide = await conv2dForward(x, w, null).read();
+    setConvChoices({ [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 } });
+    expect(convChoice('forward', 1, 6, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
+    const narrow = await conv2dForward(x, w, null).read();
+    // the workgroup size only maps threads to columns: every output is summed in the same order
+    expect(Array.from(narrow)).toEqual(Array.from(wide));
+    x.dispose();
+    w.dispose();
+  });
+
   it('saves to and loads from the directory SPINESEG_TUNE_DIR names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
     process.env.SPINESEG_TUNE_DIR = dir;

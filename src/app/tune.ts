@@ -79,7 +79,7 @@ export interface TuneRow {
   /** activations N x H x W x C -> O channels */
   shape: string;
   pass: ConvPass;
-  /** the candidate kept: direct-register, direct-tiled, winograd-rows, winograd-channels, winograd4-rows, winograd4-channels or winograd */
+  /** the candidate kept: direct-register, direct-tiled, winograd[4]-rows, winograd[4]-channels[-wg8|-wg32] or winograd */
   chosen: string;
   /** median ms of the kept candidate and of every candidate, by name */
   chosenMs: number;
@@ -90,7 +90,7 @@ export interface TuneRow {
 export function choiceName(e: TuneEntry): string {
   if (e.algorithm === 'direct') return `direct-${e.variant ?? 'register'}`;
   const family = e.tile === 4 ? 'winograd4' : 'winograd';
-  return e.lanes ? `${family}-${e.lanes}` : family;
+  return e.lanes ? `${family}-${e.lanes}${e.wgx ? `-wg${e.wgx}` : ''}` : family;
 }
 
 /** The choices of `keys` (default: all, in the cache's order) as table rows; a key the cache lacks is an error. */

@@ -74,10 +74,18 @@ function candidates(pass: ConvPass, s: ConvShape3x3, x: Tensor, w: Tensor, dy: T
   }
   const [K, N] = pass === 'forward' ? [s.C, s.O] : [s.O, s.C];
   const lanes: WinogradLanes[] = K % 4 === 0 && N % 4 === 0 ? ['rows', 'channels'] : ['rows'];
+  // tile sizes F(2x2) / F(4x4), thread mappings, and for channel lanes smaller workgroups than the default
+  // (min(64, columns / 4)): more, smaller workgroups balance better across few CPU threads
+  const defaultWgx = Math.min(64, Math.ceil(N / 4));
   for (const tile of [2, 4] as const) {
+    const family = tile === 2 ? 'winograd' : 'winograd4';
     for (const l of lanes) {
-      const run = pass === 'forward' ? () => winogradForward(x, w, null, { lanes: l, tile }) : () => winogradInputGrad(dy, w, { lanes: l, tile });
-      out.push(tile === 2 ? { name: `winograd-${l}`, choice: { algorithm: 'winograd', lanes: l }, run } : { name: `winograd4-${l}`, choice: { algorithm: 'winograd', lanes: l, tile }, run });
+      const sizes = l === 'channels' ? [undefined, ...[8, 32].filter((s) => s < defaultWgx)] : [undefined];
+      for (const wgx of sizes) {
+        const opts = { lanes: l, ...(tile === 4 ? { tile } : {}), ...(wgx ? { wgx } : {}) };
+        const run = pass === 'forward' ? () => winogradForward(x, w, null, opts) : () => winogradInputGrad(dy, w, opts);
+        out.push({ name: `${family}-${l}${wgx ? `-wg${wgx}` : ''}`, choice: { algorithm: 'winograd', ...opts }, run });
+      }
     }
   }
   return out;
@@ -171,6 +179,7 @@ export function validateTuneCache(v: unknown, where: string): TuneCache {
     if (e.variant !== undefined && e.variant !== 'register' && e.variant !== 'tiled') throw new Error(`${where}: choices['${k}'].variant is ${JSON.stringify(e.variant)}`);
     if (e.lanes !== undefined && e.lanes !== 'rows' && e.lanes !== 'channels') throw new Error(`${where}: choices['${k}'].lanes is ${JSON.stringify(e.lanes)}`);
     if (e.tile !== undefined && e.tile !== 2 && e.tile !== 4) throw new Error(`${where}: choices['${k}'].tile is ${JSON.stringify(e.tile)}, expected 2 or 4`);
+    if (e.wgx !== undefined && !(Number.isInteger(e.wgx) && e.wgx >= 1 && e.wgx <= 256)) throw new Error(`${where}: choices['${k}'].wgx is ${JSON.stringify(e.wgx)}, expected an integer in 1..256`);
   }
   return c;
 }

@@ -244,7 +244,7 @@ export function conv2dForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   if (Cw !== C) throw new Error(`conv2d: x [${x.shape}] has ${C} channels, kernel [${w.shape}] expects ${Cw}`);
   if (b && b.size !== O) throw new Error(`conv2d: bias [${b.shape}] does not match ${O} filters`);
   const choice = KH === 3 && KW === 3 ? convChoice('forward', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
-  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes, tile: choice.tile, epilogue: opts.epilogue });
+  if (choice?.algorithm === 'winograd') return winogradForward(x, w, b, { lanes: choice.lanes, tile: choice.tile, wgx: choice.wgx, epilogue: opts.epilogue });
   const y = Tensor.empty([N, H, W, O]);
   const ph = samePad(KH);
   const pw = samePad(KW);
@@ -263,7 +263,7 @@ export function conv2dInputGrad(dy: Tensor, w: Tensor, opts: ConvOptions = {}): 
   const [KH, KW, C, Ow] = w.shape;
   if (Ow !== O) throw new Error(`conv2d input grad: dy [${dy.shape}] has ${O} channels, kernel [${w.shape}] has ${Ow} filters`);
   const choice = KH === 3 && KW === 3 ? convChoice('input-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
-  if (choice?.algorithm === 'winograd') return winogradInputGrad(dy, w, { lanes: choice.lanes, tile: choice.tile });
+  if (choice?.algorithm === 'winograd') return winogradInputGrad(dy, w, { lanes: choice.lanes, tile: choice.tile, wgx: choice.wgx });
   // per tap the GEMM needs [O, C] (its K is now O): w [C, O] read transposed
   const variant = opts.variant ?? choice?.variant ?? convVariant();
   const { wt, wtT, temp } = gemmWeights(w, C, O, KH * KW, variant);

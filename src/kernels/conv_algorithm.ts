@@ -20,6 +20,8 @@ export interface ConvChoice {
   lanes?: WinogradLanes;
   /** Winograd forward / input gradient: F(2x2, 3x3) or F(4x4, 3x3) (default 2; the filter gradient is always F(2x2)) */
   tile?: WinogradTile;
+  /** Winograd channel lanes: the GEMM's workgroup size (default min(64, columns / 4)) */
+  wgx?: number;
 }
 
 /** SPINESEG_CONV=direct|winograd in the environment forces one algorithm (benchmarks, bisecting a numerical question). */

@@ -55,6 +55,8 @@ export interface WinogradOptions {
   lanes?: WinogradLanes;
   /** F(2x2, 3x3) (default) or F(4x4, 3x3); forward and input gradient */
   tile?: WinogradTile;
+  /** channel-lane GEMM: threads per workgroup (8-64; default min(64, columns / 4)) */
+  wgx?: number;
   /** forward only: bias + ReLU / BatchNorm affine / LeakyReLU in the output transform (src/kernels/epilogue.ts) */
   epilogue?: Epilogue;
 }
@@ -134,12 +136,13 @@ function transformFilter(w: Tensor, flip: boolean, m: WinogradTile): Tensor {
 }
 
 /** dst[E, M, N] = A[E, M, K] @ B[E, K, N]. */
-function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes, E = 16): Tensor {
+function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes, E = 16, wgxWanted?: number): Tensor {
   const g = gpu();
   const out = Tensor.empty([E, M, N]);
   const buffers = { A: a, A4: a, B: b, B4: b, dst: out };
   if (lanes === 'channels' && K % 4 === 0 && N % 4 === 0) {
-    const wgx = Math.min(64, Math.ceil(N / 4));
+    const wgx = Math.min(wgxWanted ?? 64, Math.ceil(N / 4));
+    if (!(Number.isInteger(wgx) && wgx >= 1 && wgx <= 256)) throw new Error(`Winograd GEMM: workgroup size ${wgx} is not an integer in 1..256`);
     winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
   } else {
     winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), E], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
@@ -176,7 +179,7 @@ function convolve(src: Tensor, w: Tensor, bias: Tensor | null, flip: boolean, op
   for (let t0 = 0; t0 < til.T; t0 += band) {
     const T = Math.min(band, til.T - t0);
     const v = transformIn(src, til, t0, T, tile === 4 ? winograd4InputKernel : winogradInputKernel);
-    const m = batchedGemm(v, u, T, K, Nout, lanes, til.E);
+    const m = batchedGemm(v, u, T, K, Nout, lanes, til.E, opts.wgx);
     v.dispose();
     transformOut(m, bias, y, til, t0, T, opts.epilogue);
     m.dispose();
@@ -201,7 +204,7 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, opts: Wi
 export function winogradInputGrad(dy: Tensor, w: Tensor, opts: WinogradOptions = {}): Tensor {
   check3x3('winogradInputGrad', w);
   if (dy.shape.length !== 4 || dy.shape[3] !== w.shape[3]) throw new Error(`winogradInputGrad: dy [${dy.shape}] does not match kernel [${w.shape}]`);
-  return convolve(dy, w, null, true, { lanes: opts.lanes, tile: opts.tile });
+  return convolve(dy, w, null, true, { lanes: opts.lanes, tile: opts.tile, wgx: opts.wgx });
 }
 
 /** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T. */
