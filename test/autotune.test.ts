@@ -64,13 +64,14 @@ describe('autotuner', () => {
     process.env.SPINESEG_TUNE_DIR = dir;
     const key = adapterKey(gpu().adapter);
     const shapeKey = convShapeKey('input-grad', 2, 8, 10, 64, 64);
-    await nodeTuneStore.save(key, { version: TUNE_VERSION, adapter: 'test', date: 'now', choices: { [shapeKey]: { algorithm: 'winograd', lanes: 'channels', ms: { winograd: 1 } } } });
+    await nodeTuneStore.save(key, { version: TUNE_VERSION, adapter: 'test', date: 'now', choices: { [shapeKey]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8, ms: { winograd: 1 } } } });
     const file = join(dir, `tune-${key}.json`);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(readFileSync(file, 'utf8')).choices[shapeKey].algorithm).toBe('winograd');
     const loaded = await loadTuning(nodeTuneStore);
     expect(loaded?.adapter).toBe('test');
-    expect(convChoice('input-grad', 2, 8, 10, 64, 64)).toMatchObject({ algorithm: 'winograd', lanes: 'channels' });
+    // every field of the choice survives the file: algorithm, thread mapping, tile size, workgroup size
+    expect(convChoice('input-grad', 2, 8, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
     rmSync(dir, { recursive: true });
   });
 

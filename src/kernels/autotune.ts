@@ -156,7 +156,14 @@ export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (lin
 /** Applies a cache's choices to this process (conv_algorithm.ts). */
 export function applyTuneCache(cache: TuneCache): void {
   const plain: Record<string, ConvChoice> = {};
-  for (const [k, e] of Object.entries(cache.choices)) plain[k] = { algorithm: e.algorithm, variant: e.variant, lanes: e.lanes };
+  for (const [k, e] of Object.entries(cache.choices)) {
+    const c: ConvChoice = { algorithm: e.algorithm };
+    if (e.variant !== undefined) c.variant = e.variant;
+    if (e.lanes !== undefined) c.lanes = e.lanes;
+    if (e.tile !== undefined) c.tile = e.tile;
+    if (e.wgx !== undefined) c.wgx = e.wgx;
+    plain[k] = c;
+  }
   setConvChoices(plain);
 }
 
