@@ -3,6 +3,7 @@
 //   ours          spineseg with its default conv choices (Winograd where src/kernels/conv_algorithm.ts says)
 //   ours-direct   spineseg with every conv on the direct kernels and no fused epilogues (--direct): the engine
 //                 before Winograd and fusion (issue 17)
+//   ours-tuned    spineseg with this adapter's `spineseg tune` cache applied (--tuned); `ours` uses the built-in choices
 //   ours-flushN   spineseg submitting every N dispatches instead of once per step (--flush-every N)
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
@@ -14,7 +15,7 @@ import { syntheticBatch } from './train-core.ts';
 // (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
 //   npx tsx bench/train_ab.ts [--size 160x128] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
-//                            [--direct] [--flush-every N,M] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
+//                            [--direct] [--tuned] [--flush-every N,M] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -25,7 +26,9 @@ import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/util/random.ts';
-import { setConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
+import { setConvAlgorithm, setConvChoices } from '../src/kernels/conv_algorithm.ts';
+import { applyTuneCache, adapterKey, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
+import { nodeTuneStore } from '../src/app/tune-store-node.ts';
 import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
 
 const arg = (name: string, dflt: string) => {
@@ -87,10 +90,11 @@ async function main(): Promise<void> {
   const opt = new Adam(model.trainable());
   let stepNo = 0;
   const defaultFlush = g.flushEvery;
-  const ours = (name: string, algorithm: 'direct' | null, flushEvery = defaultFlush): Side => ({
+  const ours = (name: string, algorithm: 'direct' | null, flushEvery = defaultFlush, tuned: TuneCache | null = null): Side => ({
     name,
     step: () =>
       timed(async () => {
+        if (tuned) applyTuneCache(tuned);
         setConvAlgorithm(algorithm);
         setFusedEpilogues(algorithm === 'direct' ? false : null);
         g.flushEvery = flushEvery;
@@ -99,10 +103,16 @@ async function main(): Promise<void> {
         g.flushEvery = defaultFlush;
         setConvAlgorithm(null);
         setFusedEpilogues(null);
+        if (tuned) setConvChoices({});
       }),
   });
   const sides: Side[] = [ours('ours', null)];
   if (flag('--direct')) sides.push(ours('ours-direct', 'direct'));
+  if (flag('--tuned')) {
+    const cache = await nodeTuneStore.load(adapterKey(g.adapter));
+    if (!cache || cache.version !== TUNE_VERSION) throw new Error(`--tuned: no current tune cache for this adapter (${nodeTuneStore.where(adapterKey(g.adapter))}); run spineseg tune first`);
+    sides.push(ours('ours-tuned', null, defaultFlush, cache));
+  }
   for (const n of arg('--flush-every', '').split(',').filter(Boolean).map(Number)) sides.push(ours(`ours-flush${n}`, null, n));
   if (flag('--tfjs')) {
     const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
