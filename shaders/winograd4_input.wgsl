@@ -13,16 +13,8 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
-fn load(n: u32, h: i32, w: i32, c: u32) -> vec4<f32> {
-  if (h < 0 || w < 0 || h >= i32(p.H) || w >= i32(p.W)) { return vec4<f32>(0.0); }
-  let at = ((n * p.H + u32(h)) * p.W + u32(w)) * p.C + c;
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (c + j < p.C) { r[j] = src[at + j]; }
-  }
-  return r;
-}
+// #include winograd_patch
+
 
 // B^T x for a column x of 6
 fn bt(x: array<vec4<f32>, 6>) -> array<vec4<f32>, 6> {
@@ -53,7 +45,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var s: array<array<vec4<f32>, 6>, 6>; // s[i][j]
   for (var j = 0; j < 6; j++) {
     var col: array<vec4<f32>, 6>;
-    for (var i = 0; i < 6; i++) { col[i] = load(n, h0 + i, w0 + j, c); }
+    for (var i = 0; i < 6; i++) { col[i] = loadPatch(n, h0 + i, w0 + j, c); }
     let r = bt(col);
     for (var i = 0; i < 6; i++) { s[i][j] = r[i]; }
   }

@@ -15,16 +15,8 @@ struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(5) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
 
 // #include epilogue
+// #include winograd_domain
 
-fn load(e: u32, t: u32, o: u32) -> vec4<f32> {
-  let at = (e * p.T + t) * p.O + o;
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (o + j < p.O) { r[j] = src[at + j]; }
-  }
-  return r;
-}
 
 // A^T x for a column x of 6
 fn at4(x: array<vec4<f32>, 6>) -> array<vec4<f32>, 4> {
@@ -51,7 +43,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var s: array<array<vec4<f32>, 6>, 4>;
   for (var j = 0u; j < 6u; j++) {
     var col: array<vec4<f32>, 6>;
-    for (var r = 0u; r < 6u; r++) { col[r] = load(6u * r + j, tl, o); }
+    for (var r = 0u; r < 6u; r++) { col[r] = loadDomain(6u * r + j, tl, o); }
     let a = at4(col);
     for (var i = 0u; i < 4u; i++) { s[i][j] = a[i]; }
   }

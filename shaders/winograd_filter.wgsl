@@ -10,22 +10,15 @@ struct Params { C: u32, O: u32, K: u32, N: u32, flip: u32 }
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
+// #include winograd_taps
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let q = gid.x;
   if (q >= p.K * p.N) { return; }
   let k = q / p.N;
   let n = q % p.N;
-  var g: array<array<f32, 3>, 3>;
-  for (var i = 0u; i < 3u; i++) {
-    for (var j = 0u; j < 3u; j++) {
-      if (p.flip == 1u) {
-        g[i][j] = w[((2u - i) * 3u + (2u - j)) * p.C * p.O + n * p.O + k];
-      } else {
-        g[i][j] = w[(i * 3u + j) * p.C * p.O + k * p.O + n];
-      }
-    }
-  }
+  let g = loadTaps(k, n);
   var s: array<array<f32, 3>, 4>; // s = G g
   for (var j = 0u; j < 3u; j++) {
     s[0][j] = g[0][j];

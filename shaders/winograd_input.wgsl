@@ -15,16 +15,8 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
-fn load(n: u32, h: i32, w: i32, c: u32) -> vec4<f32> {
-  if (h < 0 || w < 0 || h >= i32(p.H) || w >= i32(p.W)) { return vec4<f32>(0.0); }
-  let at = ((n * p.H + u32(h)) * p.W + u32(w)) * p.C + c;
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (c + j < p.C) { r[j] = src[at + j]; }
-  }
-  return r;
-}
+// #include winograd_patch
+
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -42,7 +34,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   // rows of B^T d, one input row at a time: r[j] = column j of (B^T d)
   var d: array<array<vec4<f32>, 4>, 4>;
   for (var i = 0; i < 4; i++) {
-    for (var j = 0; j < 4; j++) { d[i][j] = load(n, h0 + i, w0 + j, c); }
+    for (var j = 0; j < 4; j++) { d[i][j] = loadPatch(n, h0 + i, w0 + j, c); }
   }
   var s: array<array<vec4<f32>, 4>, 4>; // s = B^T d
   for (var j = 0; j < 4; j++) {

@@ -14,16 +14,8 @@ struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(5) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
 
 // #include epilogue
+// #include winograd_domain
 
-fn load(e: u32, t: u32, o: u32) -> vec4<f32> {
-  let at = (e * p.T + t) * p.O + o;
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (o + j < p.O) { r[j] = src[at + j]; }
-  }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -39,10 +31,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   // s = A^T m: 2 rows of 4
   var s: array<array<vec4<f32>, 4>, 2>;
   for (var j = 0u; j < 4u; j++) {
-    let m0 = load(j, tl, o);
-    let m1 = load(4u + j, tl, o);
-    let m2 = load(8u + j, tl, o);
-    let m3 = load(12u + j, tl, o);
+    let m0 = loadDomain(j, tl, o);
+    let m1 = loadDomain(4u + j, tl, o);
+    let m2 = loadDomain(8u + j, tl, o);
+    let m3 = loadDomain(12u + j, tl, o);
     s[0][j] = m0 + m1 + m2;
     s[1][j] = m1 - m2 - m3;
   }

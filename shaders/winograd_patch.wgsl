@@ -1,0 +1,13 @@
+// Snippet of the Winograd input transforms (shaders/winograd_input.wgsl, winograd4_input.wgsl): four channels
+// c..c+3 of NHWC pixel (n, h, w), zero outside the image (the 'same' padding of a 3x3 conv). The including
+// shader declares `p` (H, W, C), `src`, `src4` and the override V (4: C % 4 == 0, vec4 loads).
+fn loadPatch(n: u32, h: i32, w: i32, c: u32) -> vec4<f32> {
+  if (h < 0 || w < 0 || h >= i32(p.H) || w >= i32(p.W)) { return vec4<f32>(0.0); }
+  let at = ((n * p.H + u32(h)) * p.W + u32(w)) * p.C + c;
+  if (V == 4u) { return src4[at >> 2u]; }
+  var r = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    if (c + j < p.C) { r[j] = src[at + j]; }
+  }
+  return r;
+}
