@@ -16,6 +16,7 @@ struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32
 
 // #include epilogue
 // #include winograd_domain
+// #include winograd_tile
 
 
 // A^T x for a column x of 6
@@ -30,15 +31,13 @@ fn at4(x: array<vec4<f32>, 6>) -> array<vec4<f32>, 4> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
-  let groups = (p.O + 3u) / 4u;
-  if (q >= p.T * groups) { return; }
-  let tl = q / groups; // tile within this band of T tiles
-  let t = p.t0 + tl; // tile in the whole tensor
-  let o = (q % groups) * 4u;
-  let tx = t % p.tilesW;
-  let ty = (t / p.tilesW) % p.tilesH;
-  let n = t / (p.tilesW * p.tilesH);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.O);
+  if (!th.live) { return; }
+  let tl = th.tl;
+  let o = th.c;
+  let n = th.n;
+  let ty = th.ty;
+  let tx = th.tx;
   // s = A^T m: 4 rows of 6
   var s: array<array<vec4<f32>, 6>, 4>;
   for (var j = 0u; j < 6u; j++) {

@@ -20,15 +20,7 @@ struct Params { M: u32, N: u32, K: u32 }
 @group(0) @binding(4) var<storage, read> B4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> dst: array<f32>;
 
-// B[idx .. idx+3] of columns col .. col+3 (zero past N)
-fn rowB(idx: u32, col: u32) -> vec4<f32> {
-  if (VN == 4u && col + 4u <= p.N) { return B4[idx >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (col + j < p.N) { r[j] = B[idx + j]; }
-  }
-  return r;
-}
+// #include winograd_rowb
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -13,6 +13,8 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
+// #include winograd_tile
+
 fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
   if (h >= p.H || w >= p.W) { return vec4<f32>(0.0); }
   let at = ((n * p.H + h) * p.W + w) * p.C + c;
@@ -26,15 +28,13 @@ fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let q = (wid.x + wid.y * p.blocksX) * 64u + lid.x;
-  let groups = (p.C + 3u) / 4u;
-  if (q >= p.T * groups) { return; }
-  let tl = q / groups; // tile within this band of T tiles
-  let t = p.t0 + tl; // tile in the whole tensor
-  let c = (q % groups) * 4u;
-  let tx = t % p.tilesW;
-  let ty = (t / p.tilesW) % p.tilesH;
-  let n = t / (p.tilesW * p.tilesH);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C);
+  if (!th.live) { return; }
+  let tl = th.tl;
+  let c = th.c;
+  let n = th.n;
+  let ty = th.ty;
+  let tx = th.tx;
   let y00 = load(n, 2u * ty, 2u * tx, c);
   let y01 = load(n, 2u * ty, 2u * tx + 1u, c);
   let y10 = load(n, 2u * ty + 1u, 2u * tx, c);
