@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseNumber, parseSize } from './options.ts';
+import { parseNumber, parseModelShape } from './options.ts';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
 
@@ -31,12 +31,8 @@ export function register(program: Command): void {
     .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string; torch: boolean | string }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const { augmentLevel } = await import('../model/augment.ts');
-      const [width, height] = parseSize(o.size, '--size');
       await benchTrain({
-        width,
-        height,
-        batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
-        widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
+        ...parseModelShape(o),
         steps: parseNumber(o.steps, '--steps', { min: 1, integer: true }),
         warmup: parseNumber(o.warmup, '--warmup', { min: 0, integer: true }),
         tfjs: o.tfjs,
@@ -68,13 +64,9 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the samples as JSON')
     .action(async (o: { steps: string; size: string; widthMult: string; batch: string; data?: string; json?: string }) => {
       const { benchMemory } = await import('../../bench/memory.ts');
-      const [width, height] = parseSize(o.size, '--size');
       await benchMemory({
         steps: parseNumber(o.steps, '--steps', { min: 100, integer: true }),
-        width,
-        height,
-        widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
-        batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
+        ...parseModelShape(o),
         data: o.data,
         json: o.json,
       });

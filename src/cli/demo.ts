@@ -1,6 +1,6 @@
 // `spineseg demo`: the README's main job, end to end on built-in data.
 import type { Command } from 'commander';
-import { parseNumber, parseSize } from './options.ts';
+import { parseNumber, parseModelShape } from './options.ts';
 import { terminalTrainProgress } from './progress.ts';
 
 export function register(program: Command): void {
@@ -22,15 +22,15 @@ export function register(program: Command): void {
     .action(async (o: Record<string, string | boolean | undefined>) => {
       await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { runDemo } = await import('../app/demo.ts');
-      const [width, height] = parseSize(String(o.size), '--size');
+      const { width, height, batch: batchSize, widthMult } = parseModelShape(o);
       const { table2 } = await runDemo({
         data: o.data as string | undefined,
         phantom: Boolean(o.phantom),
         out: String(o.out),
         width,
         height,
-        widthMult: parseNumber(String(o.widthMult), '--width-mult', { min: 0.01 }),
-        batchSize: parseNumber(String(o.batch), '--batch', { min: 1, integer: true }),
+        widthMult,
+        batchSize,
         epochs: parseNumber(String(o.epochs), '--epochs', { min: 1, integer: true }),
         patience: parseNumber(String(o.patience), '--patience', { min: 1, integer: true }),
         minutes: parseNumber(String(o.minutes), '--minutes', { min: 0.1 }),

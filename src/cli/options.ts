@@ -12,3 +12,14 @@ export function parseNumber(s: string, option: string, { min = -Infinity, max = 
   }
   return v;
 }
+
+/** The model-shape flags several verbs share (--size, --batch, --width-mult), each checked with its name. */
+export function parseModelShape(o: { size?: unknown; batch?: unknown; widthMult?: unknown }): { width: number; height: number; batch: number; widthMult: number } {
+  const [width, height] = parseSize(String(o.size), '--size');
+  return {
+    width,
+    height,
+    batch: parseNumber(String(o.batch), '--batch', { min: 1, integer: true }),
+    widthMult: parseNumber(String(o.widthMult), '--width-mult', { min: 0.01 }),
+  };
+}

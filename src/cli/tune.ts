@@ -1,7 +1,7 @@
 // `spineseg tune`: time every way to compute the model's 3x3 convolutions on this adapter and cache the
 // fastest per shape (see src/kernels/autotune.ts); train, predict, evaluate, demo and bench then use it.
 import type { Command } from 'commander';
-import { parseNumber, parseSize } from './options.ts';
+import { parseNumber, parseModelShape } from './options.ts';
 
 export function register(program: Command): void {
   program
@@ -16,13 +16,9 @@ export function register(program: Command): void {
       if (o.metric !== 'wall' && o.metric !== 'cpu') throw new Error(`--metric '${o.metric}' must be wall or cpu`);
       const { runTune } = await import('../app/tune.ts');
       const { nodeTuneStore } = await import('../app/tune-store-node.ts');
-      const [width, height] = parseSize(o.size, '--size');
       const { cache, where } = await runTune(
         {
-          width,
-          height,
-          batch: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
-          widthMult: parseNumber(o.widthMult, '--width-mult', { min: 0.01 }),
+          ...parseModelShape(o),
           reps: parseNumber(o.reps, '--reps', { min: 1, integer: true }),
           metric: o.metric,
         },
