@@ -18,7 +18,8 @@ interface LockContent {
   started: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs on this host (a zombie its parent has not reaped counts as gone). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

@@ -1,6 +1,7 @@
 // `spineseg predict`: label maps for PNG slices or .mha/.nii.gz volumes, with the input's geometry.
 import type { Command } from 'commander';
 import { parseNumber } from './options.ts';
+import { cohortRequested, runCohortPredict, type CohortFlags } from './predict-cohort.ts';
 
 export function register(program: Command): void {
   program
@@ -8,12 +9,19 @@ export function register(program: Command): void {
     .description('segment PNG slices or .mha/.nii.gz volumes with a trained checkpoint')
     .option('--checkpoint <dir>', 'checkpoint folder (config.json + model.safetensors), e.g. runs/demo/checkpoint-best; repeat it for an ensemble (probabilities averaged); default: the shipped models/default', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-postprocess', "skip the checkpoint's post-processing (its config.json `postprocess` block)")
-    .requiredOption('--input <path>', 'an image file or a folder of them')
+    .option('--input <path>', 'an image file or a folder of them; in cohort mode a folder of studies (one sub-folder or image file each)')
     .requiredOption('--output <dir>', 'where the label maps go (same file names; PNG grey 0/76/150/29, volumes as class codes 0-3)')
     .option('--overlay', 'also write overlays of the prediction on the MRI to <output>/overlays')
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
-    .action(async (o: { checkpoint?: string[]; postprocess: boolean; input: string; output: string; overlay?: boolean; truth?: string; batch: string }) => {
+    .option('--cohort', 'cohort mode: --input is a folder of studies, each predicted into <output>/studies/<id> with stats.csv and done.json (docs/COHORTS.md)')
+    .option('--manifest <file.csv>', 'cohort mode: the studies as rows of id,input[,output,series,checkpoint] (paths relative to the manifest)')
+    .option('--shard [k/n]', 'cohort mode: only the studies at sorted positions k mod n; alone: k and n from SLURM_ARRAY_TASK_ID/_COUNT or JOB_COMPLETION_INDEX')
+    .option('--shard-count <n>', 'the shard count for --shard alone under a Kubernetes Indexed Job (its completions)')
+    .option('--overwrite', 'cohort mode: redo studies already done with the same model and settings')
+    .action(async (o: CohortFlags & { input: string }) => {
+      if (cohortRequested(o)) return runCohortPredict(o);
+      if (o.input === undefined) throw new Error("required option '--input <path>' not specified (or, for a cohort, --cohort, --manifest FILE.csv or --shard)");
       await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
       const { loadPredictor, checkpointDirsOrDefault } = await import('../app/checkpoints.ts');
       const { describePostprocess } = await import('../pipeline/postprocess.ts');
