@@ -11,6 +11,10 @@ import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
 import { predictSlices, thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
 import { comparisonPng } from './overlay.ts';
 import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
+import { sagittalLabelGrid } from './levels.ts';
+import { writeLevels } from './levels-files.ts';
+import type { LevelsReport } from './levels-table.ts';
+import { indexToPhysical } from '../pipeline/volume.ts';
 
 /** One network, or several whose probabilities are averaged (an ensemble). */
 type Nets = SegmentationNet | readonly SegmentationNet[];
@@ -23,6 +27,8 @@ export interface PredictFilesOptions {
   batchSize: number;
   /** a checkpoint's post-processing (2-D on PNG slices, 3-D on volumes); null or absent: none */
   postprocess?: PostprocessBlock | null;
+  /** also label the spine levels (src/app/levels.ts): SPIDER-coded maps in <output>/levels/, <stem>.levels.json/.csv, a levels overlay */
+  levels?: boolean;
   onProgress?: (done: number, total: number, file: string) => void;
 }
 
@@ -32,6 +38,8 @@ export interface PredictedFile {
   /** pixels (or voxels) per class */
   counts: number[];
   reoriented?: string;
+  /** with the `levels` option: the levels and their measurements */
+  levels?: LevelsReport;
 }
 
 /**
@@ -73,7 +81,12 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
   const out = join(o.output, basename(file));
   writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
   if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
-  return { input: file, output: out, counts: countClasses(labels) };
+  // PNG slices carry no spacing: level measurements are in pixels
+  const levels = o.levels
+    ? (await writeLevels({ output: o.output, file: basename(file), stem: basename(file).replace(/\.png$/i, ''), grid: { labels, dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' }, images: [image],
+        writeCodes: async (codes, path) => writeFileAtomic(path, (await import('fast-png')).encode({ width: png.width, height: png.height, data: codes, channels: 1, depth: 8 })) })).report
+    : undefined;
+  return { input: file, output: out, counts: countClasses(labels), levels };
 }
 
 async function predictVolume(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
@@ -101,7 +114,19 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
     const stem = name.replace(/\.(mha|nii\.gz|nii)$/, '');
     writeFileAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(s.image, labels[mid], null, s.width, s.height));
   }
-  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined };
+  let levels: LevelsReport | undefined;
+  if (o.levels) {
+    const [w, h, n] = stack.sagittal.size;
+    const joined = new Uint8Array(w * h * n);
+    labels.forEach((l, k) => joined.set(l, k * w * h));
+    const written = await writeLevels({
+      output: o.output, file: name, stem: name.replace(/\.(mha|nii\.gz|nii)$/, ''), grid: sagittalLabelGrid(joined, stack.sagittal), images: stack.slices.map((s) => s.image),
+      writeCodes: (codes, path) => writeImage(labelsInInputGeometry(vol, stack, labels.map((_, k) => codes.subarray(k * w * h, (k + 1) * w * h))), path, { compress: true }),
+      centroidOf: ([slice, row, col]) => indexToPhysical(stack.sagittal, [col, row, slice]).map((v) => Math.round(v * 100) / 100),
+    });
+    levels = written.report;
+  }
+  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined, levels };
 }
 
 /** Predicts `inputs` (as listInputs returns them: PNGs already known to decode) into o.output. */

@@ -14,12 +14,13 @@ export function register(program: Command): void {
     .option('--overlay', 'also write overlays of the prediction on the MRI to <output>/overlays')
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
+    .option('--levels', 'also name the levels (L1-L5, L1/L2-L5/S1, SPIDER codes) and measure them: <output>/levels/ (code maps), <stem>.levels.json/.csv, overlays/<stem>_levels.png (docs/MEASUREMENTS.md)')
     .option('--cohort', 'cohort mode: --input is a folder of studies, each predicted into <output>/studies/<id> with stats.csv and done.json (docs/COHORTS.md)')
     .option('--manifest <file.csv>', 'cohort mode: the studies as rows of id,input[,output,series,checkpoint] (paths relative to the manifest)')
     .option('--shard [k/n]', 'cohort mode: only the studies at sorted positions k mod n; alone: k and n from SLURM_ARRAY_TASK_ID/_COUNT or JOB_COMPLETION_INDEX')
     .option('--shard-count <n>', 'the shard count for --shard alone under a Kubernetes Indexed Job (its completions)')
     .option('--overwrite', 'cohort mode: redo studies already done with the same model and settings')
-    .action(async (o: CohortFlags & { input: string }) => {
+    .action(async (o: CohortFlags & { input: string; levels?: boolean }) => {
       if (cohortRequested(o)) return runCohortPredict(o);
       if (o.input === undefined) throw new Error("required option '--input <path>' not specified (or, for a cohort, --cohort, --manifest FILE.csv or --shard)");
       await (await import('../app/tune-store-node.ts')).loadNodeTuning(); // per-shape conv choices of `spineseg tune`
@@ -38,9 +39,14 @@ export function register(program: Command): void {
         overlay: Boolean(o.overlay),
         truth: o.truth,
         batchSize: parseNumber(o.batch, '--batch', { min: 1, integer: true }),
+        levels: Boolean(o.levels),
         onProgress: (done, total, file) => process.stderr.write(`\r${done}/${total} ${file}`.padEnd(80)),
       });
       process.stderr.write('\n');
       for (const r of results) console.log(`${r.output}: vertebrae ${r.counts[1]}, canal ${r.counts[2]}, discs ${r.counts[3]} px${r.reoriented ? ` (input ${r.reoriented})` : ''}`);
+      if (o.levels) {
+        const { levelsSummary } = await import('../app/levels-table.ts');
+        for (const r of results) if (r.levels) console.log(`\n${levelsSummary(r.levels)}`);
+      }
     });
 }
