@@ -217,3 +217,26 @@ describe('shards from the scheduler', () => {
     expect(() => resolveShard(true, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_STEP: '2' })).toThrow(/SLURM_ARRAY_TASK_STEP = 2/);
   });
 });
+
+describe('deploy files', () => {
+  it('the Kubernetes Indexed Job runs one shard per completion index: completions = parallelism = --shard-count', () => {
+    const yaml = fs.readFileSync('deploy/k8s/predict-indexed-job.yaml', 'utf8');
+    const job = yaml.split(/^---$/m).find((d) => /name: spineseg-predict/.test(d))!;
+    expect(job).toMatch(/^\s+completionMode: Indexed$/m);
+    const completions = /^\s+completions: (\d+)$/m.exec(job)?.[1];
+    expect(completions).toBeDefined();
+    expect(/^\s+parallelism: (\d+)$/m.exec(job)?.[1]).toBe(completions);
+    expect(/predict --cohort --input \/data\/cohort --output \/data\/out --shard --shard-count (\d+)/.exec(job)?.[1]).toBe(completions);
+    const collect = yaml.split(/^---$/m).find((d) => /name: spineseg-collect/.test(d))!;
+    expect(collect).toMatch(/args: \[collect, \/data\/out\]/);
+    expect([...yaml.matchAll(/claimName: (\S+)/g)].map((m) => m[1])).toEqual(['spineseg-cohort', 'spineseg-cohort']);
+  });
+
+  it('the Slurm array task hands its arguments to predict --shard, which reads the array variables', () => {
+    const sbatch = fs.readFileSync('deploy/slurm/predict-array.sbatch', 'utf8');
+    expect(sbatch).toMatch(/^exec "\$\{spineseg\[@\]\}" predict --shard "\$@"$/m);
+    const submit = fs.readFileSync('deploy/slurm/submit-cohort.sh', 'utf8');
+    expect(submit).toMatch(/--array="0-\$\(\(n - 1\)\)" --output="\$out\/logs\/predict-%A_%a\.log"/);
+    expect(submit).toMatch(/--dependency="afterany:\$array"/);
+  });
+});
