@@ -96,6 +96,13 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
+      name: 'deploy-holds-no-code',
+      severity: 'error',
+      comment: 'deploy/ holds job files for Slurm and Kubernetes (docs/COHORTS.md), not modules: nothing imports from it.',
+      from: {},
+      to: { path: '^deploy/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'Every import resolves (a typo or a moved file fails here, not at run time).',
