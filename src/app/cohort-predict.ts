@@ -117,13 +117,13 @@ function deviceLost(): string | null {
 /** Predicts one shard of a cohort (all of it without a shard) into `output`; see the module comment. */
 export async function predictCohort(o: CohortPredictOptions): Promise<CohortPredictResult> {
   const mine = shardStudies(o.cohort.studies, o.shard);
+  const runModel = modelEntry(o.checkpoints, o.postprocess); // a bad --checkpoint stops the run before anything is written
   fs.mkdirSync(path.join(o.output, 'studies'), { recursive: true });
   writeCohortList(o.output, o.cohort);
   const failuresFile = path.join(shardDir(o.output, o.shard), 'failures.csv');
   const failures: StudyFailure[] = [];
   writeFailures(failuresFile, failures);
   const result: CohortPredictResult = { studies: mine.length, predicted: [], skipped: [], failures, failuresFile };
-  const runModel = modelEntry(o.checkpoints, o.postprocess); // a bad --checkpoint stops the run, before any study
   const models = new Map<string, ModelEntry>([[JSON.stringify(o.checkpoints), runModel]]);
   o.log(`model: ${o.checkpoints.join(' + ')}${o.checkpoints.length > 1 ? ' (probabilities averaged)' : ''}; post-processing: ${!o.postprocess ? 'off' : runModel.postprocess ? describePostprocess(runModel.postprocess, runModel.classes) : 'none (the checkpoint has no postprocess block)'}`);
   const stamp = versions();
