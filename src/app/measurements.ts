@@ -90,22 +90,59 @@ interface Run {
   length: number;
 }
 
-/** Runs of inside samples along p + t d (t in [-reach, reach]); step a quarter of the smaller pixel side. */
+/**
+ * Runs of inside samples along p + t d (t in [-reach, reach]), stepping a quarter of the smaller pixel side; each end
+ * is refined by bisection to where the bilinear mask crosses 0.5, so a band of k pixels measures k pixels.
+ */
 function runsAlong(m: SliceMask, p: Vec2, d: Vec2, reach: number): Run[] {
   const step = Math.min(m.dy, m.dx) / 4;
   const n = Math.ceil(reach / step);
+  const inside = (t: number) => insideAt(m, p[0] + t * d[0], p[1] + t * d[1]);
+  const edge = (tIn: number, tOut: number) => {
+    for (let k = 0; k < 10; k++) {
+      const mid = (tIn + tOut) / 2;
+      if (inside(mid)) tIn = mid;
+      else tOut = mid;
+    }
+    return (tIn + tOut) / 2;
+  };
   const runs: Run[] = [];
   let start: number | null = null;
   for (let k = -n; k <= n + 1; k++) {
     const t = k * step;
-    const inside = k <= n && insideAt(m, p[0] + t * d[0], p[1] + t * d[1]);
-    if (inside && start === null) start = t;
-    if (!inside && start !== null) {
-      runs.push({ from: start, to: t - step, length: t - start });
+    const isIn = k <= n && inside(t);
+    if (isIn && start === null) start = k === -n ? t : edge(t, t - step);
+    if (!isIn && start !== null) {
+      const to = edge(t - step, t);
+      runs.push({ from: start, to, length: to - start });
       start = null;
     }
   }
   return runs;
+}
+
+/** The longest run along the line (a height line of a curved disc may miss its centroid's run). */
+function longestRun(m: SliceMask, p: Vec2, d: Vec2, reach: number): Run | null {
+  return runsAlong(m, p, d, reach).reduce<Run | null>((a, b) => (!a || b.length > a.length ? b : a), null);
+}
+
+/**
+ * The structure's extent along d through p: its pixels projected on d, plus half a pixel's footprint at each end
+ * (a crescent-shaped disc has its centroid outside itself, so a run through the centroid would miss it).
+ */
+function extentAlong(m: SliceMask, p: Vec2, d: Vec2): Run | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let y = 0; y < m.H; y++)
+    for (let x = 0; x < m.W; x++) {
+      if (!m.mask[y * m.W + x]) continue;
+      const t = (y * m.dy - p[0]) * d[0] + (x * m.dx - p[1]) * d[1];
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+  if (lo > hi) return null;
+  const half = (Math.abs(d[0]) * m.dy + Math.abs(d[1]) * m.dx) / 2;
+  return { from: lo - half, to: hi + half, length: hi - lo + 2 * half };
 }
 
 /** The run containing t = 0, else the nearest one. */
@@ -241,14 +278,16 @@ export function measureLevels(grid: LabelGrid, lab: LevelLabelling): LevelMeasur
     if (u[1] * anteriorSign < 0) u = [-u[0], -u[1]];
     const line = (what: string, p: Vec2, d: Vec2, r: Run, m: SliceMask, slice: number) =>
       lines.push({ slice, what, from: toIndex(m, at(p, d, r.from)), to: toIndex(m, at(p, d, r.to)), length: r.length });
-    const depthRun = runThrough(body, c, u, reach);
+    // through the centroid when it lies inside the structure, else (a crescent) the structure's whole extent
+    const through = runThrough(body, c, u, reach);
+    const depthRun = through && through.from <= 0 && through.to >= 0 ? through : extentAlong(body, c, u);
     if (depthRun && l.complete) {
       out.depth = depthRun.length;
       line('depth', c, u, depthRun, body, z);
       const heights: Partial<Heights> = {};
       for (const [name, f] of Object.entries(HEIGHT_POSITIONS) as [keyof Heights, number][]) {
         const p = at(c, u, depthRun.from + f * (depthRun.to - depthRun.from));
-        const r = runThrough(body, p, n, reach);
+        const r = longestRun(body, p, n, reach);
         if (!r) continue;
         heights[name] = r.length;
         line(`${name} height`, p, n, r, body, z);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { fieldError } from '../pipeline/errors.js';
 import { writePhantomDataset } from '../pipeline/phantom.js';
+import { LEVEL_PHANTOM_NAMES, writeLevelPhantoms } from '../pipeline/phantom-levels.js';
 import type { Vec3 } from '../pipeline/volume.js';
 import { reportCliError } from './prepare.js';
 
@@ -16,11 +17,19 @@ export function register(program: Command): void {
     .command('phantom')
     .description('write synthetic lumbar-spine volumes in SPIDER layout (images/, masks/, overview.csv)')
     .requiredOption('--out <dir>', 'output folder (must not exist)')
-    .requiredOption('--cases <n>', 'number of volumes (patients get t1, t2, t2_SPACE in turn)')
+    .option('--cases <n>', 'number of volumes (patients get t1, t2, t2_SPACE in turn); not with --levels')
     .option('--seed <s>', 'random seed', '1')
     .option('--size <LRxAPxSI>', 'voxels left-right x anterior-posterior x superior-inferior', '12x128x160')
-    .action(async (opts: { out: string; cases: string; seed: string; size: string }) => {
+    .option('--levels', `instead: the level phantoms (${LEVEL_PHANTOM_NAMES.join(', ')}) with their analytic level codes and measurements in levels.json (docs/MEASUREMENTS.md)`)
+    .action(async (opts: { out: string; cases?: string; seed: string; size: string; levels?: boolean }) => {
       try {
+        if (opts.levels) {
+          if (opts.cases !== undefined) throw fieldError('command line', '--cases', opts.cases, 'the level phantoms are a fixed set: leave --cases out with --levels');
+          const names = await writeLevelPhantoms(opts.out, parseInteger('--seed', opts.seed, 0));
+          process.stdout.write(`wrote ${names.length} level phantoms (${names.join(', ')}) and levels.json to ${opts.out}\n`);
+          return;
+        }
+        if (opts.cases === undefined) throw fieldError('command line', '--cases', '', 'required (or --levels)');
         const cases = parseInteger('--cases', opts.cases, 1);
         const seed = parseInteger('--seed', opts.seed, 0);
         const parts = opts.size.split('x');

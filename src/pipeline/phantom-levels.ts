@@ -212,3 +212,38 @@ export function generateLevelPhantom(name: LevelPhantomName, seed = 1): LevelPha
     expectedFlags,
   };
 }
+
+/**
+ * Writes every level phantom into `dir` (which must not exist): images/<name>.mha, masks/<name>.mha (SPIDER codes),
+ * levels.json (the analytic truth: codes, flags, measurements) and overview.csv; built in a temp folder and renamed.
+ */
+export async function writeLevelPhantoms(dir: string, seed = 1): Promise<LevelPhantomName[]> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { writeImage, writeTextAtomic } = await import('./io.js');
+  const { PipelineError } = await import('./errors.js');
+  if (fs.existsSync(dir)) throw new PipelineError(`${dir}: output folder already exists`, { file: dir, field: 'out' });
+  const tmp = path.join(path.dirname(path.resolve(dir)), `.${path.basename(dir)}.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(path.join(tmp, 'images'), { recursive: true });
+  fs.mkdirSync(path.join(tmp, 'masks'), { recursive: true });
+  const rows = ['new_file_name,vertebrae,top_disc,cut_top,radius_mm,tilt_deg,canal_mm,dim_x,dim_y,dim_z,spacing_x,spacing_y,spacing_z,direction'];
+  const truth: Record<string, unknown>[] = [];
+  try {
+    for (const name of LEVEL_PHANTOM_NAMES) {
+      const p = generateLevelPhantom(name, seed);
+      await writeImage(p.image, path.join(tmp, 'images', `${name}.mha`), { compress: true });
+      await writeImage(p.mask, path.join(tmp, 'masks', `${name}.mha`), { compress: true });
+      const s = p.spec;
+      rows.push([name, s.vertebrae, s.topDisc, s.cutTop, s.radiusMm ?? '', s.tiltDeg, s.canalMm, ...p.mask.size, ...p.mask.spacing, `"${p.mask.direction.map((v) => Number(v.toFixed(6))).join(' ')}"`].join(','));
+      truth.push({ name, spec: s, vertebraCount: p.vertebraCount, expectedFlags: p.expectedFlags, levels: p.levels });
+    }
+    writeTextAtomic(path.join(tmp, 'overview.csv'), rows.join('\n') + '\n');
+    writeTextAtomic(path.join(tmp, 'levels.json'), JSON.stringify({ unit: 'mm', seed, cases: truth }, null, 1) + '\n');
+    fs.renameSync(tmp, dir);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return LEVEL_PHANTOM_NAMES;
+}
