@@ -71,11 +71,25 @@ export function labelPlacements(lab: LevelLabelling, meas: LevelMeasurements): L
  * The overlay of one slice as SVG: the coloured slice (aspect kept from the pixel spacing [row, column]), the level
  * names and the measurement lines drawn on it (lines of `slice` only, or all when slice is null).
  */
-export function levelsOverlaySvg(image: ArrayLike<number>, codes: ArrayLike<number>, width: number, height: number, spacing: [number, number], lab: LevelLabelling, meas: LevelMeasurements, slice: number | null, base64: (bytes: Uint8Array) => string): string {
+export function levelsOverlaySvg(
+  image: ArrayLike<number>,
+  codes: ArrayLike<number>,
+  width: number,
+  height: number,
+  spacing: [number, number],
+  lab: LevelLabelling,
+  meas: LevelMeasurements,
+  slice: number | null,
+  base64: (bytes: Uint8Array) => string,
+  /** show only rows r0..r1 and columns c0..c1 (a close-up), enlarged to about 640 pixels */
+  crop?: { rows: [number, number]; cols: [number, number] },
+): string {
   const unit = Math.min(spacing[0], spacing[1]);
   const sy0 = spacing[0] / unit;
   const sx0 = spacing[1] / unit;
-  const f = Math.max(1, 640 / Math.max(width * sx0, height * sy0));
+  const shownW = crop ? crop.cols[1] - crop.cols[0] : width;
+  const shownH = crop ? crop.rows[1] - crop.rows[0] : height;
+  const f = Math.max(1, 640 / Math.max(shownW * sx0, shownH * sy0));
   const sy = sy0 * f;
   const sx = sx0 * f;
   const W = Math.round(width * sx);
@@ -83,8 +97,9 @@ export function levelsOverlaySvg(image: ArrayLike<number>, codes: ArrayLike<numb
   const X = (col: number) => ((col + 0.5) * sx).toFixed(1);
   const Y = (row: number) => ((row + 0.5) * sy).toFixed(1);
   const png = encodeRgbPng(levelsOverlayRgb(image, codes, width, height), width, height);
+  const view = crop ? [crop.cols[0] * sx, crop.rows[0] * sy, shownW * sx, shownH * sy].map((v) => Math.round(v)) : [0, 0, W, H];
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${view[2]}" height="${view[3]}" viewBox="${view.join(' ')}">`,
     `<image x="0" y="0" width="${W}" height="${H}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="data:image/png;base64,${base64(png)}"/>`,
   ];
   for (const m of meas.levels)
@@ -98,6 +113,14 @@ export function levelsOverlaySvg(image: ArrayLike<number>, codes: ArrayLike<numb
       `<text x="${(Number(X(p.at[1])) + dx).toFixed(1)}" y="${Y(p.at[0])}" dy="0.35em" text-anchor="${p.align}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="15" font-weight="bold" fill="#ffffff" stroke="#000000" stroke-width="3" paint-order="stroke">${p.text}</text>`,
     );
   }
+  // legend: what each line colour measures
+  const legend = [['#ffe000', 'heights'], ['#00e5ff', 'depth'], ['#ffffff', 'canal']] as const;
+  legend.forEach(([colour, text], k) => {
+    const x = view[0] + 8;
+    const y = view[1] + 14 + 16 * k;
+    parts.push(`<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${x + 24}" y="${y}" dy="0.35em" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="12" fill="#ffffff" stroke="#000000" stroke-width="2" paint-order="stroke">${text}</text>`);
+  });
   parts.push('</svg>');
   return parts.join('\n');
 }
