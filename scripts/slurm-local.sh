@@ -3,7 +3,7 @@
 # then deploy/slurm/submit-cohort.sh submits the 3-task predict array on the test cohort
 # (scripts/make-test-cohort.ts: 12 studies, one broken) with the shipped model, waits for the dependent
 # collect job and checks its result: 11 studies done, `broken` failed, one log per task naming the Slurm
-# variables it read. The daemons are stopped (scontrol shutdown, then their pids) whatever happens.
+# variables it read; then submits the same again and checks that every done study is skipped. The daemons are stopped (scontrol shutdown, then their pids) whatever happens.
 #   bash scripts/slurm-local.sh [--log FILE]      (root; installs slurmctld, slurmd, slurm-client and munge on Debian)
 # Exit 0: checked; 1: a check failed; 77: cannot run on this machine (not root, packages not installable).
 # Ports 16817/16818; everything else lives in a temporary folder (KEEP=1 keeps it).
@@ -122,13 +122,15 @@ collect=$(sed -n 's/.*collect job \([0-9]*\) .*/\1/p' <<< "$submitted")
 [ -n "$array" ] && [ -n "$collect" ] || fail "could not read the job ids"
 squeue
 
-say "waiting for array job $array and collect job $collect"
-for i in $(seq 1 360); do
-  left=$(squeue -h -j "$array,$collect" 2>/dev/null | wc -l)
-  [ "$left" = 0 ] && break
-  [ "$i" = 360 ] && { squeue; fail "the jobs did not finish in 180 s"; }
-  sleep 0.5
-done
+wait_for() {
+  say "waiting for array job $1 and collect job $2"
+  for i in $(seq 1 360); do
+    [ "$(squeue -h -j "$1,$2" 2>/dev/null | wc -l)" = 0 ] && return
+    [ "$i" = 360 ] && { squeue; fail "the jobs did not finish in 180 s"; }
+    sleep 0.5
+  done
+}
+wait_for "$array" "$collect"
 
 for f in "$out"/logs/*.log; do
   echo "----- ${f#"$out"/} -----"
@@ -147,4 +149,16 @@ grep -q '12 studies: 11 done, 1 failed, 0 incomplete, 0 missing' "$out"/logs/col
 [ "$(tail -n +2 "$out/cohort.csv" | wc -l)" = 12 ] || fail "cohort.csv does not have 12 studies"
 grep -q '^broken,.*truncated or damaged PNG' "$out/failures.csv" || fail "failures.csv does not list the broken study"
 [ "$(find "$out/studies" -mindepth 2 -maxdepth 2 -name done.json | wc -l)" = 11 ] || fail "not 11 done.json"
-say "OK: a 3-task Slurm array and its dependent collect job segmented the 12-study cohort (11 done, broken listed) in $(($(date +%s) - started)) s"
+say "the same submission again: every done study is skipped, only the broken one is tried again"
+again=$(bash deploy/slurm/submit-cohort.sh 3 "$out" --cohort --input "$work/cohort")
+echo "$again"
+array2=$(sed -n 's/^array job \([0-9]*\) .*/\1/p' <<< "$again")
+collect2=$(sed -n 's/.*collect job \([0-9]*\) .*/\1/p' <<< "$again")
+wait_for "$array2" "$collect2"
+for k in 0 1 2; do
+  grep -h "^shard $k/3: " "$out/logs/predict-${array2}_$k.log"
+done
+grep -q '^shard 0/3: 4 studies: 0 predicted, 3 already done, 1 failed' "$out/logs/predict-${array2}_0.log" || fail "task 0 of the resubmission did not skip its 3 done studies"
+for k in 1 2; do grep -q "^shard $k/3: 4 studies: 0 predicted, 4 already done, 0 failed" "$out/logs/predict-${array2}_$k.log" || fail "task $k of the resubmission redid studies"; done
+grep -q '12 studies: 11 done, 1 failed, 0 incomplete, 0 missing' "$out"/logs/collect-"$collect2".log || fail "the second collect differs"
+say "OK: a 3-task Slurm array and its dependent collect job segmented the 12-study cohort (11 done, broken listed), and resubmitted skipped every done study, in $(($(date +%s) - started)) s"
