@@ -22,6 +22,7 @@ import { droppedData, trainInPage, checkpointFiles, type TrainingRun } from './s
 import { phantomData } from './src/phantoms.ts';
 import { runAllChecks, type CheckOutcome } from './src/checks.ts';
 import { initBenchTab } from './src/bench.ts';
+import { levelsFor, levelsTableRows, drawLevels } from './src/levels.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -332,6 +333,27 @@ function drawSlice(): void {
     seg.input.kind === 'volume'
       ? `Spacing from the .mha header: ${fmt(sp.col, 3)} mm (anterior-posterior) x ${fmt(sp.row, 3)} mm (superior-inferior), ${fmt(sp.thickness, 3)} mm between sagittal slices.${seg.input.report?.changed ? ` Reoriented for the model: ${seg.input.report.description}.` : ''}`
       : `PNG has no geometry: ${fmt(sp.col, 3)} mm pixels and ${fmt(sp.thickness, 3)} mm between slices, as set above.`;
+  showLevels(seg, canvas);
+}
+
+/** The levels table beside the overlay and the level names drawn over it (docs/MEASUREMENTS.md). */
+function showLevels(seg: Segmentation, overlay: HTMLCanvasElement): void {
+  const levels = levelsFor(seg, state.slice);
+  const s = seg.input.slices[state.slice];
+  const layer = $('levels-canvas') as HTMLCanvasElement;
+  const cssW = parseFloat(overlay.style.width) || 480;
+  const cssH = 480;
+  layer.width = Math.round(cssW);
+  layer.height = cssH;
+  layer.style.width = `${Math.round(cssW)}px`;
+  layer.style.height = `${cssH}px`;
+  drawLevels(layer, levels, levels.gridSlice(state.slice), [cssH / s.height, cssW / s.width]);
+  const r = levels.report;
+  const cell = (v: string) => `<td>${v.replace(/[<>&]/g, '')}</td>`;
+  $('levels-table').querySelector('tbody')!.innerHTML = levelsTableRows(r).map((row) => `<tr>${row.map(cell).join('')}</tr>`).join('');
+  $('levels-size-head').textContent = r.unit === 'mm' ? 'volume (mm³)' : 'mid-sagittal area (px²)';
+  const flags = r.flags.map((f) => f.message).join('; ');
+  $('levels-note').textContent = `${r.levels.some((l) => l.kind !== 'canal') ? `${r.vertebraCount} complete vertebrae; lengths in ${r.unit === 'mm' ? 'mm' : 'pixels (a PNG slice carries no spacing)'}.` : 'No levels.'}${flags ? ` Flags: ${flags}.` : ''}`;
 }
 
 $('download-labels').addEventListener('click', () => void downloadLabels());
