@@ -10,7 +10,8 @@ import { decodeGreyPng } from '../src/pipeline/dataset.ts';
 import { mapGreyLevels } from '../src/pipeline/labels.ts';
 import { levelShortName } from '../src/pipeline/level-codes.ts';
 import { labelLevels, type LabelGrid } from '../src/app/levels.ts';
-import { measureLevels, type LevelMeasurement } from '../src/app/measurements.ts';
+import { measureLevels } from '../src/app/measurements.ts';
+import { compareLevels, median } from '../src/app/levels-compare.ts';
 import { loadPredictor, checkpointDirsOrDefault } from '../src/app/checkpoints.ts';
 import { listInputs, predictFiles } from '../src/app/predict-files.ts';
 import { loadNodeTuning } from '../src/app/tune-store-node.ts';
@@ -31,48 +32,22 @@ const grid = (file: string): LabelGrid => {
 const tally = { disc: new Map<number, number[]>(), vertebra: new Map<number, number[]>() };
 const discHeight: number[] = [];
 const canal: number[] = [];
-const files = readdirSync(join(subset, 'masks')).sort();
-for (const f of files) {
+for (const f of readdirSync(join(subset, 'masks')).sort()) {
   const tg = grid(join(subset, 'masks', f));
   const pg = grid(join(out, f));
   const tl = labelLevels(tg);
   const pl = labelLevels(pg);
-  const tm = measureLevels(tg, tl);
-  const pm = measureLevels(pg, pl);
-  for (const l of tl.levels) {
-    if (l.kind === 'canal') continue;
-    const k = l.code % 100;
-    const kind = l.kind as 'disc' | 'vertebra';
-    // the prediction's k-th from the bottom of the same kind (complete or cut)
-    const same = (c: number) => c % 100 === k && (kind === 'disc' ? c > 200 : c < 200 && c !== 100);
-    let inter = 0;
-    let nt = 0;
-    let np = 0;
-    for (let i = 0; i < tl.codes.length; i++) {
-      const a = tl.codes[i] === l.code;
-      const b = same(pl.codes[i]!);
-      if (a) nt++;
-      if (b) np++;
-      if (a && b) inter++;
-    }
-    const t = tally[kind].get(k) ?? [0, 0, 0];
+  for (const c of compareLevels(tl, measureLevels(tg, tl), pl, measureLevels(pg, pl))) {
+    const t = tally[c.kind].get(c.k) ?? [0, 0, 0];
     t[0]!++;
-    if (inter > 0) t[1]!++;
-    if ((2 * inter) / (nt + np) >= 0.5) t[2]!++;
-    tally[kind].set(k, t);
-    const a = tm.levels.find((m) => m.code === l.code);
-    const b = pm.levels.find((m: LevelMeasurement) => same(m.code));
-    if (a && b) {
-      if (kind === 'disc' && a.heights && b.heights) for (const h of ['anterior', 'middle', 'posterior'] as const) discHeight.push(Math.abs(a.heights[h] - b.heights[h]));
-      if (a.canalDiameter !== null && b.canalDiameter !== null) canal.push(Math.abs(a.canalDiameter - b.canalDiameter));
-    }
+    if (c.overlaps) t[1]!++;
+    if (c.dice >= 0.5) t[2]!++;
+    tally[c.kind].set(c.k, t);
+    discHeight.push(...c.heightDifferences);
+    if (c.canalDifference !== null) canal.push(c.canalDifference);
   }
 }
 rmSync(out, { recursive: true, force: true });
-const median = (v: number[]) => {
-  const s = v.slice().sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
-};
 const lines = [
   `Predicted in ${seconds.toFixed(1)} s (8 slices, ${predictor.nets.length} model, post-processed), numbered by \`labelLevels\` on the truth and on the prediction alike.`,
   '',

@@ -237,3 +237,42 @@ describe('predict --levels writes the level files', () => {
     }
   });
 });
+
+describe('real masks against the shipped model (the MODEL.md level figures)', () => {
+  it('the k-th disc and vertebra of the prediction overlap the truth\'s on every test-subset slice; heights and canal within 3 px (median)', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { loadPredictor, checkpointDirsOrDefault } = await import('../src/app/checkpoints.ts');
+    const { listInputs, predictFiles } = await import('../src/app/predict-files.ts');
+    const { compareLevels, median } = await import('../src/app/levels-compare.ts');
+    const subset = 'models/default/test-subset';
+    const predictor = await loadPredictor(checkpointDirsOrDefault(undefined));
+    const out = mkdtempSync(join(tmpdir(), 'spineseg-levels-real-'));
+    try {
+      await predictFiles(predictor.nets, listInputs(join(subset, 'images')), { output: out, overlay: false, batchSize: 1, postprocess: predictor.postprocess });
+      const grid = (file: string): LabelGrid => {
+        const png = decodeGreyPng(file);
+        return { labels: mapGreyLevels(png.data, file), dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' };
+      };
+      const all = [];
+      for (const f of readdirSync(join(subset, 'masks')).sort()) {
+        const tg = grid(join(subset, 'masks', f));
+        const pg = grid(join(out, f));
+        const tl = labelLevels(tg);
+        const pl = labelLevels(pg);
+        all.push(...compareLevels(tl, measureLevels(tg, tl), pl, measureLevels(pg, pl)).map((c) => ({ ...c, file: f })));
+      }
+      const missed = all.filter((c) => !c.overlaps).map((c) => `${c.file} ${levelShortName(c.code)}`);
+      expect(missed, 'truth levels the same-numbered predicted level does not overlap').toEqual([]);
+      expect(all.filter((c) => c.kind === 'vertebra' && c.dice < 0.5).map((c) => `${c.file} ${levelShortName(c.code)} Dice ${c.dice.toFixed(2)}`)).toEqual([]);
+      const heights = median(all.flatMap((c) => c.heightDifferences));
+      const canal = median(all.flatMap((c) => (c.canalDifference === null ? [] : [c.canalDifference])));
+      console.log(`[levels] ${all.length} truth levels, all overlapped; median |disc height difference| ${heights.toFixed(2)} px, |canal diameter difference| ${canal.toFixed(2)} px`);
+      expect(heights).toBeLessThan(3);
+      expect(canal).toBeLessThan(3);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      predictor.dispose();
+    }
+  });
+});
