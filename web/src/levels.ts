@@ -91,7 +91,9 @@ export function drawLevels(canvas: HTMLCanvasElement, levels: PageLevels, slice:
     const code = levels.labelling.levels.find((l) => l.shortName === p.text)?.code;
     if (code === undefined || !present.has(code)) continue;
     ctx.textAlign = p.align === 'middle' ? 'center' : p.align === 'end' ? 'right' : 'left';
-    const x = X(p.at[1]) + (p.align === 'end' ? -5 : p.align === 'start' ? 5 : 0);
+    const wide = ctx.measureText(p.text).width;
+    // a name in front of a disc stays inside the canvas
+    const x = p.align === 'end' ? Math.max(wide + 2, X(p.at[1]) - 5) : p.align === 'start' ? Math.min(canvas.width - wide - 2, X(p.at[1]) + 5) : X(p.at[1]);
     ctx.strokeStyle = '#000';
     ctx.strokeText(p.text, x, Y(p.at[0]));
     ctx.fillStyle = '#fff';
