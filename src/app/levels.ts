@@ -251,7 +251,6 @@ export function labelLevels(grid: LabelGrid): LevelLabelling {
   const discCC = connectedComponents(classMask(3), grid.dims, volumetric);
   const vertCC = connectedComponents(classMask(1), grid.dims, volumetric);
   const discStats = componentStats(discCC.ids, discCC.sizes.length, grid);
-  const vertStats = componentStats(vertCC.ids, vertCC.sizes.length, grid);
   const curve = referenceCurve(grid);
   const centreOf = (s: Stats): [number, number, number] => [s.sz / s.n, s.sy / s.n, s.sx / s.n];
 
@@ -323,7 +322,7 @@ export function labelLevels(grid: LabelGrid): LevelLabelling {
 
   // vertebra voxels: the gap between disc planes they lie in (0 = below the caudal-most disc: the sacrum region)
   const m = groups.length;
-  const gapOf = (z: number, y: number, x: number): number => {
+  const gapOf = (y: number, x: number): number => {
     let above = 0;
     for (const g of groups) if ((y * dy - g.centre[1]) * g.normal[0] + (x * dx - g.centre[2]) * g.normal[1] > 0) above++;
     return above;
@@ -335,7 +334,7 @@ export function labelLevels(grid: LabelGrid): LevelLabelling {
       for (let x = 0; x < W; x++, i++) {
         const id = vertCC.ids[i]!;
         if (!id) continue;
-        const gap = m ? gapOf(z, y, x) : 0;
+        const gap = m ? gapOf(y, x) : 0;
         gapAt[i] = gap;
         const key = id * 64 + gap;
         pieceVoxels.set(key, (pieceVoxels.get(key) ?? 0) + 1);
