@@ -94,7 +94,7 @@ export function levelsSummary(r: LevelsReport): string {
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k]!.length)));
   const fmt = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k]!)).join('  ').trimEnd();
-  const lines = [`${r.input}: ${rows.length ? `${r.vertebraCount} complete vertebrae, lengths in ${u}` : 'no levels'}`, fmt(head), ...body.map(fmt)];
+  const lines = [`${r.input}: ${rows.length ? `${r.vertebraCount} complete vertebrae, lengths in ${u}` : 'no levels'}`, ...(rows.length ? [fmt(head), ...body.map(fmt)] : [])];
   for (const f of r.flags) lines.push(`  flag ${f.kind}: ${f.message}`);
   return lines.join('\n');
 }
