@@ -276,3 +276,29 @@ describe('real masks against the shipped model (the MODEL.md level figures)', ()
     }
   });
 });
+
+describe('spineseg phantom --levels', () => {
+  it('writes the six phantoms with SPIDER codes and their analytic truth, and refuses an existing folder', async () => {
+    const { mkdtempSync, rmSync, readFileSync, readdirSync: list } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { readImage } = await import('../src/pipeline/io.ts');
+    const { writeLevelPhantoms } = await import('../src/pipeline/phantom-levels.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-level-phantoms-'));
+    try {
+      const out = join(dir, 'phantoms');
+      expect(await writeLevelPhantoms(out)).toEqual(LEVEL_PHANTOM_NAMES);
+      expect(list(join(out, 'masks')).sort()).toEqual(LEVEL_PHANTOM_NAMES.map((n) => `${n}.mha`).sort());
+      const truth = JSON.parse(readFileSync(join(out, 'levels.json'), 'utf8'));
+      const cut = truth.cases.find((c: { name: string }) => c.name === 'cut-top');
+      expect(cut.expectedFlags).toEqual(['fov-cut']);
+      expect(cut.levels.at(-1)).toMatchObject({ code: 106, name: 'T12 vertebra (partly visible)', complete: false, heights: null });
+      const mask = await readImage(join(out, 'masks', 'oblique.mha'));
+      const p = generateLevelPhantom('oblique');
+      expect(firstDifference(mask.data, p.mask.data)).toBe('same');
+      mask.direction.forEach((v, i) => expect(v).toBeCloseTo(p.mask.direction[i]!, 6));
+      await expect(writeLevelPhantoms(out)).rejects.toThrow('output folder already exists');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
