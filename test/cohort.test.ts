@@ -95,8 +95,7 @@ describe('cohort predict', () => {
     expect(csv(path.join(out, 'shards', '0-of-3', 'failures.csv')).map((f) => f.study)).toEqual(['broken']);
     expect(csv(path.join(out, 'shards', '1-of-3', 'failures.csv'))).toEqual([]);
 
-    // collect: every study reported, the broken one as failed; stats merged; a level table beside a label map is merged too
-    fs.writeFileSync(path.join(out, 'studies', 'p118', 'levels.csv'), 'level,label\nL1,1\nL2,2\n');
+    // collect: every study reported, the broken one as failed; stats merged
     const c = await runCli(['collect', out]);
     expect(c.code, c.stderr).toBe(2);
     expect(c.stdout).toMatch(/failed: broken: .*truncated or damaged PNG/);
@@ -109,7 +108,7 @@ describe('cohort predict', () => {
     expect(Number(p209['vertebrae count'])).toBe(p209Stats.filter((r) => r.class === 'vertebrae').reduce((a, r) => a + Number(r.count), 0));
     expect(csv(path.join(out, 'failures.csv')).map((f) => [f.study, f.shard])).toEqual([['broken', '0-of-3']]);
     expect(csv(path.join(out, 'stats.csv'))).toHaveLength((6 + 5 * 2) * 4); // 6 volumes and 5 folders of 2 slices, 4 classes each
-    expect(csv(path.join(out, 'levels.csv'))).toEqual([{ study: 'p118', source: 'levels.csv', level: 'L1', label: '1' }, { study: 'p118', source: 'levels.csv', level: 'L2', label: '2' }]);
+    expect(fs.existsSync(path.join(out, 'levels.csv')), 'no study has level tables').toBe(false);
     expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/12 studies: 11 done, 1 failed, 0 incomplete, 0 missing[\s\S]*## Failed \(1\)\n\n- `broken`/);
   }, 120_000);
 
@@ -159,7 +158,7 @@ describe('cohort predict', () => {
     expect(again.stderr.match(/: redoing, --overwrite/g), again.stderr).toHaveLength(3);
   }, 120_000);
 
-  it('a manifest: output names, a per-study checkpoint, and DICOM series and missing paths as failures', async () => {
+  it('a manifest: output names, a per-study checkpoint, DICOM series and missing paths as failures; --levels tables merged by collect', async () => {
     const withPp = path.join(work, 'ckpt-pp');
     fs.cpSync(checkpoint, withPp, { recursive: true });
     const config = JSON.parse(fs.readFileSync(path.join(withPp, 'config.json'), 'utf8'));
@@ -174,7 +173,7 @@ describe('cohort predict', () => {
       'D-4,cohort/nowhere,,,',
     ].join('\n'));
     const out = path.join(work, 'manifest-out');
-    const r = await runCli(['predict', '--manifest', manifest, '--output', out, '--checkpoint', checkpoint]);
+    const r = await runCli(['predict', '--manifest', manifest, '--output', out, '--checkpoint', checkpoint, '--levels']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/cohort: 4 studies from manifest /);
     const failures = csv(path.join(out, 'shards', '0-of-1', 'failures.csv'));
@@ -182,11 +181,22 @@ describe('cohort predict', () => {
     expect(failures[0]!.reason).toBe('series = "1.2.840.113619.2.55.3": DICOM series selection needs DICOM input, which this version of spineseg does not read');
     expect(failures[1]!.reason).toMatch(/cohort\/nowhere: no such file or folder$/);
     // the same slices under another id and output name: the same label maps
-    const labelMaps = (m: Map<string, string>) => new Map([...m].filter(([k]) => k.endsWith('.png')).map(([k, v]) => [k.replace(/^[^/]+\//, ''), v]));
+    const labelMaps = (m: Map<string, string>) => new Map([...m].filter(([k]) => /^[^/]+\/[^/]+\.png$/.test(k)).map(([k, v]) => [k.replace(/^[^/]+\//, ''), v]));
     expectSameFiles(labelMaps(new Map([...studyFiles(out)].filter(([k]) => k.startsWith('patient-a/')))), labelMaps(studyFiles(path.join(work, 'single'), ['p118'])));
     const b = JSON.parse(fs.readFileSync(path.join(out, 'studies', 'B-2', 'done.json'), 'utf8'));
     expect(b.checkpoints).toEqual([withPp]);
     expect(b.settings.postprocess.classes['2'].keepLargest).toBe(true);
+    expect(b.settings.levels).toBe(true);
+
+    // collect merges every study's level tables (one per label map), each row under its study and source file
+    const c = await runCli(['collect', out]);
+    expect(c.code, c.stderr).toBe(2);
+    const perFile = ['patient-a', 'B-2'].flatMap((dir) => fs.readdirSync(path.join(out, 'studies', dir)).filter((f) => f.endsWith('.levels.csv')).map((f) => ({ dir, f, rows: csv(path.join(out, 'studies', dir, f)).length })));
+    expect(perFile.map((p) => p.f)).toEqual([...fs.readdirSync(path.join(cohort, 'p118')).map((f) => f.replace(/\.png$/, '.levels.csv')), '1_t2.levels.csv']);
+    const merged = csv(path.join(out, 'levels.csv'));
+    expect(merged.length).toBeGreaterThan(0);
+    expect(merged.length).toBe(perFile.reduce((a, p) => a + p.rows, 0));
+    expect([...new Set(merged.map((r) => `${r.study} ${r.source}`))]).toEqual(perFile.filter((p) => p.rows > 0).map((p) => `${p.dir === 'patient-a' ? 'A-1' : 'B-2'} ${p.f}`));
 
     const bad = path.join(work, 'bad-manifest.csv');
     fs.writeFileSync(bad, 'id,input,sequence\nA,cohort/p118,t2\n');

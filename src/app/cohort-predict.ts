@@ -28,6 +28,8 @@ export interface CohortPredictOptions {
   /** apply the checkpoint's post-processing block */
   postprocess: boolean;
   overlay: boolean;
+  /** also name and measure the spine levels (predictFiles' `levels`) */
+  levels: boolean;
   batchSize: number;
   /** redo finished studies too */
   overwrite: boolean;
@@ -139,7 +141,7 @@ export async function predictCohort(o: CohortPredictOptions): Promise<CohortPred
         const key = JSON.stringify(study.checkpoint ? [study.checkpoint] : o.checkpoints);
         let model = models.get(key);
         if (!model) models.set(key, (model = modelEntry(JSON.parse(key) as string[], o.postprocess)));
-        const identity: StudyIdentity = { inputs: hashInputs(inputs), model: model.identity, settings: { postprocess: model.postprocess, overlay: o.overlay } };
+        const identity: StudyIdentity = { inputs: hashInputs(inputs), model: model.identity, settings: { postprocess: model.postprocess, overlay: o.overlay, levels: o.levels } };
         const done = readDone(studyDir(o.output, study));
         const stale = done && staleBecause(done, identity);
         if (done && !stale && !o.overwrite) {
@@ -156,7 +158,7 @@ export async function predictCohort(o: CohortPredictOptions): Promise<CohortPred
           // the run's own --checkpoint failing to load fails every study: stop at once
           throw model === runModel ? new RunModelError(e.message) : e;
         });
-        const results = await predictFiles(predictor.nets, inputs, { output: tmp, overlay: o.overlay, batchSize: o.batchSize, postprocess: model.postprocess, onProgress: o.onFileProgress });
+        const results = await predictFiles(predictor.nets, inputs, { output: tmp, overlay: o.overlay, levels: o.levels, batchSize: o.batchSize, postprocess: model.postprocess, onProgress: o.onFileProgress });
         writeFileAtomic(path.join(tmp, 'stats.csv'), await studyStats(study, results, predictor.configs[0]!.classes, tmp));
         const marker: DoneMarker = {
           format: DONE_FORMAT, version: 1, id: study.id, input: study.input, checkpoints: model.dirs, ...identity,

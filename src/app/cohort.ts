@@ -208,7 +208,7 @@ export function sha256File(file: string): string {
 export interface StudyIdentity {
   inputs: Array<{ file: string; bytes: number; sha256: string }>;
   model: Array<{ config_sha256: string; weights_sha256: string }>;
-  settings: { postprocess: unknown; overlay: boolean };
+  settings: { postprocess: unknown; overlay: boolean; levels: boolean };
 }
 
 export interface DoneMarker extends StudyIdentity {

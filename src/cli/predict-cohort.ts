@@ -14,6 +14,8 @@ export interface CohortFlags {
   checkpoint?: string[];
   postprocess: boolean;
   overlay?: boolean;
+  /** also name and measure the spine levels (predict --levels): <stem>.levels.csv per file, merged by collect */
+  levels?: boolean;
   truth?: string;
   batch: string;
 }
@@ -41,7 +43,7 @@ export async function runCohortPredict(o: CohortFlags): Promise<void> {
   say(`cohort: ${cohort.studies.length} studies from ${cohort.source}${cohort.ignored.length ? ` (ignored, neither folders nor images: ${cohort.ignored.join(', ')})` : ''}`);
   say(shard ? `shard ${shard.index}/${shard.count} (from ${shard.source}): ${mine} studies` : `no shard: all ${mine} studies in this process`);
   const r = await predictCohort({
-    cohort, shard, output: o.output, checkpoints, postprocess: o.postprocess, overlay: Boolean(o.overlay), batchSize, overwrite: Boolean(o.overwrite), log: say,
+    cohort, shard, output: o.output, checkpoints, postprocess: o.postprocess, overlay: Boolean(o.overlay), levels: Boolean(o.levels), batchSize, overwrite: Boolean(o.overwrite), log: say,
     onFileProgress: process.stderr.isTTY ? (done, total, file) => process.stderr.write(`\r  ${done}/${total} ${file}`.padEnd(80) + (done === total ? '\r'.padEnd(81) + '\r' : '')) : undefined,
   });
   const name = shard ? `shard ${shard.index}/${shard.count}` : 'cohort';
