@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CLI, runCli, failureProblems, type CliResult } from './helpers/bad-input.ts';
 import { writeFixtureCheckpoint } from './helpers/checkpoint-fixture.ts';
 import { writeTestCohort } from './helpers/cohort-fixture.ts';
-import { resolveShard, shardStudies, listCohortFolder } from '../src/app/cohort.ts';
+import { resolveShard, shardStudies, listCohortFolder, parseManifest } from '../src/app/cohort.ts';
 import { parseCsv } from '../src/pipeline/csv.ts';
 
 let work: string;
@@ -225,6 +225,44 @@ describe('shards from the scheduler', () => {
     expect(() => resolveShard(true, {})).toThrow(/neither SLURM_ARRAY_TASK_ID .* nor JOB_COMPLETION_INDEX/);
     expect(() => resolveShard(true, { JOB_COMPLETION_INDEX: '1' })).toThrow(/pass --shard-count N/);
     expect(() => resolveShard(true, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_STEP: '2' })).toThrow(/SLURM_ARRAY_TASK_STEP = 2/);
+  });
+});
+
+describe('study lists', () => {
+  it('a manifest: quoted fields, paths relative to it; duplicate ids or outputs, bad names and ragged rows refused with the line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-manifest-'));
+    const write = (text: string) => {
+      fs.writeFileSync(path.join(dir, 'm.csv'), text);
+      return path.join(dir, 'm.csv');
+    };
+    try {
+      const ok = parseManifest(write('id,input,output\r\n"b, 2",x/b.mha,\r\na,"y/a ""1""",out-a\r\n'));
+      expect(ok.studies.map((st) => [st.id, st.input, st.output])).toEqual([['a', path.join(dir, 'y/a "1"'), 'out-a'], ['b, 2', path.join(dir, 'x/b.mha'), 'b, 2']]);
+      expect(() => parseManifest(write('id,input\na,x\na,y\n'))).toThrow(/m\.csv: line 3: field id = "a" is also on line 2/);
+      expect(() => parseManifest(write('id,input,output\na,x,o\nb,y,o\n'))).toThrow(/m\.csv: line 3: field output = "o" is also the output of line 2/);
+      expect(() => parseManifest(write('id,input\na/b,x\n'))).toThrow(/m\.csv: line 2: field id = "a\/b" holds a slash/);
+      expect(() => parseManifest(write('id,input\n.a,x\n'))).toThrow(/field id = "\.a" starts with "\."/);
+      expect(() => parseManifest(write('id\na\n'))).toThrow(/m\.csv: header = "id": needs an "input" column/);
+      expect(() => parseManifest(write('id,input\na,x,extra\n'))).toThrow(/m\.csv: line 2: 3 fields, the header has 2/);
+      expect(() => parseManifest(write('id,input\na,"x\n'))).toThrow(/m\.csv: line 2: a quoted field is not closed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a folder: sub-folders and image files are studies, other files are ignored, two entries with one id are refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-folder-'));
+    try {
+      for (const f of ['b.nii.gz', 'a.mha', 'notes.txt', '.hidden.mha']) fs.writeFileSync(path.join(dir, f), '');
+      fs.mkdirSync(path.join(dir, 'c'));
+      const listed = listCohortFolder(dir);
+      expect(listed.studies.map((st) => [st.id, path.basename(st.input)])).toEqual([['a', 'a.mha'], ['b', 'b.nii.gz'], ['c', 'c']]);
+      expect(listed.ignored).toEqual(['notes.txt']);
+      fs.mkdirSync(path.join(dir, 'a'));
+      expect(() => listCohortFolder(dir)).toThrow(/a and a\.mha are both study "a"; rename one/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

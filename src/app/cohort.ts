@@ -170,8 +170,8 @@ export function shardStudies(studies: readonly Study[], shard: Shard | null): St
 //   <out>/studies/.partial/<output>/  work in progress, renamed into place when complete
 //   <out>/shards/<k>-of-<n>/failures.csv   the studies that failed in that shard's last run
 
-export const studyDir = (out: string, s: Study): string => path.join(out, 'studies', s.output);
-export const partialDir = (out: string, s: Study): string => path.join(out, 'studies', '.partial', s.output);
+export const studyDir = (out: string, s: Pick<Study, 'output'>): string => path.join(out, 'studies', s.output);
+export const partialDir = (out: string, s: Pick<Study, 'output'>): string => path.join(out, 'studies', '.partial', s.output);
 export const shardDir = (out: string, shard: Shard | null): string => path.join(out, 'shards', shard ? `${shard.index}-of-${shard.count}` : '0-of-1');
 
 export const COHORT_FORMAT = 'spineseg-cohort';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCsv, formatCsv, type CsvTable } from '../pipeline/csv.ts';
 import { writeFileAtomic } from '../model/checkpoint.ts';
-import { partialDir, readCohortList, readDone, studyDir, type Study } from './cohort.ts';
+import { partialDir, readCohortList, readDone, studyDir } from './cohort.ts';
 
 export type StudyStatus = 'done' | 'failed' | 'incomplete' | 'missing';
 
@@ -85,8 +85,7 @@ export function collectCohort(out: string): CollectResult {
   const levels: Array<{ study: string; source: string; table: CsvTable }> = [];
   const classes: string[] = [];
   const studies = list.studies.map((s): CollectedStudy => {
-    const study = { ...s, series: '', checkpoint: '' } satisfies Study;
-    const dir = studyDir(out, study);
+    const dir = studyDir(out, s);
     const c: CollectedStudy = { id: s.id, input: s.input, output: s.output, status: 'missing', reason: '', shard: '', finished: '', files: 0, totals: new Map() };
     const done = readDone(dir);
     const broken = done && damaged(dir, done.outputs);
@@ -110,10 +109,10 @@ export function collectCohort(out: string): CollectResult {
       return c;
     }
     const failed = failures.get(s.id);
-    const partial = fs.existsSync(partialDir(out, study)) && fs.readdirSync(partialDir(out, study)).length > 0;
+    const partial = fs.existsSync(partialDir(out, s)) && fs.readdirSync(partialDir(out, s)).length > 0;
     if (broken) Object.assign(c, { status: 'incomplete', reason: broken });
     else if (failed) Object.assign(c, { status: 'failed', reason: failed.reason, shard: failed.shard });
-    else if (partial) Object.assign(c, { status: 'incomplete', reason: `started but not finished (${path.relative(out, partialDir(out, study))} holds a killed or running process's work)` });
+    else if (partial) Object.assign(c, { status: 'incomplete', reason: `started but not finished (${path.relative(out, partialDir(out, s))} holds a killed or running process's work)` });
     else c.reason = 'no shard has predicted it yet';
     return c;
   });
