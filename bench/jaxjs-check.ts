@@ -123,3 +123,9 @@ export async function checkJaxAgainstOurs(jax: Jax, shape: Pick<UNetConfig, 'wid
     model.dispose();
   }
 }
+
+/** One line: the losses and the worst relative gradient errors (ours and jax-js against float64, and between them). */
+export function describeCheck(r: JaxCheck): string {
+  const worst = (e: TensorError[]) => Math.max(...e.filter((t) => !zeroGradient(t.name)).map((t) => t.relL2));
+  return `loss ours ${r.ourLoss.toFixed(6)}, jax-js ${r.jaxLoss.toFixed(6)}, float64 ${r.exactLoss.toFixed(6)}; worst gradient error vs float64: ours ${worst(r.oursVsExact).toExponential(1)}, jax-js ${worst(r.jaxVsExact).toExponential(1)}; jax-js vs ours ${worst(r.grads).toExponential(1)}`;
+}

@@ -6,6 +6,8 @@
 //   ours-tuned    spineseg with this adapter's `spineseg tune` cache applied (--tuned); `ours` uses the built-in choices
 //   ours-flushN   spineseg submitting every N dispatches instead of once per step (--flush-every N)
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
+//   jaxjs         jax-js (@jax-js/jax) on its WebGPU backend over the same Dawn instance (--jaxjs): forward, gradient
+//                 and Adam in one jit; bench/jaxjs-check.ts first checks its loss and gradients against ours
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
 import { median } from './stats.ts';
 import { syntheticBatch } from './train-core.ts';
@@ -15,7 +17,7 @@ import { syntheticBatch } from './train-core.ts';
 // (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
 //   npx tsx bench/train_ab.ts [--size 160x128] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
-//                            [--direct] [--tuned] [--flush-every N,M] [--tfjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
+//                            [--direct] [--tuned] [--flush-every N,M] [--tfjs] [--jaxjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -76,6 +78,39 @@ async function torchSide(): Promise<Side> {
     close() {
       child.stdin!.end();
     },
+  };
+}
+
+/** jax-js on the same Dawn instance, after its correctness check on a small shape; the same wait treatment as tfjs. */
+async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<ReturnType<typeof readParams>>, batch: Sample[]): Promise<Side> {
+  const { loadJaxWebgpu } = await import('./jaxjs-baseline.ts');
+  const { buildJaxUNet, jaxBatch } = await import('./unet-jaxjs.ts');
+  const { checkJaxAgainstOurs, describeCheck } = await import('./jaxjs-check.ts');
+  const jax = await loadJaxWebgpu();
+  const check = await checkJaxAgainstOurs(jax, { width: 48, height: 32, widthMult: 0.125 }, syntheticBatch(2, 48, 32, 3));
+  console.error(`jax-js check (48x32 x0.125, batch 2): ${describeCheck(check)}`);
+  const jm = buildJaxUNet(jax, config, initial, batchSize);
+  const img = new Float32Array(batchSize * width * height);
+  const lab = new Uint8Array(batchSize * width * height);
+  batch.forEach((s, k) => {
+    img.set(s.image, k * s.image.length);
+    lab.set(s.labels, k * s.labels.length);
+  });
+  const { x, onehot } = jaxBatch(img, lab, batchSize, height, width, config.classes);
+  let seed = 0;
+  let lastWait = 0;
+  return {
+    name: 'jaxjs',
+    step: () =>
+      timed(async () => {
+        let w0 = 0;
+        await jm.step(x, onehot, ++seed, async () => {
+          w0 = performance.now();
+          if (idleWaits && lastWait > 4) await new Promise((r) => setTimeout(r, 0.8 * lastWait));
+        });
+        lastWait = performance.now() - w0;
+      }),
+    close: () => jm.dispose(),
   };
 }
 
@@ -149,6 +184,7 @@ async function main(): Promise<void> {
         }),
     });
   }
+  if (flag('--jaxjs')) sides.push(await jaxSide(config, initial, batch));
   if (flag('--torch')) sides.push(await torchSide());
   const adapter = adapterName(g.adapter);
   console.error(`U-Net ${width}x${height} x${widthMult}, batch ${batchSize}; ${warmup} warm-up + ${steps} rounds of [${sides.map((s) => s.name).join(', ')}], order rotated per round; idle waits ${idleWaits ? 'on (both WebGPU sides)' : 'off (both)'}; ${adapter}`);
