@@ -82,6 +82,13 @@ module.exports = {
       to: { path: '^(test|scripts)/|^bench/(?!(train-core|kernels-core|report|schema|tfjs-types|unet-tfjs)\\.ts$)' },
     },
     {
+      name: 'peers-only-in-bench',
+      severity: 'error',
+      comment: 'The benchmark peers (tfjs, jax-js, onnxruntime-web and the ONNX exporter\'s onnx-proto) are never part of the product: only bench/ and the Benchmark tab\'s lazily loaded chunks (web/src/bench*.ts) import them.',
+      from: { path: '^(src|web)/', pathNot: '^web/src/bench[^/]*\\.ts$' },
+      to: { path: 'node_modules/(@tensorflow|@jax-js|onnxruntime-web|onnxruntime-node|onnx-proto)/' },
+    },
+    {
       name: 'reference-only-for-checks',
       severity: 'error',
       comment: 'src/reference holds float64 test oracles: only src/checks (and test/, bench/, scripts/) import them.',
@@ -112,7 +119,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/|\\.d\\.ts$' },
+    // node_modules are not followed but stay visible as targets, so peers-only-in-bench can see an import of a peer
+    exclude: { path: '\\.d\\.ts$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -129,3 +129,20 @@ export function describeCheck(r: JaxCheck): string {
   const worst = (e: TensorError[]) => Math.max(...e.filter((t) => !zeroGradient(t.name)).map((t) => t.relL2));
   return `loss ours ${r.ourLoss.toFixed(6)}, jax-js ${r.jaxLoss.toFixed(6)}, float64 ${r.exactLoss.toFixed(6)}; worst gradient error vs float64: ours ${worst(r.oursVsExact).toExponential(1)}, jax-js ${worst(r.jaxVsExact).toExponential(1)}; jax-js vs ours ${worst(r.grads).toExponential(1)}`;
 }
+
+/**
+ * The test's criteria (test/bench-jaxjs.test.ts) for the benches: null when jax-js computes our step within float32
+ * error, else what fails. Loss within 2e-5 of float64 on both sides; every gradient of jax-js within 1e-4 of
+ * float64 (relative L2), and within the sum of both sides' float64 errors of ours.
+ */
+export function jaxCheckFailure(r: JaxCheck): string | null {
+  for (const [who, loss] of [['jax-js', r.jaxLoss], ['ours', r.ourLoss]] as const) if (!(Math.abs(loss - r.exactLoss) / r.exactLoss < 2e-5)) return `${who} loss ${loss} vs float64 ${r.exactLoss}`;
+  for (const [i, g] of r.grads.entries()) {
+    if (zeroGradient(g.name)) continue;
+    const ours = r.oursVsExact[i]!.relL2;
+    const theirs = r.jaxVsExact[i]!.relL2;
+    if (!(theirs < 1e-4)) return `${g.name}: jax-js gradient ${theirs.toExponential(1)} from float64`;
+    if (!(g.relL2 < 1.05 * (ours + theirs) + 1e-6)) return `${g.name}: jax-js gradient ${g.relL2.toExponential(1)} from ours (ours ${ours.toExponential(1)} from float64)`;
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 // What machine a figure comes from, for every bench JSON: the CPU model and core count (lavapipe's speed follows
-// the CPU), the adapter, the vector width lavapipe reports in its device name ("llvmpipe (LLVM 15.0.6, 256 bits)")
+// the CPU), the adapter, the vector width lavapipe reports in its device name ("llvmpipe-llvm-15-0-6-256-bits-" on Mesa 25)
 // where the adapter names one, and the versions of Node and of the npm `webgpu` (Dawn) binding.
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ export interface MachineInfo {
 
 export function machineInfo(a: AdapterDescription): MachineInfo {
   const list = cpus();
-  const bits = /(\d+) bits/.exec(`${a.device} ${a.description}`);
+  const bits = /(\d+)[- ]bits/.exec(`${a.device} ${a.description}`);
   let dawn = 'unknown';
   try {
     dawn = `webgpu ${(createRequire(import.meta.url)('webgpu/package.json') as { version: string }).version}`;

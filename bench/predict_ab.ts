@@ -6,6 +6,7 @@
 //   npx tsx bench/predict_ab.ts [--size 512x640] [--width-mult 1] [--runs 4] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
+import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { predictSlices } from '../src/model/predict.ts';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   sides.forEach(([name], i) => console.log(`| ${name} | ${Math.min(...wall[i]).toFixed(0)} | ${median(wall[i]).toFixed(0)} | ${median(cpu[i]).toFixed(0)} |`));
   sides.slice(1).forEach(([name], i) => console.log(`\n${name}: label map differs from ours in ${differ[i + 1]} of ${labels[0].length} pixels (untrained model: near-ties in the logits)`));
   const json = arg('--json', '');
-  if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, runs, sides: sides.map(([name], i) => ({ name, wall: wall[i], cpu: cpu[i] })), differingPixels: Object.fromEntries(sides.map(([name], i) => [name, differ[i]])) }, null, 2) + '\n');
+  if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName(g.adapter), machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, runs, sides: sides.map(([name], i) => ({ name, wall: wall[i], cpu: cpu[i] })), differingPixels: Object.fromEntries(sides.map(([name], i) => [name, differ[i]])) }, null, 2) + '\n');
   model.dispose();
 }
 

@@ -11,7 +11,7 @@
 //   npx tsx bench/predict_peers.ts [--checkpoint models/default] [--input models/default/test-subset/images]
 //                                  [--rounds 2] [--ort] [--ort-threads 2] [--tolerance 1e-4] [--json FILE]
 import { writeFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './stats.ts';
 import { machineInfo } from './machine.ts';
@@ -19,7 +19,8 @@ import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { loadPredictor, defaultModelDir } from '../src/app/checkpoints.ts';
 import { readSafetensorsFile } from '../src/model/checkpoint.ts';
 import { decodeIntensityPng } from '../src/pipeline/dataset.ts';
-import { predictSlices, modelProbabilities, toModelInput, probabilitiesToSlice, argmaxProbabilities, type SliceImage } from '../src/model/predict.ts';
+import { predictSlices, toModelInput, probabilitiesToSlice, argmaxProbabilities, type SliceImage } from '../src/model/predict.ts';
+import { ortAgreement, ortProbabilities } from './ort-check.ts';
 import { exportUNetOnnx } from './onnx-export.ts';
 
 const { values: o } = parseArgs({
@@ -70,26 +71,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const session = await ort.InferenceSession.create(onnx, { executionProviders: [ep] });
       console.error(`ort-${ep}: session created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      // NCHW [1, classes, H, W] probabilities as channels last, the layout of ours
-      const probs = async (input: Float32Array) => {
-        const out = await session.run({ image: new ort.Tensor('float32', input, [1, 1, H, W]) });
-        const p = (await out.probabilities!.getData()) as Float32Array;
-        const nhwc = new Float32Array(p.length);
-        for (let k = 0; k < classes; k++) for (let i = 0; i < W * H; i++) nhwc[i * classes + k] = p[k * W * H + i]!;
-        return nhwc;
-      };
-      let worst = 0;
-      let differing = 0;
-      let pixels = 0;
-      for (const s of slices) {
-        const input = toModelInput(s, W, H);
-        const [theirs, ours] = [await probs(input), await modelProbabilities([net], input, 1)];
-        for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(theirs[i]! - ours[i]!));
-        const a = argmaxProbabilities(ours, classes);
-        const b = argmaxProbabilities(theirs, classes);
-        for (let i = 0; i < a.length; i++) differing += a[i] !== b[i] ? 1 : 0;
-        pixels += a.length;
-      }
+      const probs = (input: Float32Array) => ortProbabilities(ort, session, input, net);
+      const { maxAbsProbability: worst, differingPixels: differing, pixels } = await ortAgreement(ort, session, net, slices);
       agreement[`ort-${ep}`] = { maxAbsProbability: worst, differingPixels: differing, pixels };
       console.error(`ort-${ep} vs ours on ${slices.length} slices (model grid ${W}x${H}): max |p - p_ours| ${worst.toExponential(2)}, argmax differs in ${differing} of ${pixels} pixels`);
       if (!(worst <= tolerance)) throw new Error(`ort-${ep}: probabilities differ from ours by ${worst.toExponential(2)} > --tolerance ${tolerance}; not timing a side that computes something else`);
@@ -97,7 +80,7 @@ async function main(): Promise<void> {
     }
   }
   const machine = machineInfo(g.adapter);
-  console.error(`predict ${slices.length} slices (${[...new Set(slices.map((s) => `${s.width}x${s.height}`))].join(', ')}) with ${o.checkpoint} (${W}x${H} x${net.config.widthMult ?? 1}); 1 warm-up + ${rounds} rounds over [${sides.map((s) => s.name).join(', ')}], interleaved slice by slice; ${adapterName(g.adapter)}; ${machine.cpu} (${machine.cores} cores)`);
+  console.error(`predict ${slices.length} slices (${[...new Set(slices.map((s) => `${s.width}x${s.height}`))].join(', ')}) with ${relative(process.cwd(), o.checkpoint!) || '.'} (${W}x${H} x${net.config.widthMult ?? 1}); 1 warm-up + ${rounds} rounds over [${sides.map((s) => s.name).join(', ')}], interleaved slice by slice; ${adapterName(g.adapter)}; ${machine.cpu} (${machine.cores} cores)`);
   const wall = new Map(sides.map((s) => [s.name, [] as number[]]));
   const cpu = new Map(sides.map((s) => [s.name, [] as number[]]));
   for (let r = 0; r <= rounds; r++)
@@ -120,7 +103,7 @@ async function main(): Promise<void> {
   if (o.json)
     writeFileSync(
       o.json,
-      JSON.stringify({ kind: 'predict-peers', adapter: adapterName(g.adapter), machine, date: new Date().toISOString(), checkpoint: o.checkpoint, model: `${W}x${H}`, slices: slices.length, rounds, ortThreads: threads, agreement, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n',
+      JSON.stringify({ kind: 'predict-peers', adapter: adapterName(g.adapter), machine, date: new Date().toISOString(), checkpoint: relative(process.cwd(), o.checkpoint!) || '.', model: `${W}x${H}`, slices: slices.length, rounds, ortThreads: threads, agreement, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n',
     );
 }
 

@@ -3,6 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { TrainBenchResult } from './train-core.ts';
 import type { KernelBenchResult } from './kernels-core.ts';
+import type { InterleavedResult } from './schema.ts';
 
 export interface NamedTrainResult {
   /** where it came from (a file name, or "this page") */
@@ -25,7 +26,8 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 /** One row per training-step result: adapter, size, batch, ms/step both sides, ratio, GFLOP/s. */
 export function trainMarkdown(entries: NamedTrainResult[]): string {
-  const head = ['adapter', 'source', 'size', 'batch', 'width', 'ours ms/step', 'tfjs ms/step', 'tfjs/ours', 'ours GFLOP/s', 'tfjs GFLOP/s'];
+  const jax = entries.some((e) => e.result.jaxjs);
+  const head = ['adapter', 'source', 'size', 'batch', 'width', 'ours ms/step', 'tfjs ms/step', 'tfjs/ours', 'ours GFLOP/s', 'tfjs GFLOP/s', ...(jax ? ['jax-js ms/step', 'jax-js/ours'] : [])];
   const lines = entries.map(({ source, result: r }) => [
     r.adapter.name.replace(/\|/g, '/'),
     source,
@@ -37,7 +39,22 @@ export function trainMarkdown(entries: NamedTrainResult[]): string {
     r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
     r.ours.gflops.toFixed(2),
     r.tfjs ? r.tfjs.gflops.toFixed(2) : '-',
+    ...(jax ? [r.jaxjs ? `${ms(r.jaxjs.ms_per_step)} (${ms(r.jaxjs.ms_min)}-${ms(r.jaxjs.ms_max)})` : '-', r.jaxjsRatio ? `${r.jaxjsRatio.toFixed(2)}x` : '-'] : []),
   ]);
+  return markdownTable(head, lines);
+}
+
+export interface NamedInterleavedResult {
+  source: string;
+  result: InterleavedResult;
+}
+
+/** One row per side of each interleaved run, with the run's adapter, CPU and settings. */
+export function interleavedMarkdown(entries: NamedInterleavedResult[]): string {
+  const head = ['source', 'what', 'adapter', 'CPU', 'settings', 'side', 'wall ms median (min)', 'CPU ms median', 'vs first side'];
+  const lines = entries.flatMap(({ source, result: r }) =>
+    r.rows.map((row) => [source, r.what, r.adapter.replace(/\|/g, '/'), r.cpu ?? 'not recorded', r.settings, row.side, `${ms(row.wall_median)} (${ms(row.wall_min)})`, row.cpu_median === null ? '-' : ms(row.cpu_median), `${(row.wall_median / r.rows[0]!.wall_median).toFixed(2)}x`]),
+  );
   return markdownTable(head, lines);
 }
 

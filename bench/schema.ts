@@ -3,6 +3,7 @@
 // browser test checks the page's JSON with the same code. No node: imports.
 import type { TrainBenchResult, StepTiming } from './train-core.ts';
 import type { KernelBenchResult, KernelRow } from './kernels-core.ts';
+import { median } from './stats.ts';
 
 export class BenchSchemaError extends Error {}
 
@@ -74,6 +75,12 @@ export function checkTrainResult(v: unknown, file: string): TrainBenchResult {
     const expected = tfjs.ms_per_step / ours.ms_per_step;
     if (Math.abs(ratio - expected) > 1e-6 * expected) c.fail('ratio', `tfjs.ms_per_step / ours.ms_per_step = ${expected}`, ratio);
   }
+  if (r.jaxjs !== undefined && r.jaxjs !== null) {
+    const jaxjs = c.timing(r.jaxjs, 'jaxjs');
+    const ratio = c.positive(r, 'jaxjsRatio', '');
+    const expected = jaxjs.ms_per_step / ours.ms_per_step;
+    if (Math.abs(ratio - expected) > 1e-6 * expected) c.fail('jaxjsRatio', `jaxjs.ms_per_step / ours.ms_per_step = ${expected}`, ratio);
+  } else if (r.jaxjsRatio !== undefined && r.jaxjsRatio !== null) c.fail('jaxjsRatio', 'null when jaxjs is absent', r.jaxjsRatio);
   if (r.profile !== null && !Array.isArray(r.profile)) c.fail('profile', 'null or an array', r.profile);
   return r as unknown as TrainBenchResult;
 }
@@ -120,12 +127,74 @@ export function checkTorchResult(v: unknown, file: string): TorchResult {
   return r as unknown as TorchResult;
 }
 
+/**
+ * An interleaved run of several sides (bench/train_ab.ts, bench/predict_ab.ts, bench/predict_peers.ts), reduced to
+ * one row per side: median and minimum wall ms and median process CPU ms over its samples, first side = baseline.
+ */
+export interface InterleavedResult {
+  what: 'training step' | 'prediction';
+  adapter: string;
+  /** the CPU model and core count where the JSON records them (every JSON since bench/machine.ts) */
+  cpu: string | null;
+  date: string;
+  settings: string;
+  rows: { side: string; wall_median: number; wall_min: number; cpu_median: number | null; samples: number }[];
+}
+
+/** Checks train_ab / predict_ab / predict_peers JSONs: each side's samples are positive numbers, the summary rows agree. */
+export function checkInterleavedResult(v: unknown, file: string): InterleavedResult {
+  const c = new Checker(file);
+  const r = c.object(v, '(top level)');
+  const adapter = c.string(r, 'adapter', '', true);
+  const date = c.string(r, 'date', '', true);
+  const machine = r.machine === undefined ? null : c.object(r.machine, 'machine');
+  const cpu = machine ? `${c.string(machine, 'cpu', 'machine.', true)} (${c.positive(machine, 'cores', 'machine.', { integer: true })} cores)` : null;
+  const samples = (o: Obj, path: string, key: string): number[] => {
+    const xs = o[key];
+    if (!Array.isArray(xs) || xs.length === 0 || xs.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) c.fail(path + key, 'a non-empty array of numbers > 0', xs);
+    return xs as number[];
+  };
+  const row = (side: string, wall: number[], cpuMs: number[] | null) => ({ side, wall_median: median(wall), wall_min: Math.min(...wall), cpu_median: cpuMs ? median(cpuMs) : null, samples: wall.length });
+  let rows: InterleavedResult['rows'];
+  let what: InterleavedResult['what'];
+  let settings: string;
+  if (Array.isArray(r.sides)) {
+    // bench/predict_ab.ts: sides [{ name, wall, cpu }]
+    what = 'prediction';
+    settings = `${c.string(r, 'size', '', true)} slice`;
+    rows = (r.sides as unknown[]).map((s, i) => {
+      const o = c.object(s, `sides[${i}]`);
+      return row(c.string(o, 'name', `sides[${i}].`, true), samples(o, `sides[${i}].`, 'wall'), samples(o, `sides[${i}].`, 'cpu'));
+    });
+  } else {
+    // bench/train_ab.ts and bench/predict_peers.ts: rows [{ side, ... }] and samples { side: { wall, cpu } }
+    if (!Array.isArray(r.rows) || r.rows.length === 0) c.fail('rows', 'a non-empty array', r.rows);
+    const all = c.object(r.samples, 'samples');
+    what = r.kind === 'predict-peers' ? 'prediction' : 'training step';
+    settings =
+      r.kind === 'predict-peers'
+        ? `${c.positive(r, 'slices', '', { integer: true })} slices, model ${c.string(r, 'model', '', true)}`
+        : `${c.string(r, 'size', '', true)}, batch ${c.positive(r, 'batch', '', { integer: true })}, width x${c.positive(r, 'widthMult', '')}`;
+    rows = (r.rows as unknown[]).map((x, i) => {
+      const o = c.object(x, `rows[${i}]`);
+      const side = c.string(o, 'side', `rows[${i}].`, true);
+      const s = c.object(all[side], `samples.${side}`);
+      const out = row(side, samples(s, `samples.${side}.`, 'wall'), samples(s, `samples.${side}.`, 'cpu'));
+      const med = c.positive(o, 'wall_median', `rows[${i}].`);
+      if (Math.abs(med - out.wall_median) > 1e-6 * med) c.fail(`rows[${i}].wall_median`, `the median of samples.${side}.wall = ${out.wall_median}`, med);
+      return out;
+    });
+  }
+  return { what, adapter, cpu, date, settings, rows };
+}
+
 export type BenchResult =
   | { kind: 'train'; file: string; result: TrainBenchResult }
   | { kind: 'kernels'; file: string; result: KernelBenchResult }
-  | { kind: 'torch'; file: string; result: TorchResult };
+  | { kind: 'torch'; file: string; result: TorchResult }
+  | { kind: 'interleaved'; file: string; result: InterleavedResult };
 
-/** Parses one result file's text: a train or a kernels result, told apart by its fields. */
+/** Parses one result file's text: a train, kernels, PyTorch or interleaved result, told apart by its fields. */
 export function parseBenchResult(text: string, file: string): BenchResult {
   let v: unknown;
   try {
@@ -134,6 +203,7 @@ export function parseBenchResult(text: string, file: string): BenchResult {
     throw new BenchSchemaError(`${file}: not JSON (${(e as Error).message})`);
   }
   const o = new Checker(file).object(v, '(top level)');
+  if (('samples' in o || 'sides' in o) && !('ours' in o)) return { kind: 'interleaved', file, result: checkInterleavedResult(o, file) };
   if ('rows' in o && !('ours' in o)) return { kind: 'kernels', file, result: checkKernelResult(o, file) };
   if ('framework' in o && !('ours' in o)) return { kind: 'torch', file, result: checkTorchResult(o, file) };
   return { kind: 'train', file, result: checkTrainResult(o, file) };

@@ -14,6 +14,8 @@ import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
 import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
 import type { Tf } from './tfjs-types.ts';
 import { buildTfjsUNet, type TfjsUNet } from './unet-tfjs.ts';
+import { buildJaxUNet, jaxBatch, type Jax, type JaxUNet } from './unet-jaxjs.ts';
+import { checkJaxAgainstOurs, describeCheck, jaxCheckFailure } from './jaxjs-check.ts';
 import { drawBatchAugmentParams, type AugmentConfig } from '../src/model/augment.ts';
 
 export interface TrainBenchOptions {
@@ -24,6 +26,8 @@ export interface TrainBenchOptions {
   steps: number;
   warmup: number;
   tfjs: boolean;
+  /** also time jax-js (bench/unet-jaxjs.ts) on the same adapter, after its check against ours (bench/jaxjs-check.ts) */
+  jaxjs?: boolean;
   json?: string;
   /** after the timing, one more step with per-kernel GPU timestamps */
   profile?: boolean;
@@ -52,12 +56,19 @@ export interface TrainBenchResult {
   ours: StepTiming;
   tfjs: StepTiming | null;
   ratio: number | null;
+  /** jax-js' step (--jaxjs) and jax-js / ours; absent in results of earlier versions */
+  jaxjs?: StepTiming | null;
+  jaxjsRatio?: number | null;
+  /** jax-js' check before timing: its loss and worst gradient error against float64, ours likewise */
+  jaxjsCheck?: string | null;
   profile: { kernel: string; ms: number; dispatches: number }[] | null;
 }
 
 export interface TrainBenchHost {
   /** tfjs-core with the webgpu backend ready and all gradients registered, on the same adapter as initGpu() */
   loadTf(): Promise<Tf>;
+  /** jax-js with its webgpu device as the default (Node: bench/jaxjs-baseline.ts; page: web/src/bench-jaxjs.ts) */
+  loadJax?(): Promise<Jax>;
 }
 
 export function syntheticBatch(n: number, W: number, H: number, seed: number): Sample[] {
@@ -164,11 +175,37 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
       l.dispose();
     });
   }
+  let jaxModel: JaxUNet | null = null;
+  let jaxjsCheck: string | null = null;
+  if (o.jaxjs) {
+    if (!host.loadJax) throw new Error('--jaxjs: this host cannot load jax-js');
+    const jax = await host.loadJax();
+    // first the check on a small shape: a peer that computes something else is not timed
+    const check = await checkJaxAgainstOurs(jax, { width: 48, height: 32, widthMult: 0.125 }, syntheticBatch(2, 48, 32, 3));
+    jaxjsCheck = describeCheck(check);
+    log(`jax-js check (48x32 x0.125, batch 2, dropout off): ${jaxjsCheck}`);
+    const failed = jaxCheckFailure(check);
+    if (failed) throw new Error(`jax-js does not compute our training step: ${failed}; not timing it`);
+    const jm = buildJaxUNet(jax, config, initial, o.batch);
+    jaxModel = jm;
+    const img = new Float32Array(o.batch * o.width * o.height);
+    const lab = new Uint8Array(o.batch * o.width * o.height);
+    batch.forEach((s, k) => {
+      img.set(s.image, k * s.image.length);
+      lab.set(s.labels, k * s.labels.length);
+    });
+    const { x, onehot } = jaxBatch(img, lab, o.batch, o.height, o.width, config.classes);
+    let seed = 0;
+    bench.add('jaxjs-webgpu', async () => {
+      await jm.step(x, onehot, ++seed);
+    });
+  }
   log(`training step, U-Net ${o.width}x${o.height} width x${o.widthMult}, batch ${o.batch}: ${o.warmup} warm-up + ${o.steps} timed steps each on ${adapterName(g.adapter)}`);
   try {
     await bench.run();
     const ours = summarise(taskSamples(bench, 'spineseg'), o.batch, flopsPerStep);
     const tfjs = o.tfjs ? summarise(taskSamples(bench, 'tfjs-webgpu'), o.batch, flopsPerStep) : null;
+    const jaxjs = o.jaxjs ? summarise(taskSamples(bench, 'jaxjs-webgpu'), o.batch, flopsPerStep) : null;
     // interleaved pairs without / with augmentation (alternating which goes first), so a load change on a
     // shared machine hits both sides alike
     let augmentAB: TrainBenchResult['augmentAB'] = null;
@@ -211,18 +248,24 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
       ours,
       tfjs,
       ratio: tfjs ? tfjs.ms_per_step / ours.ms_per_step : null,
+      jaxjs,
+      jaxjsRatio: jaxjs ? jaxjs.ms_per_step / ours.ms_per_step : null,
+      jaxjsCheck,
       profile,
     };
     const row = (name: string, t: StepTiming) => `${name.padEnd(12)} ${t.ms_per_step.toFixed(0).padStart(8)} ms/step (min ${t.ms_min.toFixed(0)}, max ${t.ms_max.toFixed(0)})  ${t.images_per_s.toFixed(2).padStart(7)} img/s  ${t.gflops.toFixed(2).padStart(6)} GFLOP/s`;
     log(row('spineseg', ours));
     if (tfjs) log(row('tfjs-webgpu', tfjs));
+    if (jaxjs) log(row('jaxjs-webgpu', jaxjs));
     if (result.ratio) log(`speed-up over tfjs-backend-webgpu: ${result.ratio.toFixed(2)}x (median ms/step ratio)`);
+    if (result.jaxjsRatio) log(`speed-up over jax-js: ${result.jaxjsRatio.toFixed(2)}x (median ms/step ratio)`);
     log(`peak pool memory: ${(result.peak_pool_bytes / 2 ** 20).toFixed(1)} MiB`);
     return result;
   } finally {
     opt.dispose();
     model.dispose();
     tfjsModel?.dispose();
+    jaxModel?.dispose();
     for (const t of tfjsInputs) t.dispose();
   }
 }

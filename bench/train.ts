@@ -1,5 +1,5 @@
 // `spineseg bench train`: full training steps (forward, fused loss, backward, Adam) of the paper's U-Net,
-// spineseg against the same model in tfjs-backend-webgpu, in one process on one adapter.
+// spineseg against the same model in tfjs-backend-webgpu (and jax-js with --jaxjs), in one process on one adapter.
 // The benchmark itself is bench/train-core.ts (the web app's Benchmark tab runs the same code); this file
 // only brings tfjs up on Node's Dawn instance and writes the JSON.
 import { writeFileSync } from 'node:fs';
@@ -25,6 +25,10 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
       async loadTf() {
         const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
         return loadTfjsWebgpu();
+      },
+      async loadJax() {
+        const { loadJaxWebgpu } = await import('./jaxjs-baseline.ts');
+        return loadJaxWebgpu();
       },
     },
     log,

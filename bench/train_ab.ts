@@ -10,6 +10,7 @@
 //                 and Adam in one jit; bench/jaxjs-check.ts first checks its loss and gradients against ours
 //   torch         PyTorch CPU, bench/gpu/unet_torch.py --serve in a child process (--torch; needs `import torch`)
 import { median } from './stats.ts';
+import { machineInfo } from './machine.ts';
 import { syntheticBatch } from './train-core.ts';
 // Waits: by default both WebGPU sides sleep through most of a known GPU wait (ours: Gpu.idleWait; tfjs: its
 // queue is submitted, then the same 0.8 x last-wait sleep before `await data()`), because Dawn's Node binding
@@ -85,10 +86,12 @@ async function torchSide(): Promise<Side> {
 async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<ReturnType<typeof readParams>>, batch: Sample[]): Promise<Side> {
   const { loadJaxWebgpu } = await import('./jaxjs-baseline.ts');
   const { buildJaxUNet, jaxBatch } = await import('./unet-jaxjs.ts');
-  const { checkJaxAgainstOurs, describeCheck } = await import('./jaxjs-check.ts');
+  const { checkJaxAgainstOurs, describeCheck, jaxCheckFailure } = await import('./jaxjs-check.ts');
   const jax = await loadJaxWebgpu();
   const check = await checkJaxAgainstOurs(jax, { width: 48, height: 32, widthMult: 0.125 }, syntheticBatch(2, 48, 32, 3));
-  console.error(`jax-js check (48x32 x0.125, batch 2): ${describeCheck(check)}`);
+  console.error(`jax-js check (48x32 x0.125, batch 2, dropout off): ${describeCheck(check)}`);
+  const failed = jaxCheckFailure(check);
+  if (failed) throw new Error(`jax-js does not compute our training step: ${failed}; not timing it`);
   const jm = buildJaxUNet(jax, config, initial, batchSize);
   const img = new Float32Array(batchSize * width * height);
   const lab = new Uint8Array(batchSize * width * height);
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.side} | ${r.wall_min.toFixed(0)} | ${r.wall_median.toFixed(0)} | ${r.cpu_median.toFixed(0)} | ${r.gflops.toFixed(2)} | ${(r.wall_median / base.wall_median).toFixed(2)}x |`);
   const json = arg('--json', '');
-  if (json) writeFileSync(json, JSON.stringify({ adapter, date: new Date().toISOString(), size: `${width}x${height}`, batch: batchSize, widthMult, steps, warmup, idleWaits, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n');
+  if (json) writeFileSync(json, JSON.stringify({ adapter, machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, batch: batchSize, widthMult, steps, warmup, idleWaits, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n');
   opt.dispose();
   model.dispose();
 }

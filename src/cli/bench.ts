@@ -13,7 +13,7 @@ function runScript(script: string, args: string[]): void {
 }
 
 export function register(program: Command): void {
-  const bench = program.command('bench').description('benchmarks against tfjs-backend-webgpu on the same adapter');
+  const bench = program.command('bench').description('benchmarks against tfjs-backend-webgpu, jax-js and onnxruntime-web on the same adapter, and PyTorch CPU');
   bench
     .command('train')
     .description('time full U-Net training steps, spineseg and tfjs-backend-webgpu')
@@ -23,12 +23,13 @@ export function register(program: Command): void {
     .option('--steps <k>', 'timed steps', '5')
     .option('--warmup <k>', 'warm-up steps', '1')
     .option('--no-tfjs', 'skip the tfjs-backend-webgpu baseline')
+    .option('--jaxjs', 'also time jax-js (@jax-js/jax, WebGPU) on the same adapter, after checking its loss and gradients against ours')
     .option('--json <file>', 'write the results as JSON')
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
     .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
     .option('--augment <level>', 'augment each step (none | light | default | heavy) and time interleaved steps without / with it')
     .option('--torch [python]', 'also time PyTorch on the CPU (bench/gpu/unet_torch.py; needs `import torch`), optionally with this python', false)
-    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string; torch: boolean | string }) => {
+    .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; jaxjs?: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string; torch: boolean | string }) => {
       const { benchTrain } = await import('../../bench/train.ts');
       const { augmentLevel } = await import('../model/augment.ts');
       await benchTrain({
@@ -36,6 +37,7 @@ export function register(program: Command): void {
         steps: parseNumber(o.steps, '--steps', { min: 1, integer: true }),
         warmup: parseNumber(o.warmup, '--warmup', { min: 0, integer: true }),
         tfjs: o.tfjs,
+        jaxjs: Boolean(o.jaxjs),
         json: o.json,
         profile: Boolean(o.profile),
         tune: Boolean(o.tune),
@@ -78,6 +80,7 @@ export function register(program: Command): void {
     ['winograd', 'winograd.ts', 'Winograd vs direct 3x3 convs per U-Net layer shape and pass (--errors: float64 errors)'],
     ['train-ab', 'train_ab.ts', 'training steps of several engines interleaved step by step (--direct, --tfjs, --torch, --no-idle-waits)'],
     ['predict-ab', 'predict_ab.ts', 'one full-size slice, default conv choices vs all direct, interleaved'],
+    ['predict', 'predict_peers.ts', 'full-size slices with a checkpoint, ours against onnxruntime-web (--ort: WebGPU and Wasm providers, checked first), interleaved'],
   ] as const) {
     bench
       .command(name)
