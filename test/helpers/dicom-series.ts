@@ -9,6 +9,12 @@ import type { Volume } from '../../src/pipeline/volume.ts';
 import { indexToPhysical } from '../../src/pipeline/volume.ts';
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+dcmjs.log.setLevel('silent');
+
+/** A DS value within its 16 characters (10 significant digits), as a scanner writes it. */
+export function decimalString(v: number): number {
+  return Number(v.toPrecision(10));
+}
 export const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
@@ -113,8 +119,8 @@ export function writeDicomSeries(vol: Volume, dir: string, o: SeriesWriteOptions
       SeriesNumber: String(o.seriesNumber ?? 3),
       SeriesDescription: o.seriesDescription ?? 'T2 phantom',
       InstanceNumber: String(order[k]! + 1),
-      ImagePositionPatient: indexToPhysical(vol, [0, 0, k]),
-      ImageOrientationPatient: iop,
+      ImagePositionPatient: indexToPhysical(vol, [0, 0, k]).map(decimalString),
+      ImageOrientationPatient: iop.map(decimalString),
       PixelSpacing: [vol.spacing[1], vol.spacing[0]],
       SliceThickness: vol.spacing[2],
       Rows: h,
