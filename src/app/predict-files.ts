@@ -14,7 +14,10 @@ import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess
 import { sagittalLabelGrid } from './levels.ts';
 import { writeLevels } from './levels-files.ts';
 import type { LevelsReport } from './levels-table.ts';
-import { indexToPhysical } from '../pipeline/volume.ts';
+import { indexToPhysical, type Volume } from '../pipeline/volume.ts';
+import type { DicomSource } from '../pipeline/dicom.ts';
+import { labelStats, type ClassStats } from './stats.ts';
+import { volumeOutputs, type VolumeFormat } from './volume-outputs.ts';
 
 /** One network, or several whose probabilities are averaged (an ensemble). */
 type Nets = SegmentationNet | readonly SegmentationNet[];
@@ -30,6 +33,12 @@ export interface PredictFilesOptions {
   /** also label the spine levels (src/app/levels.ts): SPIDER-coded maps in <output>/levels/, <stem>.levels.json/.csv, a levels overlay */
   levels?: boolean;
   onProgress?: (done: number, total: number, file: string) => void;
+  /** volumes: 'nii.gz' or 'mha' (default: the input's own format, nii.gz for DICOM), or 'seg' (DICOM input only) */
+  format?: VolumeFormat;
+  /** volumes: also the class probabilities on the input grid (after ensemble averaging, before argmax and post-processing) as a 4-D float image */
+  saveProbabilities?: boolean;
+  /** the SEG's segment algorithm name and software version (format 'seg') */
+  algorithmName?: string;
 }
 
 export interface PredictedFile {
@@ -40,6 +49,10 @@ export interface PredictedFile {
   reoriented?: string;
   /** with the `levels` option: the levels and their measurements */
   levels?: LevelsReport;
+  /** per class: voxel count, mm³ (mm² in 2-D with a spacing), slices present */
+  stats: ClassStats[];
+  /** further files written for this input (probabilities, SEG) */
+  extra?: string[];
 }
 
 /**
@@ -86,13 +99,21 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
     ? (await writeLevels({ output: o.output, file: basename(file), stem: basename(file).replace(/\.png$/i, ''), grid: { labels, dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' }, images: [image],
         writeCodes: async (codes, path) => writeFileAtomic(path, (await import('fast-png')).encode({ width: png.width, height: png.height, data: codes, channels: 1, depth: 8 })) })).report
     : undefined;
-  return { input: file, output: out, counts: countClasses(labels), levels };
+  return { input: file, output: out, counts: countClasses(labels), levels, stats: labelStats(labels, [png.width, png.height, 1], null) };
 }
 
 async function predictVolume(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
-  const vol = await readImage(file);
+  return predictVolumeData(model, await readImage(file), file, o);
+}
+
+/**
+ * Predicts a volume read from `file` (a DICOM series: its source, for the SEG and the default format) and writes
+ * the label map and the outputs o asks for.
+ */
+export async function predictVolumeData(model: Nets, vol: Volume, file: string, o: PredictFilesOptions, dicom?: DicomSource): Promise<PredictedFile> {
   const stack = sagittalSlices(vol);
-  let labels = await predictSlices(model, stack.slices, o.batchSize);
+  const sliceProbabilities: Float32Array[] = [];
+  let labels = await predictSlices(model, stack.slices, o.batchSize, undefined, 'probabilities', o.saveProbabilities ? (k, p) => (sliceProbabilities[k] = p) : undefined);
   if (o.postprocess) {
     // the sagittal stack as one [slices, rows, columns] volume: keep-largest and hole filling in 3-D
     const [w, h, n] = stack.sagittal.size;
@@ -105,9 +126,10 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
     labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
   }
   const back = labelsInInputGeometry(vol, stack, labels);
-  const name = basename(file);
-  const out = join(o.output, name);
-  await writeImage(back, out, { compress: true });
+  const outputs = volumeOutputs(file, o, dicom);
+  const name = outputs.name;
+  const out = join(o.output, outputs.labels);
+  if (outputs.format !== 'seg') await writeImage(back, out, { compress: true });
   if (o.overlay) {
     const mid = Math.floor(stack.slices.length / 2);
     const s = stack.slices[mid];
@@ -115,18 +137,24 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
     writeFileAtomic(join(o.output, 'overlays', `${stem}_slice${mid}.png`), comparisonPng(s.image, labels[mid], null, s.width, s.height));
   }
   let levels: LevelsReport | undefined;
+  let levelCodes: Uint8Array | undefined;
   if (o.levels) {
     const [w, h, n] = stack.sagittal.size;
     const joined = new Uint8Array(w * h * n);
     labels.forEach((l, k) => joined.set(l, k * w * h));
     const written = await writeLevels({
       output: o.output, file: name, stem: name.replace(/\.(mha|nii\.gz|nii)$/, ''), grid: sagittalLabelGrid(joined, stack.sagittal), images: stack.slices.map((s) => s.image),
-      writeCodes: (codes, path) => writeImage(labelsInInputGeometry(vol, stack, labels.map((_, k) => codes.subarray(k * w * h, (k + 1) * w * h))), path, { compress: true }),
+      writeCodes: (codes, path) => {
+        const inInput = labelsInInputGeometry(vol, stack, labels.map((_, k) => codes.subarray(k * w * h, (k + 1) * w * h)));
+        levelCodes = inInput.data;
+        return writeImage(inInput, path, { compress: true });
+      },
       centroidOf: ([slice, row, col]) => indexToPhysical(stack.sagittal, [col, row, slice]).map((v) => Math.round(v * 100) / 100),
     });
     levels = written.report;
   }
-  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined, levels };
+  const extra = await outputs.writeExtra({ labels: back, levelCodes, stack, sliceProbabilities, input: vol });
+  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined, levels, stats: labelStats(back.data, back.size, back.spacing), extra };
 }
 
 /** Predicts `inputs` (as listInputs returns them: PNGs already known to decode) into o.output. */

@@ -136,6 +136,8 @@ export async function predictSlices(
   batchSize = 4,
   onProgress?: (done: number) => void,
   upsampling: Upsampling = 'probabilities',
+  /** each slice's class probabilities on its own grid ([height*width*classes], classes fastest), before the argmax */
+  onSliceProbabilities?: (slice: number, probabilities: Float32Array) => void,
 ): Promise<Uint8Array[]> {
   const nets = Array.isArray(model) ? (model as readonly SegmentationNet[]) : [model as SegmentationNet];
   checkEnsemble(nets);
@@ -153,7 +155,12 @@ export async function predictSlices(
       const probs = await modelProbabilities(nets, input, batch.length);
       batch.forEach((s, k) => {
         const p = probs.subarray(k * plane * classes, (k + 1) * plane * classes);
-        out.push(upsampling === 'nearest' ? fromModelOutput(argmaxProbabilities(p, classes), s, W, H) : argmaxProbabilities(probabilitiesToSlice(p, classes, s, W, H), classes));
+        if (upsampling === 'nearest') out.push(fromModelOutput(argmaxProbabilities(p, classes), s, W, H));
+        else {
+          const sliceProbs = probabilitiesToSlice(p, classes, s, W, H);
+          onSliceProbabilities?.(out.length, sliceProbs);
+          out.push(argmaxProbabilities(sliceProbs, classes));
+        }
       });
     }
     onProgress?.(out.length);
