@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 
 /** Verb modules, loaded lazily so `spineseg doctor` does not pay for itk-wasm or the model. */
-const verbs = ['doctor', 'phantom', 'prepare', 'evaluate', 'summary', 'train', 'predict', 'collect', 'postprocess', 'demo', 'bench', 'tune'];
+const verbs = ['doctor', 'phantom', 'prepare', 'evaluate', 'summary', 'train', 'predict', 'inspect', 'collect', 'postprocess', 'demo', 'bench', 'tune'];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('spineseg')

@@ -177,11 +177,26 @@ export function parseDicom(file: string, bytes: Uint8Array, options: DicomReadOp
   };
   if (object.seriesUID === '') throw fieldError(file, 'SeriesInstanceUID', '', 'missing: the file cannot be put in a series');
   if (ds.Rows === undefined || ds.PixelData === undefined) return object;
-  object.image = imageAttributes(file, ds, transferSyntax, options);
+  object.image = imageAttributes(file, bytes, ds, transferSyntax, options);
   return object;
 }
 
-function imageAttributes(file: string, ds: Record<string, unknown>, transferSyntax: string, options: DicomReadOptions): DicomImageAttributes {
+/**
+ * Where the PixelData element says its value ends, when it is the file's last element (its header sits just before
+ * the `available` bytes dcmjs read): explicit VR (tag, OB/OW, 2 reserved bytes, 4-byte length) or implicit (tag,
+ * 4-byte length); null when the header is not there.
+ */
+function pixelDataDeclaredEnd(bytes: Uint8Array, available: number): number | null {
+  for (const header of [12, 8]) {
+    const i = bytes.length - available - header;
+    if (i < 0 || bytes[i] !== 0xe0 || bytes[i + 1] !== 0x7f || bytes[i + 2] !== 0x10 || bytes[i + 3] !== 0x00) continue;
+    const length = new DataView(bytes.buffer, bytes.byteOffset + i).getUint32(header - 4, true);
+    return length === 0xffffffff ? null : i + header + length;
+  }
+  return null;
+}
+
+function imageAttributes(file: string, bytes: Uint8Array, ds: Record<string, unknown>, transferSyntax: string, options: DicomReadOptions): DicomImageAttributes {
   if (!(transferSyntax in NATIVE_SYNTAXES)) {
     const name = OTHER_SYNTAXES[transferSyntax] ?? 'unknown';
     throw fieldError(file, 'TransferSyntaxUID', transferSyntax, `${name} is not supported; this reader takes ${Object.values(NATIVE_SYNTAXES).join(', ')} (decompress first, e.g. gdcmconv --raw or dcmdjpeg)`);
@@ -195,8 +210,8 @@ function imageAttributes(file: string, ds: Record<string, unknown>, transferSynt
   const samples = optionalNumber(file, ds, 'SamplesPerPixel', 1);
   if (samples !== 1) throw fieldError(file, 'SamplesPerPixel', samples, 'only grey (1 sample per pixel) images are read');
   const budget = options.sizeBudgetBytes ?? DEFAULT_SIZE_BUDGET_BYTES;
-  const declared = rows * columns * frames * 4;
-  if (declared > budget) throw fieldError(file, 'Rows x Columns x NumberOfFrames', `${rows}x${columns}x${frames}`, `${declared} bytes of float32 voxels exceed the memory budget of ${budget} bytes`);
+  const voxelBytes = rows * columns * frames * 4;
+  if (voxelBytes > budget) throw fieldError(file, 'Rows x Columns x NumberOfFrames', `${rows}x${columns}x${frames}`, `${voxelBytes} bytes of float32 voxels exceed the memory budget of ${budget} bytes`);
   if (frames !== 1) throw fieldError(file, 'NumberOfFrames', frames, 'multi-frame (enhanced) images are not read by this version; export the series as single-frame images');
   const bitsAllocated = optionalNumber(file, ds, 'BitsAllocated', 0);
   if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) throw fieldError(file, 'BitsAllocated', bitsAllocated, 'must be 8, 16 or 32');
@@ -207,6 +222,8 @@ function imageAttributes(file: string, ds: Record<string, unknown>, transferSynt
   const pixelData = bytesOf(ds.PixelData);
   if (pixelData === null) throw fieldError(file, 'PixelData', typeof ds.PixelData, 'holds no bytes');
   const need = rows * columns * frames * (bitsAllocated / 8);
+  const declared = pixelDataDeclaredEnd(bytes, pixelData.length);
+  if (declared !== null && declared > bytes.length) throw fieldError(file, 'PixelData', `${pixelData.length + declared - bytes.length} bytes declared`, `the file ends after ${pixelData.length} of them: a truncated file`);
   if (pixelData.length < need) throw fieldError(file, 'PixelData', `${pixelData.length} bytes`, `shorter than Rows x Columns x frames x ${bitsAllocated / 8} = ${rows}x${columns}x${frames}x${bitsAllocated / 8} = ${need} bytes`);
   const spacing = numbers(file, ds, 'PixelSpacing', 2);
   if (spacing.some((s) => !(s > 0))) throw fieldError(file, 'PixelSpacing', spacing, 'must be positive');
