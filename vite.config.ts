@@ -12,8 +12,8 @@ import { defineConfig, type Plugin } from 'vite';
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
 
-/** The itk-wasm pipelines the app runs (MetaImage in and out); PNG is decoded by fast-png. */
-export const ITK_PIPELINES = ['meta-read-image', 'meta-write-image'];
+/** The itk-wasm pipelines the app runs (MetaImage in and out, NIfTI out); PNG is decoded by fast-png, DICOM by dcmjs. */
+export const ITK_PIPELINES = ['meta-read-image', 'meta-write-image', 'nifti-write-image'];
 export const ITK_PIPELINES_PATH = 'itk-pipelines';
 
 function itkPipelinesDir(): string {

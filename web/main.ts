@@ -23,6 +23,9 @@ import { phantomData } from './src/phantoms.ts';
 import { runAllChecks, type CheckOutcome } from './src/checks.ts';
 import { initBenchTab } from './src/bench.ts';
 import { levelsFor, levelsTableRows, drawLevels } from './src/levels.ts';
+import { filesFromDataTransfer, isOtherFormat, readDroppedDicom, imageSeries, selectSeries, segmentationFromSeg, segBytes, niftiBytes, statsCsv, type DroppedDicom, type DicomSelection } from './src/dicom.ts';
+import { describeSeries } from '../src/pipeline/dicom.ts';
+import { describePostprocess } from '../src/pipeline/postprocess.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -173,7 +176,61 @@ async function withBusy<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------- segment tab: loading
 
-async function loadImages(files: File[]): Promise<void> {
+/** the dropped DICOM files and the series shown (web/src/dicom.ts) */
+let dicom: { dropped: DroppedDicom; selection: DicomSelection | null } | null = null;
+
+/** Reads dropped DICOM files; returns the status line when the user has a series to choose first. */
+async function loadDicom(files: File[]): Promise<string | undefined> {
+  const dropped = await readDroppedDicom(files, (done, total) => setStatus('segment-status', `read ${done}/${total} files…`));
+  dicom = { dropped, selection: null };
+  state.input = null;
+  state.seg = null;
+  $('viewer').hidden = true;
+  const images = imageSeries(dropped);
+  const select = $('series-select') as HTMLSelectElement;
+  select.innerHTML = '';
+  for (const s of images) select.append(new Option(describeSeries(s), s.uid));
+  // (the page's label style would override the hidden attribute)
+  $('series-choice').style.display = images.length < 2 ? 'none' : '';
+  try {
+    await showSeries(undefined);
+  } catch (err) {
+    // several series and no choice yet: the menu lists them, one line each
+    if (images.length < 2 || !/image series; choose one/.test(errorText(err))) throw err;
+    select.selectedIndex = -1;
+    return `${images.length} image series in ${dropped.source}: choose one in the Series menu`;
+  }
+  return undefined;
+}
+
+async function showSeries(uid: string | undefined): Promise<void> {
+  if (!dicom) return;
+  const sel = selectSeries(dicom.dropped, uid);
+  dicom.selection = sel;
+  state.input = sel.input;
+  state.seg = null;
+  $('viewer').hidden = true;
+  ($('series-select') as HTMLSelectElement).value = sel.source.series.uid;
+  // a SEG of this series among the dropped files is shown as it is, without the model
+  if (sel.segs.length) showSegmentation(await segmentationFromSeg(sel.segs[0]!, sel));
+}
+
+$('series-select').addEventListener('change', (e) => {
+  const uid = (e.target as HTMLSelectElement).value;
+  void withBusy('loading', async () => {
+    try {
+      await showSeries(uid);
+      setStatus('segment-status', state.seg ? 'SEG shown' : state.model && state.input ? 'ready: press Segment' : '');
+    } catch (err) {
+      setStatus('segment-status', errorText(err), true);
+    }
+  });
+});
+
+async function loadImages(files: File[]): Promise<string | undefined> {
+  dicom = null;
+  $('series-choice').style.display = 'none';
+  if (!files.some((f) => /\.(mha|png)$/i.test(f.name)) && files.some((f) => !isOtherFormat(f.name))) return loadDicom(files);
   const mha = files.filter((f) => /\.mha$/i.test(f.name));
   const png = files.filter((f) => /\.png$/i.test(f.name)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   if (mha.length > 1 || (mha.length && png.length)) throw new Error('drop one .mha volume, or PNG slices, not both');
@@ -232,8 +289,8 @@ async function handleSegmentFiles(files: File[]): Promise<void> {
     try {
       setStatus('segment-status', 'loading…');
       if (ckpt.length) await loadCheckpoint(ckpt);
-      if (images.length) await loadImages(images);
-      setStatus('segment-status', state.model && state.input ? 'ready: press Segment' : '');
+      const note = images.length ? await loadImages(images) : undefined;
+      setStatus('segment-status', note ?? (state.seg ? 'SEG shown' : state.model && state.input ? 'ready: press Segment' : ''));
     } catch (err) {
       setStatus('segment-status', errorText(err), true);
     }
@@ -241,6 +298,10 @@ async function handleSegmentFiles(files: File[]): Promise<void> {
 }
 
 $('image-input').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  void handleSegmentFiles(Array.from(input.files ?? []));
+});
+$('dicom-folder-input').addEventListener('change', (e) => {
   const input = e.target as HTMLInputElement;
   void handleSegmentFiles(Array.from(input.files ?? []));
 });
@@ -259,7 +320,8 @@ function dropZone(el: HTMLElement, onFiles: (files: File[]) => void): void {
   el.addEventListener('drop', (e) => {
     e.preventDefault();
     el.classList.remove('over');
-    onFiles(Array.from(e.dataTransfer?.files ?? []));
+    // a dropped folder is walked recursively (a DICOM series); plain files come as they are
+    void filesFromDataTransfer(e.dataTransfer).then(onFiles);
   });
 }
 // a file dropped outside a zone must not make the browser navigate away from the app
@@ -280,14 +342,7 @@ async function runSegmentation(): Promise<Segmentation | null> {
       const raw = (state.modelConfig as { postprocess?: unknown } | null)?.postprocess;
       const postprocess = raw === undefined || !state.modelConfig ? null : parsePostprocessBlock(raw, 'config.json', state.modelConfig.model.classes);
       const seg = await segment(model, input, 4, (done, total) => setStatus('segment-status', `segmented ${done}/${total} slices…`), postprocess);
-      state.seg = seg;
-      state.slice = Math.floor(input.slices.length / 2);
-      const slider = $('slice-slider') as HTMLInputElement;
-      slider.max = String(input.slices.length - 1);
-      slider.value = String(state.slice);
-      $('viewer').hidden = false;
-      ($('download-labels') as HTMLButtonElement).textContent = input.kind === 'volume' ? 'Download label map (.mha, input geometry)' : 'Download label map (PNG, this slice)';
-      drawSlice();
+      showSegmentation(seg);
       setStatus('segment-status', `done in ${seg.seconds.toFixed(2)} s`);
       return seg;
     } catch (err) {
@@ -295,6 +350,20 @@ async function runSegmentation(): Promise<Segmentation | null> {
       return null;
     }
   });
+}
+
+function showSegmentation(seg: Segmentation): void {
+  const input = seg.input;
+  state.seg = seg;
+  state.slice = Math.floor(input.slices.length / 2);
+  const slider = $('slice-slider') as HTMLInputElement;
+  slider.max = String(input.slices.length - 1);
+  slider.value = String(state.slice);
+  $('viewer').hidden = false;
+  ($('download-labels') as HTMLButtonElement).textContent = input.kind === 'volume' ? 'Download label map (.mha, input geometry)' : 'Download label map (PNG, this slice)';
+  $('download-seg').hidden = !(dicom?.selection && dicom.selection.input === input);
+  $('download-nifti').hidden = input.kind !== 'volume';
+  drawSlice();
 }
 
 $('slice-slider').addEventListener('input', (e) => {
@@ -372,6 +441,27 @@ async function downloadLabels(): Promise<void> {
     setStatus('segment-status', errorText(err), true);
   }
 }
+
+/** Runs a download, showing what goes wrong in the status line. */
+function downloading(make: (seg: Segmentation) => Promise<void> | void): () => void {
+  return () => {
+    const seg = state.seg;
+    if (!seg) return;
+    Promise.resolve()
+      .then(() => make(seg))
+      .catch((err) => setStatus('segment-status', errorText(err), true));
+  };
+}
+$('download-seg').addEventListener('click', downloading((seg) => download(`${seg.input.name}.seg.dcm`, segBytes(seg, dicom!.selection!, state.modelName), 'application/dicom')));
+$('download-nifti').addEventListener('click', downloading(async (seg) => {
+  const name = `${seg.input.name.replace(/\.mha$/i, '')}.nii.gz`;
+  download(name, await niftiBytes(name, labelVolume(seg)));
+}));
+$('download-stats').addEventListener('click', downloading((seg) => {
+  const raw = (state.modelConfig as { postprocess?: unknown } | null)?.postprocess;
+  const pp = raw === undefined || !state.modelConfig ? null : parsePostprocessBlock(raw, 'config.json', state.modelConfig.model.classes);
+  download(`${seg.input.name.replace(/\.(mha|png)$/i, '')}_statistics.csv`, statsCsv(seg, state.modelName, seg.seconds === 0 ? 'read from a SEG' : pp ? describePostprocess(pp, state.modelConfig!.classes) : 'off'), 'text/csv');
+}));
 
 $('download-overlay').addEventListener('click', () => {
   const seg = state.seg;

@@ -82,3 +82,12 @@ export function rgbToDicomLab([r, g, b]: readonly number[]): [number, number, nu
   const clamp = (v: number) => Math.max(0, Math.min(65535, Math.round(v)));
   return [clamp((L * 65535) / 100), clamp(((a + 128) * 65535) / 255), clamp(((bb + 128) * 65535) / 255)];
 }
+
+/** The 3-class map's class (1 vertebra, 2 canal, 3 disc) a segment's type code stands for; 0 for other anatomy. */
+export function semanticClassOfCode(type: Pick<Code, 'CodeValue' | 'CodingSchemeDesignator'>): number {
+  const is = (c: Code) => c.CodeValue === type.CodeValue && c.CodingSchemeDesignator === type.CodingSchemeDesignator;
+  if (is(VERTEBRA) || (type.CodingSchemeDesignator === 'SCT' && Object.values(CID_7603).includes(type.CodeValue))) return 1;
+  if (is(VERTEBRAL_CANAL)) return 2;
+  if (is(INTERVERTEBRAL_DISC) || (type.CodingSchemeDesignator === 'SCT' && Object.values(CID_7604).includes(type.CodeValue))) return 3;
+  return 0;
+}

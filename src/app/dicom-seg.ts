@@ -4,14 +4,14 @@
 // object at the source series (Referenced Series Sequence), the study and patient copied from the source.
 // Written with dcmjs; docs/DICOM.md lists the modules and the codes.
 import dcmjs from 'dcmjs';
-import type { DicomSource } from '../pipeline/dicom.ts';
+import { SEGMENTATION_STORAGE, type DicomSource } from '../pipeline/dicom.ts';
 import { PipelineError } from '../pipeline/errors.ts';
 import type { Vec3 } from '../pipeline/volume.ts';
 import { rgbToDicomLab, type Code, type SegmentDefinition } from './dicom-seg-codes.ts';
 
 const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
-export const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
+export { SEGMENTATION_STORAGE };
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 /** our implementation's UID root: 2.25 (a UUID as an integer, PS3.5 B.2), fixed for spineseg */
 const IMPLEMENTATION_CLASS_UID = '2.25.238407156338417932893557432934521961842';

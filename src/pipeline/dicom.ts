@@ -17,6 +17,7 @@ dcmjs.log.setLevel('silent');
 dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 export const IMPLICIT_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+export const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
 /** Transfer syntaxes whose pixel data this reader takes as it is (native, little endian). */
 const NATIVE_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2': 'Implicit VR Little Endian',
@@ -176,7 +177,8 @@ export function parseDicom(file: string, bytes: Uint8Array, options: DicomReadOp
     dataset: ds,
   };
   if (object.seriesUID === '') throw fieldError(file, 'SeriesInstanceUID', '', 'missing: the file cannot be put in a series');
-  if (ds.Rows === undefined || ds.PixelData === undefined) return object;
+  // a segmentation carries 1-bit frames of another series: an object to list, not an image to segment
+  if (ds.Rows === undefined || ds.PixelData === undefined || object.sopClassUID === SEGMENTATION_STORAGE) return object;
   object.image = imageAttributes(file, bytes, ds, transferSyntax, options);
   return object;
 }
