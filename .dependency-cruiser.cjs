@@ -79,7 +79,7 @@ module.exports = {
       severity: 'error',
       comment: 'The Benchmark tab reaches only the host-neutral parts of bench/ (no node: imports there).',
       from: { path: '^web/src/bench[^/]*\\.ts$' },
-      to: { path: '^(test|scripts)/|^bench/(?!(train-core|kernels-core|report|schema|tfjs-types|unet-tfjs)\\.ts$)' },
+      to: { path: '^(test|scripts)/|^bench/(?!(train-core|kernels-core|predict-peers-core|report|schema|stats|tfjs-types|unet-tfjs|unet-jaxjs|jaxjs-check|onnx-export|ort-check|ort-types)\\.ts$)' },
     },
     {
       name: 'peers-only-in-bench',

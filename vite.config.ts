@@ -8,6 +8,7 @@ import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { ORT_FILES, ORT_PATH } from './web/src/ort-path.ts';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -70,6 +71,29 @@ function shippedModel(): Plugin {
   };
 }
 
+/**
+ * onnxruntime-web's Wasm files (the Benchmark tab's prediction peer, web/src/bench-ort.ts), served from the app's own
+ * origin under ort/ (dev: from node_modules; build: emitted into dist/web), never from a CDN.
+ */
+function ortWasm(): Plugin {
+  const dir = dirname(require.resolve('onnxruntime-web/webgpu', { paths: [here] }));
+  return {
+    name: 'spineseg-ort-wasm',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0];
+        const name = url.replace(new RegExp(`^/${ORT_PATH}/`), '');
+        if (name === url || !ORT_FILES.includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.mjs') ? 'text/javascript' : 'application/wasm');
+        res.end(readFileSync(join(dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `${ORT_PATH}/${name}`, source: readFileSync(join(dir, name)) });
+    },
+  };
+}
+
 const STUB_PREFIX = '\0spineseg-node-stub:';
 
 /** Node-only imports of modules the page uses only in part (phantom.ts -> fs, path, io.ts): throwing stubs. */
@@ -104,9 +128,9 @@ export default defineConfig({
   // the page must work on 127.0.0.1 with no network; nothing here points anywhere else
   server: { host: '127.0.0.1', fs: { allow: [here] } },
   preview: { host: '127.0.0.1' },
-  plugins: [nodeStubs(), itkPipelines(), shippedModel()],
+  plugins: [nodeStubs(), itkPipelines(), shippedModel(), ortWasm()],
   // itk-wasm finds its worker and pipelines by URL; resvg is Node-only (plots.ts imports it lazily, the page never does)
-  optimizeDeps: { exclude: ['itk-wasm', '@itk-wasm/image-io', '@resvg/resvg-js'] },
+  optimizeDeps: { exclude: ['itk-wasm', '@itk-wasm/image-io', '@resvg/resvg-js', 'onnxruntime-web'] },
   build: {
     outDir: resolve(here, 'dist/web'),
     emptyOutDir: true,

@@ -6,7 +6,9 @@
 import { initGpu } from '../src/runtime/gpu.ts';
 import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
 
-export type Ort = typeof import('onnxruntime-web');
+import type { Ort } from './ort-types.ts';
+
+export type { Ort };
 
 let loaded: Promise<Ort> | null = null;
 

@@ -3,7 +3,7 @@
 // bench/predict_peers.ts refuses to time a provider that differs; test/bench-ort.test.ts runs it on the shipped
 // model's test subset with the Wasm provider. No node: imports (the page's Benchmark tab uses it too).
 import { modelProbabilities, toModelInput, argmaxProbabilities, type SegmentationNet, type SliceImage } from '../src/model/predict.ts';
-import type { Ort } from './ort-baseline.ts';
+import type { Ort } from './ort-types.ts';
 
 export type OrtSession = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 

@@ -2,14 +2,15 @@
 // (Debian's, WebGPU on SwiftShader): the Benchmark tab runs `bench train` at a tiny size and one layer of the kernel
 // table, its downloaded JSONs pass the CLI's schema checks (bench/schema.ts), tfjs is fetched only once a benchmark
 // starts, a size over the adapter's limits is named with the limit, "Tune this GPU" stores its choices in IndexedDB and
-// the page uses them (also after a reload) until "Forget tuning", and no request leaves the page's origin.
+// the page uses them (also after a reload) until "Forget tuning", jax-js trains and onnxruntime-web predicts beside our
+// kernels (each checked against ours first), and no request leaves the page's origin.
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { checkTrainResult, checkKernelResult } from '../bench/schema.ts';
+import { checkTrainResult, checkKernelResult, checkInterleavedResult } from '../bench/schema.ts';
 import { missingLimits } from '../bench/train-core.ts';
 import { makeConfig } from '../src/model/unet.ts';
 import { unetConv3x3Shapes } from '../src/app/tune.ts';
@@ -49,7 +50,8 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const tfjsChunk = () => readdirSync(join(outDir, 'assets')).find((f) => readFileSync(join(outDir, 'assets', f), 'utf8').includes('WebGPUBackend'));
+  // tfjs-backend-webgpu's chunk (jax-js has a WebGPUBackend class too: the tfjs flag names tell them apart)
+  const tfjsChunk = () => readdirSync(join(outDir, 'assets')).find((f) => readFileSync(join(outDir, 'assets', f), 'utf8').includes('WEBGPU_CPU_FORWARD'));
 
   it('shows the adapter and names the limit when a size does not fit', async () => {
     await page.click('#tab-bench');
@@ -104,6 +106,56 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
     mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'bench-tab.png'), fullPage: true });
   }, 200_000);
+
+  it('runs jax-js as a training peer: checked against ours first, its chunk fetched only then, ratio in the JSON', async () => {
+    // the loader chunk (web/src/bench-jaxjs.ts), which pulls jax-js in
+    const jaxChunk = () => readdirSync(join(outDir, 'assets')).find((f) => /^bench-jaxjs-.*\.js$/.test(f));
+    expect(jaxChunk(), 'the build has a jax-js chunk').toBeDefined();
+    expect(requests.some((u) => u.endsWith(jaxChunk()!)), 'jax-js was fetched before it was asked for').toBe(false);
+    await page.selectOption('#bench-size', '32x32');
+    await page.fill('#bench-batch', '1');
+    await page.selectOption('#bench-width', '0.125');
+    await page.fill('#bench-steps', '2');
+    await page.fill('#bench-warmup', '1');
+    await page.uncheck('#bench-tfjs');
+    await page.check('#bench-jaxjs');
+    const t0 = performance.now();
+    await page.click('#bench-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-run') as HTMLButtonElement).disabled, null, { timeout: 280_000, polling: 250 });
+    console.log(`[browser-bench] jax-js: ${await page.textContent('#bench-status')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const log = (await page.evaluate(() => window.spineseg.bench.log())).join('\n');
+    expect(log).toMatch(/jax-js check \(48x32 x0\.125, batch 2, dropout off\): loss ours 0\.\d+, jax-js 0\.\d+, float64 0\.\d+/);
+    expect(requests.some((u) => u.endsWith(jaxChunk()!))).toBe(true);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
+    const file = join(work, `jaxjs-${dl.suggestedFilename()}`);
+    await dl.saveAs(file);
+    const r = checkTrainResult(JSON.parse(readFileSync(file, 'utf8')), file);
+    expect(r.tfjs).toBeNull();
+    expect(r.jaxjs!.ms_per_step).toBeGreaterThan(0);
+    expect(r.jaxjsRatio).toBeCloseTo(r.jaxjs!.ms_per_step / r.ours.ms_per_step, 6);
+    expect(r.jaxjsCheck).toMatch(/worst gradient error vs float64/);
+    await page.check('#bench-tfjs');
+    await page.uncheck('#bench-jaxjs');
+  }, 300_000);
+
+  it('runs the prediction benchmark against onnxruntime-web (WebGPU and Wasm), each checked against our probabilities', async () => {
+    await page.waitForFunction(() => window.spineseg.state.model !== null, null, { timeout: 60_000 });
+    await page.fill('#bench-predict-rounds', '1');
+    const t0 = performance.now();
+    await page.click('#bench-predict-run');
+    await page.waitForFunction(() => !(document.getElementById('bench-predict-run') as HTMLButtonElement).disabled, null, { timeout: 280_000, polling: 250 });
+    console.log(`[browser-bench] ${await page.textContent('#bench-status')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#bench-predict-download')]);
+    const file = join(work, dl.suggestedFilename());
+    await dl.saveAs(file);
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { agreement: Record<string, { maxAbsProbability: number; differingPixels: number }> };
+    const r = checkInterleavedResult(raw, file);
+    expect(r.rows.map((x) => x.side)).toEqual(['ours', 'ort-webgpu', 'ort-wasm']);
+    for (const side of ['ort-webgpu', 'ort-wasm']) expect(raw.agreement[side]!.maxAbsProbability, side).toBeLessThan(1e-4);
+    // its Wasm files come from the app itself
+    expect(requests.some((u) => /\/ort\/ort-wasm-simd-threaded[.\w]*\.wasm$/.test(u))).toBe(true);
+    expect(await page.$$eval('#bench-predict-table tr', (t) => t.length)).toBe(4);
+  }, 300_000);
 
   it('runs one layer of the kernel table; the downloaded JSON has the CLI schema', async () => {
     await page.selectOption('#bench-layers', 'output 1x1 to 4 classes');

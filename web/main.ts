@@ -632,6 +632,7 @@ const benchTab = initBenchTab($('panel-bench'), {
   busy: () => state.busy ?? (state.training ? 'training' : null),
   withBusy,
   tuned: showAdapterTuning,
+  model: () => (state.model ? { net: state.model, name: state.modelName } : null),
 });
 
 // ---------------------------------------------------------------- test hooks

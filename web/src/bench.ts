@@ -5,7 +5,7 @@
 // choices in IndexedDB (src/app/tune-store-browser.ts), where the page loads them from on start.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { initGpu, ENGINE_LIMITS, type Gpu } from '../../src/runtime/gpu.ts';
+import { initGpu, adapterName, ENGINE_LIMITS, type Gpu } from '../../src/runtime/gpu.ts';
 import { makeConfig } from '../../src/model/unet.ts';
 import { runTrainBench, missingLimits, describeMissing, type TrainBenchOptions, type TrainBenchResult } from '../../bench/train-core.ts';
 import { runKernelBench, layers, type KernelBenchResult } from '../../bench/kernels-core.ts';
@@ -14,6 +14,10 @@ import { runTune, storedTune, forgetTune, tuneRows, type TuneResult, type TuneRo
 import { browserTuneStore } from '../../src/app/tune-store-browser.ts';
 import type { TuneCache } from '../../src/kernels/autotune.ts';
 import { download } from './files.ts';
+import { runPredictPeers, type PredictPeersResult } from '../../bench/predict-peers-core.ts';
+import { readParams } from '../../src/model/weights.ts';
+import type { UNet } from '../../src/model/unet.ts';
+import { Rng } from '../../src/util/random.ts';
 
 export interface BenchTabDeps {
   /** resolves once initGpu() has succeeded or failed */
@@ -25,6 +29,8 @@ export interface BenchTabDeps {
   withBusy<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** this adapter's conv tuning changed (tuned here, or forgotten: null) */
   tuned?(cache: TuneCache | null): void;
+  /** the model the Segment tab uses now (shipped or dropped), for the prediction benchmark; null before one loads */
+  model?(): { net: UNet; name: string } | null;
 }
 
 /** --size values as the CLI takes them (width x height); 512x640 batch 8 is the paper's setting. */
@@ -50,11 +56,24 @@ const PANEL = `
     <label>Timed steps <input type="number" id="bench-steps" value="5" min="1" max="100" /></label>
     <label>Warm-up steps <input type="number" id="bench-warmup" value="1" min="0" max="20" /></label>
     <label><input type="checkbox" id="bench-tfjs" checked /> tfjs-backend-webgpu</label>
+    <label title="the same U-Net in jax-js (forward, gradient and Adam in one jit), checked against ours on a small shape before it is timed"><input type="checkbox" id="bench-jaxjs" /> jax-js</label>
     <label title="time both conv and matmul variants (register / workgroup-tiled) first and keep the faster (--tune)"><input type="checkbox" id="bench-tune" /> tune kernel variants</label>
     <label title="one more step with GPU timestamps per dispatch (--profile)"><input type="checkbox" id="bench-profile" /> per-kernel GPU times</label>
     <button id="bench-paper" title="512 × 640, batch 8, full width">Paper setting</button>
     <p class="note" id="bench-limits"></p>
     <button id="bench-run" class="primary">Run training benchmark</button>
+  </fieldset>
+  <fieldset>
+    <legend>Prediction (<code>spineseg bench predict --ort</code>: the model in use on a 512 × 640 slice)</legend>
+    <p class="note">Our kernels against the same weights exported to ONNX in onnxruntime-web, on its WebGPU provider
+    (this page's adapter) and its Wasm CPU provider (one thread). Each provider's probabilities are compared with
+    ours before it is timed; runs are interleaved.</p>
+    <label>Rounds <input type="number" id="bench-predict-rounds" value="2" min="1" max="20" /></label>
+    <label><input type="checkbox" id="bench-ort-webgpu" checked /> onnxruntime-web WebGPU</label>
+    <label><input type="checkbox" id="bench-ort-wasm" checked /> onnxruntime-web Wasm</label>
+    <button id="bench-predict-run">Run prediction benchmark</button>
+    <table id="bench-predict-table"></table>
+    <button id="bench-predict-download" disabled>Download JSON (bench predict)</button>
   </fieldset>
   <fieldset>
     <legend>Conv autotuner (<code>spineseg tune</code>: the size, batch and width above)</legend>
@@ -96,6 +115,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   const input = (id: string) => el<HTMLInputElement>(id);
   let train: TrainBenchResult | null = null;
   let kernels: KernelBenchResult | null = null;
+  let predict: (PredictPeersResult & { adapter: string; date: string; machine: { cpu: string; cores: number; adapter: string } }) | null = null;
   let running: string | null = null;
   const logLines: string[] = [];
   let g: Gpu | null = null;
@@ -127,7 +147,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   }
 
   function options(): TrainBenchOptions {
-    return { ...shape(), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked, tune: input('bench-tune').checked, profile: input('bench-profile').checked };
+    return { ...shape(), steps: int('bench-steps', 1), warmup: int('bench-warmup', 0), tfjs: input('bench-tfjs').checked, jaxjs: input('bench-jaxjs').checked, tune: input('bench-tune').checked, profile: input('bench-profile').checked };
   }
 
   /** Whether the chosen size fits this adapter; the reason (limit, value needed, value found) when not. */
@@ -154,7 +174,8 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     const fits = el('bench-limits');
     fits.textContent = why ?? 'This size fits the adapter’s limits.';
     fits.classList.toggle('error', why !== null);
-    for (const id of ['bench-run', 'bench-kernels-run', 'bench-paper', 'bench-tune-run']) el<HTMLButtonElement>(id).disabled = running !== null;
+    for (const id of ['bench-run', 'bench-kernels-run', 'bench-paper', 'bench-tune-run', 'bench-predict-run']) el<HTMLButtonElement>(id).disabled = running !== null;
+    el<HTMLButtonElement>('bench-predict-download').disabled = !predict || running !== null;
     el<HTMLButtonElement>('bench-tune-forget').disabled = !tunedHere || running !== null;
     el<HTMLButtonElement>('bench-download').disabled = !train || running !== null;
     el<HTMLButtonElement>('bench-kernels-download').disabled = !kernels || running !== null;
@@ -238,18 +259,41 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   }
 
   const loadTf = async () => (await import('./bench-tfjs.ts')).loadTfjsInPage();
+  const loadJax = async () => (await import('./bench-jaxjs.ts')).loadJaxInPage();
+
+  /** `spineseg bench predict --ort` in the page: the model in use on one synthetic 512x640 slice (seeded). */
+  async function runPredict(): Promise<PredictPeersResult | null> {
+    return job('prediction benchmark', async () => {
+      const m = deps.model?.();
+      if (!m) throw new Error('no model loaded yet: the shipped model loads on start, or drop a checkpoint in the Segment tab');
+      const rounds = int('bench-predict-rounds', 1);
+      const providers = (['webgpu', 'wasm'] as const).filter((p) => input(`bench-ort-${p}`).checked);
+      const rng = new Rng(3);
+      const slice = { image: Float32Array.from({ length: 512 * 640 }, () => rng.next()), width: 512, height: 640 };
+      const ort = providers.length ? await (await import('./bench-ort.ts')).loadOrtInPage() : undefined;
+      const r = await runPredictPeers({ net: m.net, weights: ort ? await readParams(m.net) : undefined, slices: [slice], rounds, ort, providers, tolerance: 1e-4 }, log);
+      const adapter = g ? adapterName(g.adapter) : 'unknown adapter';
+      predict = { ...r, adapter, date: new Date().toISOString(), machine: { cpu: `${navigator.hardwareConcurrency} logical cores (the browser does not name the CPU)`, cores: navigator.hardwareConcurrency, adapter } };
+      renderMarkdownTable(
+        el<HTMLTableElement>('bench-predict-table'),
+        ['| side | wall ms median (min) | vs ours |', '|---|---|---|', ...r.rows.map((x) => `| ${x.side} | ${x.wall_median.toFixed(0)} (${x.wall_min.toFixed(0)}) | ${(x.wall_median / r.rows[0]!.wall_median).toFixed(2)}x |`)].join('\n'),
+      );
+      status(`prediction of a 512x640 slice with ${m.name}: ${r.rows.map((x) => `${x.side} ${x.wall_median.toFixed(0)} ms`).join(', ')}`);
+      return r;
+    });
+  }
 
   async function runTrain(): Promise<TrainBenchResult | null> {
     return job('training benchmark', async () => {
       const o = options();
       const t0 = performance.now();
-      const r = await runTrainBench(o, { loadTf }, log);
+      const r = await runTrainBench(o, { loadTf, loadJax }, log);
       train = r;
       const md = trainMarkdown([{ source: 'web page', result: r }]);
       renderMarkdownTable(el<HTMLTableElement>('bench-table'), md);
       el('bench-markdown').textContent = markdown();
       await chart('bench-chart', trainChartSpec([{ source: 'web page', result: r }]));
-      status(`${r.ratio ? `tfjs / ours = ${r.ratio.toFixed(2)}x; ` : ''}${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+      status(`${r.ratio ? `tfjs / ours = ${r.ratio.toFixed(2)}x; ` : ''}${r.jaxjsRatio ? `jax-js / ours = ${r.jaxjsRatio.toFixed(2)}x; ` : ''}${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
       return r;
     });
   }
@@ -359,6 +403,10 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   }
 
   el('bench-run').addEventListener('click', () => void runTrain());
+  el('bench-predict-run').addEventListener('click', () => void runPredict());
+  el('bench-predict-download').addEventListener('click', () => {
+    if (predict) download('spineseg-bench-predict.json', JSON.stringify(predict, null, 2) + '\n', 'application/json');
+  });
   el('bench-tune-run').addEventListener('click', () => void runTuneJob());
   el('bench-tune-forget').addEventListener('click', () => void forgetTuneJob());
   el('bench-kernels-run').addEventListener('click', () => void runKernels());
@@ -397,6 +445,8 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   return {
     runTrain,
     runKernels,
+    runPredict,
+    predict: () => predict,
     runTune: runTuneJob,
     forgetTune: forgetTuneJob,
     /** the last tuning run in this page (null before one, or after forgetting) */
