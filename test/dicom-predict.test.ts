@@ -4,7 +4,7 @@
 // the label map; --stats counts what the label map holds; --levels gives one segment per level.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageNode } from '@itk-wasm/image-io';
@@ -135,5 +135,19 @@ describe('predict on a DICOM series', () => {
     const codeOf = new Map(back.segments.map((s, i) => [s.number, present[i]!.code]));
     sameVoxels(back.labels.map((n) => (n === 0 ? 0 : codeOf.get(n)!)), codes.data, 'level SEG vs level map');
     expect(existsSync(join(out, 'series-3.nii.gz')), 'with --format seg the label map is the SEG').toBe(false);
+  }, 180_000);
+
+  it('cohort mode: a manifest row naming a DICOM folder and its series is predicted; a series that is not there fails that study only', async () => {
+    const manifest = join(dir, 'manifest.csv');
+    writeFileSync(manifest, ['id,input,output,series,checkpoint', `dicom-a,${series},,3,`, `dicom-b,${series},,9,`].join('\n'));
+    const out = join(dir, 'cohort');
+    const r = await runCli(['predict', '--manifest', manifest, '--output', out]);
+    expect(r.code, r.stderr).toBe(2);
+    const labels = await readImage(join(out, 'studies', 'dicom-a', 'series-3.nii.gz'));
+    expect(labels.size).toEqual(source.geometry.size);
+    const stats = readFileSync(join(out, 'studies', 'dicom-a', 'stats.csv'), 'utf8');
+    expect(stats).toMatch(/series-3\.nii\.gz/);
+    const failures = readFileSync(join(out, 'shards', '0-of-1', 'failures.csv'), 'utf8');
+    expect(failures).toMatch(/dicom-b,.*--series 9 matches no image series/);
   }, 180_000);
 });

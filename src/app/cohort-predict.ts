@@ -13,7 +13,8 @@ import { resolveCheckpointDir, writeFileAtomic } from '../model/checkpoint.ts';
 import { gpu } from '../runtime/gpu.ts';
 import type { RunConfig } from './session.ts';
 import { loadPredictor, postprocessOf, type LoadedPredictor } from './checkpoints.ts';
-import { listInputs, predictFiles, type PredictedFile } from './predict-files.ts';
+import { predictFiles, type PredictedFile } from './predict-files.ts';
+import { predictDicom, resolvePredictInput } from './predict-dicom.ts';
 import {
   clearPartial, hashInputs, sha256File, hashTree, partialDir, publishStudy, readDone, shardDir, shardStudies, staleBecause, studyDir, writeCohortList, writeFailures,
   DONE_FORMAT, type Cohort, type DoneMarker, type Shard, type Study, type StudyFailure, type StudyIdentity,
@@ -135,9 +136,10 @@ export async function predictCohort(o: CohortPredictOptions): Promise<CohortPred
       const started = Date.now();
       let tmp: string | null = null;
       try {
-        if (study.series) throw new Error(`series = ${JSON.stringify(study.series)}: DICOM series selection needs DICOM input, which this version of spineseg does not read`);
         if (!fs.existsSync(study.input)) throw new Error(`${study.input}: no such file or folder`);
-        const inputs = listInputs(study.input);
+        // image files, or a DICOM folder whose series the manifest's series column chooses (predict --series)
+        const input = resolvePredictInput([study.input], { series: study.series || undefined });
+        const inputs = input.kind === 'files' ? input.files : input.series.objects.map((obj) => obj.file);
         const key = JSON.stringify(study.checkpoint ? [study.checkpoint] : o.checkpoints);
         let model = models.get(key);
         if (!model) models.set(key, (model = modelEntry(JSON.parse(key) as string[], o.postprocess)));
@@ -158,7 +160,8 @@ export async function predictCohort(o: CohortPredictOptions): Promise<CohortPred
           // the run's own --checkpoint failing to load fails every study: stop at once
           throw model === runModel ? new RunModelError(e.message) : e;
         });
-        const results = await predictFiles(predictor.nets, inputs, { output: tmp, overlay: o.overlay, levels: o.levels, batchSize: o.batchSize, postprocess: model.postprocess, onProgress: o.onFileProgress });
+        const fileOptions = { output: tmp, overlay: o.overlay, levels: o.levels, batchSize: o.batchSize, postprocess: model.postprocess, onProgress: o.onFileProgress };
+        const results = input.kind === 'dicom' ? [await predictDicom(predictor.nets, input, fileOptions)] : await predictFiles(predictor.nets, inputs, fileOptions);
         writeFileAtomic(path.join(tmp, 'stats.csv'), await studyStats(study, results, predictor.configs[0]!.classes, tmp));
         const marker: DoneMarker = {
           format: DONE_FORMAT, version: 1, id: study.id, input: study.input, checkpoints: model.dirs, ...identity,

@@ -52,7 +52,7 @@ export function readDicomInput(paths: readonly string[], choice: SeriesChoice, o
 /** What --input names: image files, or one DICOM series. */
 export function resolvePredictInput(paths: readonly string[], choice: SeriesChoice, onFile?: (done: number, total: number) => void): PredictInput {
   if (isImageInput(paths)) {
-    if (choice.series !== undefined) throw new Error(`--series ${choice.series}: goes with DICOM input; ${paths[0]} holds .png/.mha/.nii(.gz) images`);
+    if (choice.series !== undefined) throw new Error(`series = ${JSON.stringify(choice.series)}: a DICOM series was asked for, but ${paths[0]} holds .png/.mha/.nii(.gz) images`);
     return { kind: 'files', files: listInputs(paths[0]!) };
   }
   return readDicomInput(paths, choice, onFile);
