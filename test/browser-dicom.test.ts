@@ -1,7 +1,7 @@
 // DICOM in the page (headless Chromium, the shipped model): a folder holding two series lists them in the Series
 // menu, one line each as `spineseg predict` does; the chosen series is segmented and its DICOM SEG, NIfTI and
 // statistics CSV downloads agree with each other and reference the source; the SEG dropped back with its series is
-// shown without the model (the README's screenshot, docs/dicom-seg.png); a truncated file is a visible message;
+// shown without the model (test-artifacts/browser-dicom-seg.png, the README's docs/dicom-seg.png); a truncated file is a visible message;
 // every request stays on the page's origin. SPINESEG_SKIP_BROWSER=1 skips it with a printed reason.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,7 +110,8 @@ describe.skipIf(SKIP)('DICOM in the page (headless Chromium)', () => {
     await page.waitForFunction(() => document.getElementById('segment-status')!.textContent === 'SEG shown', null, { timeout: 60_000 });
     const shown = await page.evaluate(() => window.spineseg.state.seg!.counts);
     expect(shown).toEqual([0, 1, 2, 3].map((c) => labels.data.filter((v) => v === c).length));
-    await page.screenshot({ path: join(repoRoot, 'docs', 'dicom-seg.png'), fullPage: false });
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'browser-dicom-seg.png'), fullPage: false });
   }, 400_000);
 
   it('a truncated file is a visible message naming it; nothing left the page', async () => {

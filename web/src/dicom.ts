@@ -3,17 +3,14 @@
 // chosen, geometry from the headers), then the volume path of web/src/segment.ts. Out: the DICOM SEG
 // (src/app/dicom-seg.ts), NIfTI (itk-wasm's NIfTI pipeline from this page's origin) and the statistics CSV
 // (src/app/stats.ts). A SEG dropped with its source series is shown as the segmentation. Nothing leaves the page.
-import { writeImage } from '@itk-wasm/image-io';
-import { Image, ImageType, IntTypes, PixelTypes } from 'itk-wasm';
 import { chooseSeries, describeSeries, groupSeries, parseDicom, seriesToVolume, sniffDicom, type DicomObject, type DicomSeries, type DicomSource } from '../../src/pipeline/dicom.ts';
 import { reorientToSagittal } from '../../src/pipeline/orientation.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { buildSeg, readSeg, SEGMENTATION_STORAGE } from '../../src/app/dicom-seg.ts';
 import { classSegments, semanticClassOfCode } from '../../src/app/dicom-seg-codes.ts';
 import { formatStats, labelStats, type InputStats } from '../../src/app/stats.ts';
-import { fileBytes, pipelinesBaseUrl } from './files.ts';
+import { fileBytes, writeLabelMetaImage } from './files.ts';
 import { countClasses, labelVolume, volumeInput, type SegmentInput, type Segmentation } from './segment.ts';
-import { setPipelinesBaseUrl } from '@itk-wasm/image-io';
 
 /** The dropped DICOM files, parsed and grouped; SEG objects kept by file for showing them. */
 export interface DroppedDicom {
@@ -129,17 +126,9 @@ export function segBytes(seg: Segmentation, sel: DicomSelection, modelName: stri
   return buildSeg(labelVolume(seg).data, sel.source, classSegments(), { algorithmName: `spineseg U-Net (${modelName})`.slice(0, 64), softwareVersion: '0.1.0' });
 }
 
-/** A label volume as .nii.gz bytes with its geometry (itk-wasm's NIfTI pipeline, served from this origin). */
-export async function niftiBytes(name: string, vol: Volume<Uint8Array>): Promise<Uint8Array> {
-  setPipelinesBaseUrl(pipelinesBaseUrl());
-  const image = new Image(new ImageType(3, IntTypes.UInt8, PixelTypes.Scalar, 1));
-  image.size = [...vol.size];
-  image.spacing = [...vol.spacing];
-  image.origin = [...vol.origin];
-  image.direction = Float64Array.from(vol.direction);
-  image.data = vol.data;
-  const { serializedImage } = await writeImage(image, name, { useCompression: true, webWorker: false });
-  return serializedImage.data;
+/** A label volume as .nii.gz bytes with its geometry: itk-wasm picks its NIfTI pipeline (served from this origin) by the name. */
+export function niftiBytes(name: string, vol: Volume<Uint8Array>): Promise<Uint8Array> {
+  return writeLabelMetaImage(name, vol);
 }
 
 /** The statistics CSV of `spineseg predict --stats` for what the page segmented. */
