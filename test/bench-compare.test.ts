@@ -1,7 +1,7 @@
 // `spineseg bench compare`: result JSONs (train and kernel, two adapters) become one markdown table and PNG charts;
 // a malformed file is refused naming the file and the field, and nothing is written then.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCompare, RESULTS_BEGIN, RESULTS_END } from '../bench/compare.ts';
@@ -91,6 +91,45 @@ describe('bench compare', () => {
     expect(checkTrainResult(r, 'f').tfjs).toBeNull();
     expect(() => checkTrainResult({ ...r, ratio: 2 }, 'f.json')).toThrow(/f\.json: field 'ratio' must be null when tfjs is null, found 2/);
     expect(parseBenchResult(JSON.stringify(kernelResult), 'k.json').kind).toBe('kernels');
+  });
+});
+
+describe('bench compare on interleaved runs and on every committed result', () => {
+  const ab = {
+    adapter: 'llvmpipe [mesa software, vulkan]',
+    machine: { cpu: 'AMD EPYC', cores: 2, adapter: 'llvmpipe', vectorBits: 256, node: 'v20', dawn: 'webgpu 0.6.2' },
+    date: '2026-12-06T00:00:00.000Z',
+    size: '160x128',
+    batch: 2,
+    widthMult: 1,
+    rows: [
+      { side: 'ours', wall_min: 90, wall_median: 100, cpu_median: 150 },
+      { side: 'jaxjs', wall_min: 500, wall_median: 600, cpu_median: 700 },
+    ],
+    samples: { ours: { wall: [90, 100, 120], cpu: [140, 150, 160] }, jaxjs: { wall: [500, 600, 650], cpu: [690, 700, 710] } },
+  };
+
+  it('tabulates a train_ab / predict_peers JSON per side with its CPU, against the first side', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-compare-ab-'));
+    const f = join(dir, 'train-ab.json');
+    writeFileSync(f, JSON.stringify(ab));
+    const out = await benchCompare([f], {}, () => {});
+    expect(out).toMatch(/\| train-ab\.json +\| training step +\| llvmpipe \[mesa software, vulkan\] +\| AMD EPYC \(2 cores\) +\| 160x128, batch 2, width x1 +\| jaxjs +\| 600 \(500\) +\| 700 +\| 6\.00x/);
+    const parsed = parseBenchResult(JSON.stringify({ ...ab, kind: 'predict-peers', slices: 8, model: '192x240', samples: { ...ab.samples, ours: { wall: [90, 100, 120], cpu: null } } }), 'p.json');
+    expect(parsed.kind).toBe('interleaved');
+    if (parsed.kind === 'interleaved') expect(parsed.result.rows[0]).toMatchObject({ side: 'ours', cpu_median: null, wall_median: 100 });
+  });
+
+  it('refuses an interleaved JSON whose summary disagrees with its samples, or whose samples are not times', () => {
+    expect(() => parseBenchResult(JSON.stringify({ ...ab, rows: [{ ...ab.rows[0], wall_median: 90 }, ab.rows[1]] }), 'ab.json')).toThrow(/ab\.json: field 'rows\[0\]\.wall_median' must be the median of samples\.ours\.wall = 100, found 90/);
+    expect(() => parseBenchResult(JSON.stringify({ ...ab, samples: { ...ab.samples, jaxjs: { wall: [1, 'x'], cpu: [1] } } }), 'ab.json')).toThrow(/ab\.json: field 'samples\.jaxjs\.wall' must be a non-empty array of numbers > 0/);
+  });
+
+  it("reads every JSON in bench/results/ (the README's `bench compare bench/results/*.json`)", () => {
+    const dir = join(import.meta.dirname, '..', 'bench', 'results');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) expect(() => parseBenchResult(readFileSync(join(dir, f), 'utf8'), f), f).not.toThrow();
   });
 });
 
