@@ -3,7 +3,6 @@
 // exact code; only how tfjs is loaded (loadTf) and where the JSON goes differ.
 // Achieved GFLOP/s counts conv multiply-accumulates analytically (forwardMacs in src/model/unet.ts):
 // a training step is taken as 3 x the forward conv MACs (forward, input gradient, filter gradient), FLOPs = 2 x MACs.
-import { Bench } from 'tinybench';
 import { initGpu, adapterName, gpu, type AdapterDescription } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig, forwardMacs, layerList, type UNetConfig } from '../src/model/unet.ts';
 import { Adam } from '../src/graph/optim.ts';
@@ -91,12 +90,22 @@ export function summarise(samples: number[], batch: number, flopsPerStep: number
   return { ms_per_step: med, ms_min: sorted[0], ms_max: sorted.at(-1)!, images_per_s: (1000 * batch) / med, gflops: flopsPerStep / (med * 1e6) };
 }
 
-function taskSamples(bench: Bench, name: string): number[] {
-  const r = bench.tasks.find((t) => t.name === name)!.result as unknown as { latency?: { samples?: number[] }; samples?: number[]; error?: Error; state?: string };
-  if (r.error) throw new Error(`bench task ${name} failed: ${r.error.message}`);
-  const s = r.latency?.samples ?? r.samples;
-  if (!s || s.length === 0) throw new Error(`bench task ${name} produced no samples (state ${r.state})`);
-  return s;
+/**
+ * Sides timed step by step in rounds, the order rotated every round (ABC, BCA, CAB, ...), so a load change on a
+ * shared machine hits every side alike; the warm-up rounds are not kept. Returns each side's step times, ms.
+ */
+export async function interleavedSteps(sides: { name: string; step(): Promise<void> }[], warmup: number, steps: number, log?: (s: string) => void): Promise<Map<string, number[]>> {
+  const samples = new Map(sides.map((s) => [s.name, [] as number[]]));
+  for (let r = 0; r < warmup + steps; r++)
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(j + r) % sides.length]!;
+      const t0 = performance.now();
+      await side.step();
+      const ms = performance.now() - t0;
+      if (r >= warmup) samples.get(side.name)!.push(ms);
+      log?.(`  round ${r}${r < warmup ? ' (warm-up)' : ''} ${side.name}: ${ms.toFixed(0)} ms`);
+    }
+  return samples;
 }
 
 /** One adapter limit the benchmark needs at a size, and what the adapter has. */
@@ -127,7 +136,7 @@ export function describeMissing(m: LimitNeed[], what: string): string {
   return `${what} needs ${m.map((x) => `${x.limit} >= ${x.needed} (this adapter: ${Number.isFinite(x.found) ? x.found : 'not reported'})`).join(', ')}`;
 }
 
-/** Full training steps, spineseg then tfjs-backend-webgpu, same model, weights, loss and batch, on one adapter. */
+/** Full training steps of spineseg, tfjs-backend-webgpu and jax-js (as asked), same model, weights, loss and batch, on one adapter, interleaved. */
 export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, log: (s: string) => void = console.log): Promise<TrainBenchResult> {
   const g = await initGpu();
   const config = makeConfig({ width: o.width, height: o.height, widthMult: o.widthMult });
@@ -146,8 +155,9 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
   let step = 0;
   const indices = batch.map((_, k) => k);
   const augParams = (s: number) => (o.augment ? drawBatchAugmentParams(o.augment, o.width, o.height, 1, s, indices) : undefined);
-  const bench = new Bench({ iterations: o.steps, warmupIterations: o.warmup, time: 0, warmupTime: 0, retainSamples: true });
-  bench.add('spineseg', async () => {
+  const sides: { name: string; step(): Promise<void> }[] = [];
+  const add = (name: string, step: () => Promise<void>) => sides.push({ name, step });
+  add('spineseg', async () => {
     ++step;
     await trainStep(model, opt, batch, step, augParams(step));
     await g.sync();
@@ -169,7 +179,7 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
     const y = tf.tensor4d(onehot, [o.batch, o.height, o.width, classes]);
     tfjsInputs = [x, y];
     let seed = 0;
-    bench.add('tfjs-webgpu', async () => {
+    add('tfjs-webgpu', async () => {
       const l = tfm.step(x, y, ++seed);
       await l.data();
       l.dispose();
@@ -196,16 +206,16 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
     });
     const { x, onehot } = jaxBatch(img, lab, o.batch, o.height, o.width, config.classes);
     let seed = 0;
-    bench.add('jaxjs-webgpu', async () => {
+    add('jaxjs-webgpu', async () => {
       await jm.step(x, onehot, ++seed);
     });
   }
-  log(`training step, U-Net ${o.width}x${o.height} width x${o.widthMult}, batch ${o.batch}: ${o.warmup} warm-up + ${o.steps} timed steps each on ${adapterName(g.adapter)}`);
+  log(`training step, U-Net ${o.width}x${o.height} width x${o.widthMult}, batch ${o.batch}: ${o.warmup} warm-up + ${o.steps} timed rounds of [${sides.map((s) => s.name).join(', ')}], interleaved step by step (order rotated per round) on ${adapterName(g.adapter)}`);
   try {
-    await bench.run();
-    const ours = summarise(taskSamples(bench, 'spineseg'), o.batch, flopsPerStep);
-    const tfjs = o.tfjs ? summarise(taskSamples(bench, 'tfjs-webgpu'), o.batch, flopsPerStep) : null;
-    const jaxjs = o.jaxjs ? summarise(taskSamples(bench, 'jaxjs-webgpu'), o.batch, flopsPerStep) : null;
+    const samples = await interleavedSteps(sides, o.warmup, o.steps, log);
+    const ours = summarise(samples.get('spineseg')!, o.batch, flopsPerStep);
+    const tfjs = o.tfjs ? summarise(samples.get('tfjs-webgpu')!, o.batch, flopsPerStep) : null;
+    const jaxjs = o.jaxjs ? summarise(samples.get('jaxjs-webgpu')!, o.batch, flopsPerStep) : null;
     // interleaved pairs without / with augmentation (alternating which goes first), so a load change on a
     // shared machine hits both sides alike
     let augmentAB: TrainBenchResult['augmentAB'] = null;
