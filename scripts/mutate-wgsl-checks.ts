@@ -1,0 +1,80 @@
+// Extra kernel checks for scripts/mutate-wgsl.ts, in the src/checks harness form, for what the family checks
+// do not reach: Winograd tile counts ragged against the filter gradient's chunks and bands holding more tiles
+// than a chunk (test/kernels-winograd-bands.test.ts runs the same shapes), and the inference BatchNorm affine
+// with the near-zero moving variances of real checkpoints, where epsilon matters.
+import type { Check, CheckResult } from '../src/checks/harness.ts';
+import { compare } from '../src/checks/harness.ts';
+import { Tensor } from '../src/graph/tensor.ts';
+import { gpu } from '../src/runtime/gpu.ts';
+import { Rng } from '../src/util/random.ts';
+import { conv2dRef, conv2dGradRef, type ConvShape } from '../src/reference/conv.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradTile } from '../src/kernels/winograd.ts';
+import { batchNormInferenceAffine } from '../src/kernels/batchnorm.ts';
+
+const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
+
+export const checks: Check[] = [];
+
+for (const [N, H, W, C, O, bandTiles, tile] of [
+  [1, 21, 19, 5, 6, null, 2],
+  [2, 13, 17, 8, 12, 45, 2],
+  [1, 21, 19, 5, 6, 7, 4],
+  [2, 13, 17, 8, 12, null, 4],
+] as [number, number, number, number, number, number | null, WinogradTile][]) {
+  checks.push({
+    name: `extra/Winograd F(${tile}x${tile}) ragged chunks [${N},${H},${W},${C}] -> ${O}${bandTiles ? `, bands of ${bandTiles} tiles` : ''}: forward, dx, dW`,
+    run: async () => {
+      const rng = new Rng(N * 97 + H * 13 + W * 5 + C * 3 + O + tile);
+      const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
+      const [x, w, b, dy] = [f64(N * H * W * C), f64(9 * C * O), f64(O), f64(N * H * W * O)];
+      const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+      const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
+      const B = Tensor.fromData(Float32Array.from(b), [O]);
+      const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+      if (bandTiles) setWinogradBandBytes((tile + 2) ** 2 * 4 * Math.max(C, O) * bandTiles);
+      try {
+        const Y = winogradForward(X, Wt, B, { tile });
+        const DX = winogradInputGrad(DY, Wt, { tile });
+        const DW = winogradFilterGrad(X, DY);
+        const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
+        [Y, DX, DW].forEach((t) => t.dispose());
+        await gpu().sync();
+        const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+        const g = conv2dGradRef(x, w, dy, s);
+        const results: CheckResult[] = [
+          compare('forward', y, conv2dRef(x, w, b, s), [N, H, W, O], tol(9 * C)),
+          compare('dx', dx, g.dx, [N, H, W, C], tol(9 * O)),
+          compare('dW', dw, g.dw, [3, 3, C, O], tol(N * H * W)),
+        ];
+        return results.find((r) => !r.pass) ?? results[0]!;
+      } finally {
+        setWinogradBandBytes(null);
+        [X, Wt, B, DY].forEach((t) => t.dispose());
+      }
+    },
+  });
+}
+
+checks.push({
+  name: 'extra/BatchNorm inference affine, 37 channels with moving variances 0 and 1e-4..1e-2 (epsilon 1e-3)',
+  run: async () => {
+    const rng = new Rng(37);
+    const c = 37;
+    const f32 = (f: (i: number) => number) => Float64Array.from(Float32Array.from({ length: c }, (_, i) => f(i)));
+    const gamma = f32(() => rng.uniform(0.5, 1.5));
+    const beta = f32(() => rng.uniform(-0.2, 0.2));
+    const mean = f32(() => rng.uniform(-0.2, 0.2));
+    const variance = f32((i) => (i % 4 === 0 ? 0 : 10 ** rng.uniform(-4, -2)));
+    const eps = 1e-3;
+    const ts = [gamma, beta, mean, variance].map((a) => Tensor.fromData(Float32Array.from(a), [c]));
+    const out = batchNormInferenceAffine(ts[0]!, ts[1]!, ts[2]!, ts[3]!, eps);
+    const got = await out.read();
+    [...ts, out].forEach((t) => t.dispose());
+    const want = new Float64Array(2 * c);
+    for (let i = 0; i < c; i++) {
+      want[i] = gamma[i]! / Math.sqrt(variance[i]! + Math.fround(eps));
+      want[c + i] = beta[i]! - mean[i]! * want[i]!;
+    }
+    return compare('scale, shift', got, want, [2, c], { atol: 1e-5, rtol: 1e-5 });
+  },
+});
