@@ -1,5 +1,5 @@
 // tfjs-core + tfjs-backend-webgpu on the SAME Dawn instance the engine uses, for side-by-side benchmarks
-// (see /work/shared/notes/tfjs-webgpu-in-node.md). The backend registers itself only when navigator.gpu
+// The backend registers itself only when navigator.gpu
 // exists at import time, so it is imported dynamically after navigator.gpu is defined.
 import { initGpu, type Gpu } from '../src/runtime/gpu.ts';
 import { createRequire } from 'node:module';

@@ -47,7 +47,16 @@ fs.rmSync(stage, { recursive: true, force: true });
 fs.mkdirSync(stage, { recursive: true });
 for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(best, f), path.join(stage, f));
 for (const f of fs.readdirSync(run).filter((f) => f === 'history.json' || /^curve-.*\.png$/.test(f))) fs.copyFileSync(path.join(run, f), path.join(stage, f));
-if (logFile) fs.copyFileSync(logFile, path.join(stage, 'train.log'));
+// the shipped files name no folder of the machine that trained them: paths become relative to the repository
+const portable = (p: string) => path.relative(REPO_ROOT, path.resolve(p)) || '.';
+const withoutMachinePaths = (text: string) => text.replaceAll(path.resolve(run), portable(run)).replaceAll(path.resolve(data), portable(data));
+{
+  const file = path.join(stage, 'config.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { training?: Record<string, unknown> };
+  for (const k of ['out', 'data'] as const) if (typeof c.training?.[k] === 'string') c.training[k] = portable(c.training[k] as string);
+  fs.writeFileSync(file, JSON.stringify(c, null, 2));
+}
+if (logFile) fs.writeFileSync(path.join(stage, 'train.log'), withoutMachinePaths(fs.readFileSync(logFile, 'utf8')));
 
 const load = async (dir: string) => {
   const ck = await loadCheckpoint(dir);

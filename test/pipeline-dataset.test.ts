@@ -21,10 +21,12 @@ describe('slice dataset', () => {
   });
 
   it('default data root resolves to ../shared/data and follows SPINESEG_DATA', () => {
-    expect(defaultDataRoot('/work/main')).toBe(process.env.SPINESEG_DATA ?? '/work/shared/data/spider-t2space-png');
+    const repo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-root-')), 'clone');
+    expect(defaultDataRoot(repo)).toBe(process.env.SPINESEG_DATA ?? path.join(path.dirname(repo), 'shared', 'data', 'spider-t2space-png'));
     const before = process.env.SPINESEG_DATA;
-    process.env.SPINESEG_DATA = '/somewhere/else';
-    expect(defaultDataRoot('/work/main')).toBe('/somewhere/else');
+    const elsewhere = path.join(path.dirname(repo), 'elsewhere');
+    process.env.SPINESEG_DATA = elsewhere;
+    expect(defaultDataRoot(repo)).toBe(elsewhere);
     if (before === undefined) delete process.env.SPINESEG_DATA;
     else process.env.SPINESEG_DATA = before;
   });

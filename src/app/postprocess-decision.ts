@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { applyPostprocess, connectedComponents, NO_POSTPROCESS, type ClassPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
 import { writeFileAtomic, readJsonFile, resolveCheckpointDir } from '../model/checkpoint.ts';
+import { REPO_ROOT } from '../pipeline/dataset.ts';
 import { thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
 import { loadOriginalSlices, predictOriginal, recordedSplit, hasSpacing, sizesOf } from './evaluate-checkpoint.ts';
 
@@ -160,7 +161,7 @@ export async function postprocessCheckpoint(o: PostprocessCheckpointOptions): Pr
       version: 1,
       unit,
       classes: decision.classes,
-      decidedOn: { data: path.resolve(o.data), patients: split.val, slices: samples.length, resolution: sizesOf(samples) },
+      decidedOn: { data: path.relative(REPO_ROOT, path.resolve(o.data)) || '.', patients: split.val, slices: samples.length, resolution: sizesOf(samples) },
       validationDice: { before: decision.before, after: decision.after },
     };
     // re-read right before writing, so only the block changes
