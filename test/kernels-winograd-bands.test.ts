@@ -33,9 +33,9 @@ async function runAll([N, H, W, C, O]: Shape5, tile: WinogradTile, seed: number)
   const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
   const allocated: number[][] = [];
   const empty = RuntimeTensor.empty.bind(RuntimeTensor);
-  const spy = vi.spyOn(RuntimeTensor, 'empty').mockImplementation((shape: number[]) => {
+  const spy = vi.spyOn(RuntimeTensor, 'empty').mockImplementation((shape: readonly number[], dtype?, name?) => {
     allocated.push([...shape]);
-    return empty(shape);
+    return empty(shape, dtype, name);
   });
   const Y = winogradForward(X, Wt, B, { tile });
   const forwardShapes = allocated.splice(0);

@@ -26,7 +26,7 @@ describe('U-Net inference with near-zero BatchNorm moving variances', () => {
       variances.set(name, Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : 10 ** rng.uniform(-4, -2))));
     }
     for (const [name, t] of model.params) {
-      let data = Float64Array.from(await t.read());
+      let data: Float64Array = Float64Array.from(await t.read());
       const layer = name.slice(0, name.lastIndexOf('.'));
       if (name.endsWith('.moving_variance')) data = variances.get(name)!;
       if (name.endsWith('.moving_mean') || name.endsWith('.beta')) data = data.map(() => rng.uniform(-0.05, 0.05));
