@@ -1,0 +1,32 @@
+// StrykerJS on the TypeScript of src/model, src/pipeline, src/metrics, src/app and src/kernels (WGSL has its
+// own mutants: scripts/mutate-wgsl.ts). `npm run mutate` mutates the files below, scoped so a run finishes on
+// a 2-core machine: per-test coverage runs only the tests that reach a mutant, incremental mode reuses the
+// results of unchanged code and tests (reports/stryker-incremental.json), concurrency 1 leaves the other core
+// free. Mutate other files of those folders with `npx stryker run --mutate src/model/train.ts` (and add the
+// tests that reach them to vitest.stryker.config.ts). Results: docs/MUTATION.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts', related: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  concurrency: 1,
+  timeoutMS: 60_000,
+  mutate: [
+    'src/model/checkpoint-validate.ts',
+    'src/model/augment.ts',
+    'src/pipeline/postprocess.ts',
+    'src/app/postprocess-decision.ts',
+    'src/metrics/scores.ts',
+  ],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};

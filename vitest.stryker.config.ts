@@ -1,0 +1,21 @@
+// The tests Stryker (stryker.config.mjs) runs against each mutant: fast ones that exercise the mutated
+// files, on the same setup as the suite. The whole suite per mutant would not finish on a 2-core machine.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/checkpoint-byte-ranges.test.ts',
+      'test/augment-geometry.test.ts',
+      'test/train-recipe.test.ts',
+      'test/postprocess.test.ts',
+      'test/postprocess-decision-inputs.test.ts',
+      'test/metrics.test.ts',
+    ],
+    pool: 'forks',
+    maxWorkers: 1,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    setupFiles: ['test/setup.ts'],
+  },
+});
