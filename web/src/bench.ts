@@ -273,7 +273,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
       const ort = providers.length ? await (await import('./bench-ort.ts')).loadOrtInPage() : undefined;
       const r = await runPredictPeers({ net: m.net, weights: ort ? await readParams(m.net) : undefined, slices: [slice], rounds, ort, providers, tolerance: 1e-4 }, log);
       const adapter = g ? adapterName(g.adapter) : 'unknown adapter';
-      predict = { ...r, adapter, date: new Date().toISOString(), machine: { cpu: "CPU not named by the browser", cores: navigator.hardwareConcurrency, adapter } };
+      predict = { ...r, adapter, date: new Date().toISOString(), machine: { cpu: 'CPU not named by the browser', cores: navigator.hardwareConcurrency, adapter } };
       renderMarkdownTable(
         el<HTMLTableElement>('bench-predict-table'),
         ['| side | wall ms median (min) | vs ours |', '|---|---|---|', ...r.rows.map((x) => `| ${x.side} | ${x.wall_median.toFixed(0)} (${x.wall_min.toFixed(0)}) | ${(x.wall_median / r.rows[0]!.wall_median).toFixed(2)}x |`)].join('\n'),
