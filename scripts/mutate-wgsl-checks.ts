@@ -10,6 +10,10 @@ import { Rng } from '../src/util/random.ts';
 import { conv2dRef, conv2dGradRef, type ConvShape } from '../src/reference/conv.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradTile } from '../src/kernels/winograd.ts';
 import { batchNormInferenceAffine } from '../src/kernels/batchnorm.ts';
+import { confusionMatrix } from '../src/metrics/overlap.ts';
+import { surfaceDistances } from '../src/kernels/surface.ts';
+import { surfaceScores } from '../src/metrics/scores.ts';
+import * as ref from '../src/reference/metrics.ts';
 
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
 
@@ -76,5 +80,48 @@ checks.push({
       want[c + i] = beta[i]! - mean[i]! * want[i]!;
     }
     return compare('scale, shift', got, want, [2, c], { atol: 1e-5, rtol: 1e-5 });
+  },
+});
+
+for (const side of ['truth', 'prediction'] as const) {
+  checks.push({
+    name: `extra/confusion: a ${side} label equal to numClasses (4 of 4) is an error naming the image`,
+    run: async () => {
+      const good = [0, 1, 2, 3, 0, 1, 2, 0];
+      const bad = [0, 1, 2, 3, 0, 1, 4, 0];
+      const pred = Tensor.fromData(side === 'prediction' ? bad : good, [2, 4], 'u32');
+      const truth = Tensor.fromData(side === 'truth' ? bad : good, [2, 4], 'u32');
+      try {
+        await confusionMatrix(pred, truth, 4);
+        return { pass: false, maxAbsErr: Infinity, detail: `${side} label 4 with 4 classes was accepted` };
+      } catch (e) {
+        const msg = (e as Error).message;
+        return { pass: /image 1/.test(msg), maxAbsErr: 0, detail: msg };
+      } finally {
+        pred.dispose();
+        truth.dispose();
+      }
+    },
+  });
+}
+
+checks.push({
+  name: 'extra/surface: bands of class 1 across the full width (touching the left and right edges) vs the brute-force reference',
+  run: async () => {
+    const [H, W] = [12, 10];
+    const band = (r0: number, r1: number) => Uint32Array.from({ length: H * W }, (_, i) => (Math.floor(i / W) >= r0 && Math.floor(i / W) < r1 ? 1 : 0));
+    const truth = band(2, 9);
+    const pred = band(4, 11);
+    const tp = Tensor.fromData(pred, [1, H, W], 'u32');
+    const tt = Tensor.fromData(truth, [1, H, W], 'u32');
+    const [l] = await surfaceDistances(tp, tt, [1, 1], { numClasses: 2 });
+    tp.dispose();
+    tt.dispose();
+    const s = surfaceScores(l!.predToTruth, l!.truthToPred, 1);
+    const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
+    const rf = ref.referenceSurfaceScores(pred, truth, [1, H, W], [1, 1, 1], 1, 1, ref.bruteForceEdt);
+    const got = [s.predSurfaceVoxels, s.truthSurfaceVoxels, s.asd, s.hd95, s.nsd];
+    const want = [count(ref.referenceBoundary(pred, [1, H, W], 1)), count(ref.referenceBoundary(truth, [1, H, W], 1)), rf.asd, rf.hd95, rf.nsd];
+    return compare('surface voxels (pred, truth), ASD, HD95, NSD', got, want, [5], { atol: 1e-6, rtol: 1e-6 });
   },
 });
