@@ -27,9 +27,10 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 /** One row per training-step result: adapter, size, batch, ms/step both sides, ratio, GFLOP/s. */
 export function trainMarkdown(entries: NamedTrainResult[]): string {
   const jax = entries.some((e) => e.result.jaxjs);
-  const head = ['adapter', 'source', 'size', 'batch', 'width', 'ours ms/step', 'tfjs ms/step', 'tfjs/ours', 'ours GFLOP/s', 'tfjs GFLOP/s', ...(jax ? ['jax-js ms/step', 'jax-js/ours'] : [])];
+  const head = ['adapter', 'CPU', 'source', 'size', 'batch', 'width', 'ours ms/step', 'tfjs ms/step', 'tfjs/ours', 'ours GFLOP/s', 'tfjs GFLOP/s', ...(jax ? ['jax-js ms/step', 'jax-js/ours'] : [])];
   const lines = entries.map(({ source, result: r }) => [
     r.adapter.name.replace(/\|/g, '/'),
+    r.machine ? `${r.machine.cpu} (${r.machine.cores} cores)` : 'not recorded',
     source,
     r.settings.size,
     String(r.settings.batch),

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { runTrainBench, type TrainBenchOptions as CoreOptions, type TrainBenchResult } from './train-core.ts';
 import { loadNodeTuning } from '../src/app/tune-store-node.ts';
 import { initGpu } from '../src/runtime/gpu.ts';
+import { machineInfo } from './machine.ts';
 
 export type { StepTiming, TrainBenchResult } from './train-core.ts';
 
@@ -34,6 +35,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     log,
   );
   (result.settings as Record<string, unknown>).tuneCache = tuning?.date ?? null;
+  result.machine = machineInfo(result.adapter);
   if (o.torch) {
     // a separate process after ours (bench/train_ab.ts --torch interleaves step by step instead)
     const { spawnSync } = await import('node:child_process');

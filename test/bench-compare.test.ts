@@ -52,10 +52,13 @@ describe('bench compare', () => {
     writeFileSync(md, `# keep me\n\n${RESULTS_BEGIN}\nold table\n${RESULTS_END}\n\nkeep me too\n`);
     const png = join(dir, 'chart.png');
     const lines: string[] = [];
-    const out = await benchCompare([a, b, k, t], { png, resultsMd: md }, (s) => lines.push(s));
+    // a result from Node records its CPU (bench/train.ts); compare shows it beside the adapter
+    const c = file('node-epyc.json', { ...trainResult('llvmpipe', 100, 800), machine: { cpu: 'AMD EPYC', cores: 2 } });
+    const out = await benchCompare([a, b, k, t, c], { png, resultsMd: md }, (s) => lines.push(s));
+    expect(out).toMatch(/\| llvmpipe \[v a, vulkan\] +\| AMD EPYC \(2 cores\) +\| node-epyc\.json/);
     expect(out).toContain('| NVIDIA H200 | pytorch.json | pytorch 2.5 fp32 eager (cudnn 90100) | 512x640 | 8 | x1 | 61.5 (60.1-63.2) | 130.10 |');
-    expect(out).toMatch(/\| llvmpipe \[v a, vulkan\] +\| node-lavapipe\.json +\| 64x80 +\| 2 +\| x0\.25 +\| 100 \(90\.0-120\) +\| 800 \(720-960\) +\| 8\.00x/);
-    expect(out).toMatch(/SwiftShader Device \[v a, vulkan\] +\| page-swiftshader\.json .*\| 6\.00x/);
+    expect(out).toMatch(/\| llvmpipe \[v a, vulkan\] +\| not recorded +\| node-lavapipe\.json +\| 64x80 +\| 2 +\| x0\.25 +\| 100 \(90\.0-120\) +\| 800 \(720-960\) +\| 8\.00x/);
+    expect(out).toMatch(/SwiftShader Device \[v a, vulkan\] +\| not recorded +\| page-swiftshader\.json .*\| 6\.00x/);
     expect(out).toMatch(/conv2d forward +\| 2x128x160x32 -> 4, 1x1 +\| 8\.0 +\| 30\.0 .*3\.75x/);
     for (const p of [png, join(dir, 'chart-kernels.png')]) expect([...readFileSync(p).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     const doc = readFileSync(md, 'utf8');

@@ -11,11 +11,15 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const g = await initGpu();
       const a = g.adapter;
+      const m = (await import('../app/machine.ts')).machineInfo(a);
       if (opts.json) {
-        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, features: a.features, limits: a.limits }, null, 2));
+        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, machine: m, features: a.features, limits: a.limits }, null, 2));
         return;
       }
       const rows: [string, string][] = [
+        ['CPU', `${m.cpu} (${m.cores} cores)`],
+        ['vector width', m.vectorBits ? `${m.vectorBits} bits (the adapter's device name)` : 'not named by the adapter'],
+        ['versions', `Node ${m.node}, ${m.dawn} (Dawn)${m.mesa ? `, Mesa ${m.mesa}` : ''}`],
         ['vendor', a.vendor || '-'],
         ['architecture', a.architecture || '-'],
         ['device', a.device || '-'],
