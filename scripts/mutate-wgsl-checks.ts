@@ -120,8 +120,8 @@ checks.push({
     const s = surfaceScores(l!.predToTruth, l!.truthToPred, 1);
     const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
     const rf = ref.referenceSurfaceScores(pred, truth, [1, H, W], [1, 1, 1], 1, 1, ref.bruteForceEdt);
-    const got = [s.predSurfaceVoxels, s.truthSurfaceVoxels, s.asd, s.hd95, s.nsd];
-    const want = [count(ref.referenceBoundary(pred, [1, H, W], 1)), count(ref.referenceBoundary(truth, [1, H, W], 1)), rf.asd, rf.hd95, rf.nsd];
+    const got = [s.predSurfaceVoxels, s.truthSurfaceVoxels, s.asd ?? NaN, s.hd95 ?? NaN, s.nsd ?? NaN];
+    const want = [count(ref.referenceBoundary(pred, [1, H, W], 1)), count(ref.referenceBoundary(truth, [1, H, W], 1)), rf.asd ?? NaN, rf.hd95 ?? NaN, rf.nsd ?? NaN];
     return compare('surface voxels (pred, truth), ASD, HD95, NSD', got, want, [5], { atol: 1e-6, rtol: 1e-6 });
   },
 });
