@@ -129,6 +129,7 @@ export async function predictVolumeData(model: Nets, vol: Volume, file: string, 
   const outputs = volumeOutputs(file, o, dicom);
   const name = outputs.name;
   const out = join(o.output, outputs.labels);
+  outputs.checkLabels(back.data);
   if (outputs.format !== 'seg') await writeImage(back, out, { compress: true });
   if (o.overlay) {
     const mid = Math.floor(stack.slices.length / 2);

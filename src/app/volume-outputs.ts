@@ -63,7 +63,13 @@ export function volumeOutputs(file: string, o: OutputOptions, dicom?: DicomSourc
     }
     return written;
   };
-  return { format, name, labels, writeExtra };
+  /** Refuses, before anything is written, a SEG that would have no segment (a SEG needs at least one frame). */
+  const checkLabels = (data: ArrayLike<number>): void => {
+    if (format !== 'seg') return;
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) return;
+    throw new PipelineError(`${file}: the model found no vertebra, canal or disc: a SEG needs at least one segment; use --format nii.gz`, { file, field: 'format', value: format });
+  };
+  return { format, name, labels, writeExtra, checkLabels };
 }
 
 /** The per-slice probabilities as one [class][z][y][x] float volume in the input's array order. */
