@@ -14,9 +14,8 @@ import { chooseSeries, seriesToVolume, type DicomSource } from '../src/pipeline/
 import { scanDicom } from '../src/app/dicom-input.ts';
 import { readSeg } from '../src/app/dicom-seg.ts';
 import { semanticClassOfCode } from '../src/app/dicom-seg-codes.ts';
-import type { Volume } from '../src/pipeline/volume.ts';
 import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
-import { writeDicomSeries, type WrittenSeries } from './helpers/dicom-series.ts';
+import { sampleSliceStack, writeDicomSeries, type WrittenSeries } from './helpers/dicom-series.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-dicom] skipped: SPINESEG_SKIP_BROWSER=1 (DICOM in the page was NOT tested)');
@@ -35,11 +34,7 @@ describe.skipIf(SKIP)('DICOM in the page (headless Chromium)', () => {
     requireChromium();
     work = mkdtempSync(join(tmpdir(), 'spineseg-browser-dicom-'));
     // the sample slices of patient 118 stacked into a sagittal series, and an axial phantom series beside it
-    const slices = await Promise.all([56, 60, 64, 68].map((s) => readImage(join(repoRoot, 'data/sample/images', `118_t2_SPACE_slice${s}.png`))));
-    const [w, h] = slices[0]!.size;
-    const data = new Int16Array(w * h * slices.length);
-    slices.forEach((s, k) => data.set(s.data as ArrayLike<number>, k * w * h));
-    const vol: Volume = { data, size: [w, h, slices.length], spacing: [0.5, 0.5, 2.4], origin: [-4, -40, 60], direction: [0, 0, -1, 1, 0, 0, 0, -1, 0] };
+    const vol = await sampleSliceStack(repoRoot, [56, 60, 64, 68]);
     study = join(work, 'study');
     sample = writeDicomSeries(vol, join(study, 'T2_SAG'), { seriesNumber: 3, seriesDescription: 'T2 SAG (sample slices)' });
     writeDicomSeries(generatePhantom({ seed: 2, variant: 'axial', sizeLrApSi: [8, 32, 40] }).image, join(study, 'T2_AX'), { seriesNumber: 4, seriesDescription: 'T2 AX phantom', studyUID: sample.studyUID });

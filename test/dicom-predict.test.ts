@@ -14,9 +14,8 @@ import { scanDicom } from '../src/app/dicom-input.ts';
 import { readSeg } from '../src/app/dicom-seg.ts';
 import { classSegments, levelSegment } from '../src/app/dicom-seg-codes.ts';
 import { LEVEL_CODES } from '../src/pipeline/level-codes.ts';
-import type { Volume } from '../src/pipeline/volume.ts';
 import { runCli } from './helpers/bad-input.ts';
-import { writeDicomSeries, type WrittenSeries } from './helpers/dicom-series.ts';
+import { sampleSliceStack, writeDicomSeries, type WrittenSeries } from './helpers/dicom-series.ts';
 
 let dir: string;
 let series: string;
@@ -25,12 +24,7 @@ let source: DicomSource;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spineseg-dicom-predict-'));
-  const names = [56, 60, 64, 68].map((s) => join('data/sample/images', `118_t2_SPACE_slice${s}.png`));
-  const slices = await Promise.all(names.map((f) => readImage(f)));
-  const [w, h] = slices[0]!.size;
-  const data = new Int16Array(w * h * slices.length);
-  slices.forEach((s, k) => data.set(s.data as ArrayLike<number>, k * w * h));
-  const vol: Volume = { data, size: [w, h, slices.length], spacing: [0.5, 0.5, 2.4], origin: [-4, -40, 60], direction: [0, 0, -1, 1, 0, 0, 0, -1, 0] };
+  const vol = await sampleSliceStack('.', [56, 60, 64, 68]);
   series = join(dir, 'study');
   written = writeDicomSeries(vol, join(series, 'T2_SAG'), { extension: '', rescale: { slope: 0.5, intercept: -100 } });
   source = seriesToVolume(chooseSeries(scanDicom([series]).series, series)).source;

@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { permuteFlipVolume, planSagittalReorientation } from '../src/pipeline/orientation.ts';
-import { readImage } from '../src/pipeline/io.ts';
 import { chooseSeries, describeSeries, seriesToVolume } from '../src/pipeline/dicom.ts';
 import { scanDicom, skippedLine } from '../src/app/dicom-input.ts';
 import type { Volume } from '../src/pipeline/volume.ts';
-import { writeDicomSeries } from './helpers/dicom-series.ts';
+import { sampleSliceStack, writeDicomSeries } from './helpers/dicom-series.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -94,13 +93,7 @@ describe('DICOM series in', () => {
   });
 
   it('the sample slices stacked into a series read back as the PNGs', async () => {
-    const names = [52, 56, 60, 64, 68, 72].map((s) => join('data/sample/images', `118_t2_SPACE_slice${s}.png`));
-    const slices = await Promise.all(names.map((f) => readImage(f)));
-    const [w, h] = slices[0]!.size;
-    const data = new Int16Array(w * h * slices.length);
-    slices.forEach((s, k) => data.set(s.data as ArrayLike<number>, k * w * h));
-    // columns A->P, rows S->I, slices L->R (right-handed, as DICOM geometry is), 0.5 mm pixels, 2.4 mm between slices
-    const vol: Volume = { data, size: [w, h, slices.length], spacing: [0.5, 0.5, 2.4], origin: [-6, -40, 60], direction: [0, 0, -1, 1, 0, 0, 0, -1, 0] };
+    const vol = await sampleSliceStack('.', [52, 56, 60, 64, 68, 72], [-6, -40, 60]);
     const sub = join(dir, 'sample');
     writeDicomSeries(vol, sub);
     const { volume, source } = seriesToVolume(chooseSeries(scanDicom([sub]).series, sub));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { indexToPhysical } from '../../src/pipeline/volume.ts';
+import { readImage } from '../../src/pipeline/io.ts';
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 dcmjs.log.setLevel('silent');
@@ -141,4 +142,16 @@ export function writeDicomSeries(vol: Volume, dir: string, o: SeriesWriteOptions
     files.push(file);
   }
   return { files, studyUID, seriesUID, frameOfReferenceUID, sopInstanceUIDs };
+}
+
+/**
+ * Sample PNG slices of one patient (data/sample/images/<patient>_t2_SPACE_slice<k>.png) stacked into a sagittal
+ * volume: columns A->P, rows S->I, slices L->R (right-handed, as DICOM geometry is), 0.5 mm pixels, 2.4 mm apart.
+ */
+export async function sampleSliceStack(root: string, slices: readonly number[], origin: [number, number, number] = [-4, -40, 60], patient = '118'): Promise<Volume<Int16Array>> {
+  const images = await Promise.all(slices.map((k) => readImage(join(root, 'data/sample/images', `${patient}_t2_SPACE_slice${k}.png`))));
+  const [w, h] = images[0]!.size;
+  const data = new Int16Array(w * h * images.length);
+  images.forEach((s, k) => data.set(s.data as ArrayLike<number>, k * w * h));
+  return { data, size: [w, h, images.length], spacing: [0.5, 0.5, 2.4], origin, direction: [0, 0, -1, 1, 0, 0, 0, -1, 0] };
 }
