@@ -16,12 +16,11 @@ export default {
   incrementalFile: 'reports/stryker-incremental.json',
   concurrency: 1,
   timeoutMS: 60_000,
+  // line ranges: the safetensors byte ranges, the augmentation draw, the post-processing decision
   mutate: [
-    'src/model/checkpoint-validate.ts',
-    'src/model/augment.ts',
-    'src/pipeline/postprocess.ts',
-    'src/app/postprocess-decision.ts',
-    'src/metrics/scores.ts',
+    'src/model/checkpoint-validate.ts:151-235',
+    'src/model/augment.ts:72-108',
+    'src/app/postprocess-decision.ts:52-115',
   ],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

@@ -7,10 +7,8 @@ export default defineConfig({
     include: [
       'test/checkpoint-byte-ranges.test.ts',
       'test/augment-geometry.test.ts',
-      'test/train-recipe.test.ts',
       'test/postprocess.test.ts',
       'test/postprocess-decision-inputs.test.ts',
-      'test/metrics.test.ts',
     ],
     pool: 'forks',
     maxWorkers: 1,
