@@ -3,7 +3,7 @@
 // ort-wasm with --ort-threads threads), checked against our probabilities first, interleaved slice by slice; wall
 // ms and process CPU ms per slice. This file reads the slices and the checkpoint and writes the JSON.
 //   npx tsx bench/predict_peers.ts [--checkpoint models/default] [--input models/default/test-subset/images]
-//                                  [--rounds 2] [--ort] [--ort-threads 2] [--tolerance 1e-4] [--json FILE]
+//                                  [--rounds 2] [--ort] [--ort-threads 1] [--tolerance 1e-4] [--json FILE]
 import { writeFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,8 @@ const { values: o } = parseArgs({
     input: { type: 'string', default: join(defaultModelDir(), 'test-subset', 'images') },
     rounds: { type: 'string', default: '2' },
     ort: { type: 'boolean', default: false },
-    'ort-threads': { type: 'string', default: '2' },
+    // one: in Node, onnxruntime-web's threaded Wasm fetches its worker script by URL, which fails ('fetch failed')
+    'ort-threads': { type: 'string', default: '1' },
     tolerance: { type: 'string', default: '1e-4' },
     json: { type: 'string' },
   },
@@ -61,7 +62,10 @@ async function main(): Promise<void> {
       },
     },
     (line) => console.error(line),
-  );
+  ).catch((e: Error) => {
+    if (threads > 1 && /fetch failed/.test(e.message)) throw new Error(`--ort-threads ${threads}: onnxruntime-web's threaded Wasm cannot start in Node (it fetches its worker script by URL: ${e.message}); use --ort-threads 1`);
+    throw e;
+  });
   if (o.json) writeFileSync(o.json, JSON.stringify({ ...r, adapter: adapterName(g.adapter), machine, date: new Date().toISOString(), checkpoint: relative(process.cwd(), o.checkpoint!) || '.', ortThreads: threads }, null, 2) + '\n');
 }
 
