@@ -60,6 +60,30 @@ describe('augmentation geometry', () => {
     expect(rotated, 'draws that rotate by more than ~3 degrees').toBeGreaterThan(10);
   });
 
+  it('rotation, zoom and translation drawn together: the matrix maps s R(theta) (p - centre) + centre + t back to p', () => {
+    const c = only((c) => { c.rotation = { p: 1, maxDegrees: 30 }; c.scale = { p: 1, min: 0.8, max: 1.25 }; c.translate = { p: 1, maxFraction: 0.1 }; });
+    const [cx, cy] = [(W - 1) / 2, (H - 1) / 2];
+    for (let index = 0; index < 10; index++) {
+      // the draw order of drawAugmentParams: fires, theta, fires, s, fires, tx, ty
+      const rng = new Rng(augmentKey(5, 2, index));
+      rng.next();
+      const theta = (rng.uniform(-30, 30) * Math.PI) / 180;
+      rng.next();
+      const s = rng.uniform(0.8, 1.25);
+      rng.next();
+      const tx = rng.uniform(-1, 1) * 0.1 * W;
+      const ty = rng.uniform(-1, 1) * 0.1 * H;
+      const [a, b, ox, d, e, oy] = Array.from(drawAugmentParams(c, W, H, 5, 2, index).subarray(AUG.matrix, AUG.matrix + 6));
+      for (const [px, py] of [[3, 4], [W - 2, 7], [cx, cy], [11, H - 3]] as [number, number][]) {
+        const outX = s * (Math.cos(theta) * (px - cx) - Math.sin(theta) * (py - cy)) + cx + tx;
+        const outY = s * (Math.sin(theta) * (px - cx) + Math.cos(theta) * (py - cy)) + cy + ty;
+        const back = [a * outX + b * outY + ox, d * outX + e * outY + oy];
+        const what = `sample ${index} (theta ${theta.toFixed(3)}, s ${s.toFixed(3)}, t (${tx.toFixed(2)}, ${ty.toFixed(2)})): (${px}, ${py}) -> (${outX.toFixed(2)}, ${outY.toFixed(2)}) -> (${back[0]!.toFixed(3)}, ${back[1]!.toFixed(3)})`;
+        expect(Math.hypot(back[0]! - px, back[1]! - py), what).toBeLessThan(1e-3);
+      }
+    }
+  });
+
   for (const s of [0.8, 1.25]) {
     it(`a scale-only draw (s = ${s}) changes a centred disc's area by s^2 on the GPU`, async () => {
       const c = only((c) => { c.scale = { p: 1, min: s, max: s }; });
