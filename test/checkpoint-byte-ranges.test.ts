@@ -117,3 +117,39 @@ describe('safetensors byte ranges, each broken by one F32 value', () => {
     expect(errorOf(file(backwards))).toMatch(/tensor c\.gamma data_offsets = \[\d+,\d+\]: expected \[begin, end\] with 0 <= begin <= end/);
   });
 });
+
+describe('safetensors entries other than byte ranges (pure)', () => {
+  const shaped = new Map<string, number[]>([['bn.moving_variance', [3]], ['w.kernel', [2]]]);
+  function make(header: Record<string, unknown>, values: number[]): Uint8Array {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const out = new Uint8Array(8 + json.length + 4 * values.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(json, 8);
+    out.set(new Uint8Array(Float32Array.from(values).buffer), 8 + json.length);
+    return out;
+  }
+  const good = () => ({ 'bn.moving_variance': { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, 'w.kernel': { dtype: 'F32', shape: [2], data_offsets: [12, 20] } });
+  const values = [0, 0.5, 2, -1, 3];
+
+  it('the intact file passes; a moving variance of exactly 0 is accepted', () => {
+    expect(errorOf(make(good(), values), shaped)).toBe('accepted');
+  });
+  const cases: [string, (h: ReturnType<typeof good>) => unknown, number[], RegExp][] = [
+    ['a dtype other than F32', (h) => ({ ...h, 'w.kernel': { ...h['w.kernel'], dtype: 'F16' } }), values, /tensor w\.kernel dtype = "F16": expected "F32"/],
+    ['a negative shape entry', (h) => ({ ...h, 'w.kernel': { ...h['w.kernel'], shape: [-2] } }), values, /tensor w\.kernel shape = \[-2\]: expected \[2\]/],
+    ['a fractional shape entry', (h) => ({ ...h, 'w.kernel': { ...h['w.kernel'], shape: [1.5] } }), values, /tensor w\.kernel shape = \[1\.5\]: expected \[2\]/],
+    ['another shape', (h) => ({ ...h, 'w.kernel': { ...h['w.kernel'], shape: [1, 2] } }), values, /tensor w\.kernel shape = \[1, 2\]: expected \[2\]/],
+    ['an entry that is not an object', (h) => ({ ...h, 'w.kernel': 7 }), values, /tensor w\.kernel = 7: expected an object/],
+    ['a header that is an array', () => [1], values, /header = \[1\]: expected a JSON object/],
+    ['a non-finite value, named by index', (h) => h, [0, 0.5, 2, -1, NaN], /tensor w\.kernel\[1\] = NaN: expected finite numbers \(1 of 2 values are not\)/],
+    ['a negative moving variance, named by index', (h) => h, [0, -0.5, 2, -1, 3], /tensor bn\.moving_variance\[1\] = -0\.5: expected a variance >= 0/],
+    ['a missing tensor', (h) => ({ 'bn.moving_variance': h['bn.moving_variance'] }), values.slice(0, 3), /tensor w\.kernel = missing: expected shape \[2\] of F32/],
+    ['an unexpected tensor', (h) => ({ ...h, extra: { dtype: 'F32', shape: [1], data_offsets: [20, 24] } }), [...values, 1], /tensor extra = present: expected no such tensor/],
+  ];
+  for (const [what, edit, vals, want] of cases) {
+    it(`refuses ${what}`, () => {
+      const msg = errorOf(make(edit(good()) as Record<string, unknown>, vals), shaped);
+      expect(msg, `${what}: ${msg}`).toMatch(want);
+    });
+  }
+});
