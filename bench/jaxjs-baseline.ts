@@ -2,7 +2,7 @@
 // navigator.gpu when its WebGPU backend initialises; in Node there is none, so it is defined from the engine's
 // Dawn GPU object (with a userAgent, which jax-js reads to pick its tuning) before jax-js is imported.
 import { initGpu } from '../src/runtime/gpu.ts';
-import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
+import { exposeNodeGpuAsNavigator } from '../src/runtime/platform-node.ts';
 import type { Jax } from './unet-jaxjs.ts';
 
 let loaded: Promise<Jax> | null = null;
@@ -11,10 +11,7 @@ let loaded: Promise<Jax> | null = null;
 export function loadJaxWebgpu(): Promise<Jax> {
   loaded ??= (async () => {
     const ours = await initGpu();
-    const instance = nodeGpuInstance();
-    if (!instance) throw new Error('jax-js baseline: the engine did not create a Dawn GPU object (not running in Node?)');
-    const nav = globalThis.navigator as unknown as Record<string, unknown> | undefined;
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: instance, userAgent: String(nav?.userAgent ?? `Node.js/${process.versions.node}`) }, configurable: true, writable: true });
+    exposeNodeGpuAsNavigator('jax-js baseline');
     const jax = await import('@jax-js/jax');
     const devices = await jax.init('webgpu');
     if (!devices.includes('webgpu')) throw new Error(`jax-js: its webgpu device did not initialise on ${ours.adapter.description} (devices: ${devices.join(', ') || 'none'})`);

@@ -64,15 +64,7 @@ export async function checkJaxAgainstOurs(jax: Jax, shape: Pick<UNetConfig, 'wid
     const initial = await readParams(model);
     const jm = buildJaxUNet(jax, config, initial, batch.length);
     try {
-      const n = batch.length;
-      const px = config.width * config.height;
-      const img = new Float32Array(n * px);
-      const lab = new Uint8Array(n * px);
-      batch.forEach((s, k) => {
-        img.set(s.image, k * px);
-        lab.set(s.labels, k * px);
-      });
-      const { x, onehot } = jaxBatch(img, lab, n, config.height, config.width, config.classes);
+      const { x, onehot } = jaxBatch(batch, config.classes);
       const theirs = await jm.lossAndGrads(x, onehot);
       const device = jax.defaultDevice();
       jax.defaultDevice('wasm');

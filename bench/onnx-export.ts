@@ -6,16 +6,9 @@
 import onnxProto from 'onnx-proto';
 import { layerList, type UNetConfig } from '../src/model/unet.ts';
 import type { NamedArray } from '../src/model/safetensors.ts';
+import { hwioToOihw } from './unet-jaxjs.ts';
 
 const { onnx } = onnxProto;
-
-/** Our [k,k,C,O] conv kernel as ONNX Conv's [O, C, k, k]. */
-function convWeight(a: NamedArray): { dims: number[]; data: Float32Array } {
-  const [kh, kw, C, O] = a.shape as [number, number, number, number];
-  const out = new Float32Array(a.data.length);
-  for (let i = 0; i < kh * kw; i++) for (let c = 0; c < C; c++) for (let o = 0; o < O; o++) out[(o * C + c) * kh * kw + i] = a.data[(i * C + c) * O + o]!;
-  return { dims: [O, C, kh, kw], data: out };
-}
 
 /** Our [k,k,O,C] transposed-conv kernel as ONNX ConvTranspose's [C, O, k, k] (ONNX does not flip it either). */
 function convTWeight(a: NamedArray): { dims: number[]; data: Float32Array } {
@@ -46,7 +39,7 @@ export function exportUNetOnnx(c: UNetConfig, weights: NamedArray[], batch: numb
     return out;
   };
   const conv = (name: string, h: string, k: number) => {
-    const w = convWeight(get(`${name}.kernel`));
+    const w = hwioToOihw(get(`${name}.kernel`).data, get(`${name}.kernel`).shape);
     const p = (k - 1) >> 1;
     return node('Conv', [h, init(`${name}.kernel`, w.dims, w.data), init(`${name}.bias`, [w.dims[0]!], get(`${name}.bias`).data)], [ints('kernel_shape', [k, k]), ints('pads', [p, p, p, p])]);
   };

@@ -4,7 +4,7 @@
 // views of its Wasm memory, which is a SharedArrayBuffer, and the npm `webgpu` binding refuses those ("Invalid
 // argument"); such views are copied to an ordinary buffer first. Browsers accept them, so the page needs no shim.
 import { initGpu } from '../src/runtime/gpu.ts';
-import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
+import { exposeNodeGpuAsNavigator } from '../src/runtime/platform-node.ts';
 
 import type { Ort } from './ort-types.ts';
 
@@ -34,10 +34,7 @@ function copySharedUploads(): void {
 export function loadOrtWebgpu(threads = 2): Promise<Ort> {
   loaded ??= (async () => {
     await initGpu();
-    const instance = nodeGpuInstance();
-    if (!instance) throw new Error('onnxruntime-web baseline: the engine did not create a Dawn GPU object (not running in Node?)');
-    const nav = globalThis.navigator as unknown as Record<string, unknown> | undefined;
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: instance, userAgent: String(nav?.userAgent ?? `Node.js/${process.versions.node}`) }, configurable: true, writable: true });
+    exposeNodeGpuAsNavigator('onnxruntime-web baseline');
     copySharedUploads();
     const ort = (await import('onnxruntime-web/webgpu')) as unknown as Ort;
     ort.env.wasm.numThreads = threads;

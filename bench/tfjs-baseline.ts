@@ -3,7 +3,7 @@
 // exists at import time, so it is imported dynamically after navigator.gpu is defined.
 import { initGpu, type Gpu } from '../src/runtime/gpu.ts';
 import { createRequire } from 'node:module';
-import { nodeGpuInstance } from '../src/runtime/platform-node.ts';
+import { exposeNodeGpuAsNavigator } from '../src/runtime/platform-node.ts';
 import type { Tf } from './tfjs-types.ts';
 
 export type { Tf };
@@ -14,9 +14,7 @@ let loaded: Promise<Tf> | null = null;
 export function loadTfjsWebgpu(): Promise<Tf> {
   loaded ??= (async () => {
     const ours: Gpu = await initGpu();
-    const instance = nodeGpuInstance();
-    if (!instance) throw new Error('tfjs baseline: the engine did not create a Dawn GPU object (not running in Node?)');
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: instance }, configurable: true, writable: true });
+    exposeNodeGpuAsNavigator('tfjs baseline');
     const tf = await import('@tensorflow/tfjs-core');
     // tfjs-core's Node entry registers no gradient functions; the full bundle does this import itself
     createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');

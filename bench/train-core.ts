@@ -200,13 +200,7 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
     if (failed) throw new Error(`jax-js does not compute our training step: ${failed}; not timing it`);
     const jm = buildJaxUNet(jax, config, initial, o.batch);
     jaxModel = jm;
-    const img = new Float32Array(o.batch * o.width * o.height);
-    const lab = new Uint8Array(o.batch * o.width * o.height);
-    batch.forEach((s, k) => {
-      img.set(s.image, k * s.image.length);
-      lab.set(s.labels, k * s.labels.length);
-    });
-    const { x, onehot } = jaxBatch(img, lab, o.batch, o.height, o.width, config.classes);
+    const { x, onehot } = jaxBatch(batch, config.classes);
     let seed = 0;
     add('jaxjs-webgpu', async () => {
       await jm.step(x, onehot, ++seed);

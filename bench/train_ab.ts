@@ -111,13 +111,7 @@ async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<R
   const failed = jaxCheckFailure(check);
   if (failed) throw new Error(`jax-js does not compute our training step: ${failed}; not timing it`);
   const jm = buildJaxUNet(jax, config, initial, batchSize);
-  const img = new Float32Array(batchSize * width * height);
-  const lab = new Uint8Array(batchSize * width * height);
-  batch.forEach((s, k) => {
-    img.set(s.image, k * s.image.length);
-    lab.set(s.labels, k * s.labels.length);
-  });
-  const { x, onehot } = jaxBatch(img, lab, batchSize, height, width, config.classes);
+  const { x, onehot } = jaxBatch(batch, config.classes);
   let seed = 0;
   const waits = new WaitEstimate();
   return {

@@ -18,13 +18,19 @@ type Params = Record<string, JArray>;
 /** Conv kernels [k,k,Cin,Cout] go to jax-js' [Cout, Cin, k, k]; transposed-conv kernels and vectors stay in our layout. */
 const isConv = (name: string) => name.endsWith('.kernel') && !name.endsWith('.convT.kernel');
 
+/** A conv kernel in our [k,k,Cin,Cout] (HWIO) order as [Cout, Cin, k, k] (OIHW: jax-js' and ONNX Conv's order). */
+export function hwioToOihw(data: Float32Array, shape: readonly number[]): { data: Float32Array; dims: number[] } {
+  const [kh, kw, C, O] = shape as [number, number, number, number];
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < kh * kw; i++) for (let c = 0; c < C; c++) for (let o = 0; o < O; o++) out[(o * C + c) * kh * kw + i] = data[(i * C + c) * O + o]!;
+  return { data: out, dims: [O, C, kh, kw] };
+}
+
 /** Our parameter in the layout the jax-js model holds it. */
 function toJaxLayout(a: NamedArray): { data: Float32Array; shape: number[] } {
   if (!isConv(a.name)) return { data: a.data, shape: [...a.shape] };
-  const [kh, kw, C, O] = a.shape as [number, number, number, number];
-  const out = new Float32Array(a.data.length);
-  for (let i = 0; i < kh * kw; i++) for (let c = 0; c < C; c++) for (let o = 0; o < O; o++) out[(o * C + c) * kh * kw + i] = a.data[(i * C + c) * O + o]!;
-  return { data: out, shape: [O, C, kh, kw] };
+  const t = hwioToOihw(a.data, a.shape);
+  return { data: t.data, shape: t.dims };
 }
 
 /** The inverse of toJaxLayout: a jax-js parameter (or gradient) back in our layout `shape`. */
@@ -70,11 +76,16 @@ export interface JaxUNet {
   dispose(): void;
 }
 
-/** NHWC batch (images [N,H,W], labels [N,H,W]) as the NCHW input and one-hot target the jax-js model takes. */
-export function jaxBatch(images: Float32Array, labels: ArrayLike<number>, n: number, h: number, w: number, classes: number): { x: Float32Array; onehot: Float32Array } {
-  const onehot = new Float32Array(n * classes * h * w);
-  for (let k = 0; k < n; k++) for (let i = 0; i < h * w; i++) onehot[(k * classes + labels[k * h * w + i]!) * h * w + i] = 1;
-  return { x: images, onehot };
+/** A batch of slices (image and labels [H*W] each, one size) as the NCHW input and one-hot target the jax-js model takes. */
+export function jaxBatch(samples: readonly { image: Float32Array; labels: ArrayLike<number> }[], classes: number): { x: Float32Array; onehot: Float32Array } {
+  const px = samples[0]!.image.length;
+  const x = new Float32Array(samples.length * px);
+  const onehot = new Float32Array(samples.length * classes * px);
+  samples.forEach((s, k) => {
+    x.set(s.image, k * px);
+    for (let i = 0; i < px; i++) onehot[(k * classes + s.labels[i]!) * px + i] = 1;
+  });
+  return { x, onehot };
 }
 
 /**

@@ -19,7 +19,15 @@ export async function nodeGpu(): Promise<GPU> {
   return gpu;
 }
 
-/** The Dawn GPU object created by nodeGpu() (null before): benchmarks hand it to tfjs so both share one instance. */
-export function nodeGpuInstance(): GPU | null {
+
+/**
+ * Defines navigator.gpu (and a userAgent, which some libraries read) from the Dawn GPU object nodeGpu() created, for
+ * benchmark peers that look for WebGPU there (tfjs-backend-webgpu, jax-js, onnxruntime-web): they then share the
+ * engine's instance and adapter. `who` names the caller in the error when the engine has not created it.
+ */
+export function exposeNodeGpuAsNavigator(who: string): GPU {
+  if (!gpu) throw new Error(`${who}: the engine did not create a Dawn GPU object (not running in Node?)`);
+  const nav = globalThis.navigator as unknown as Record<string, unknown> | undefined;
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu, userAgent: String(nav?.userAgent ?? `Node.js/${process.versions.node}`) }, configurable: true, writable: true });
   return gpu;
 }
