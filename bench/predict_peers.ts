@@ -7,6 +7,7 @@
 import { writeFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseNumber } from '../src/cli/options.ts';
 import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { loadPredictor, defaultModelDir } from '../src/app/checkpoints.ts';
@@ -28,13 +29,8 @@ const { values: o } = parseArgs({
     json: { type: 'string' },
   },
 });
-const count = (flag: string, v: string, min: number) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} ${v}: must be an integer >= ${min}`);
-  return n;
-};
-const rounds = count('rounds', o.rounds!, 1);
-const threads = count('ort-threads', o['ort-threads']!, 1);
+const rounds = parseNumber(o.rounds!, '--rounds', { min: 1, integer: true });
+const threads = parseNumber(o['ort-threads']!, '--ort-threads', { min: 1, integer: true });
 const tolerance = Number(o.tolerance);
 if (!(tolerance > 0)) throw new Error(`--tolerance ${o.tolerance}: must be a number > 0`);
 
