@@ -37,8 +37,10 @@ describe('mask PNG channels', () => {
 
 describe('run lock and zombies', () => {
   it("a zombie's lock (killed, unreaped) is stale: alive() is false and acquireRunLock takes it over", async () => {
-    // sh forks `true` in the background, prints its pid, then execs into sleep, which never reaps it: a zombie
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // sh forks a short sleep in the background, prints its pid, then execs into a long sleep, which never reaps
+    // it: a zombie. The child outlives the exec (0.5 s), so sh cannot reap it first (dash reaps finished jobs
+    // between commands, which made `true &` race and vanish).
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-lock-'));
     try {
       const zombie = await new Promise<number>((resolve, reject) => {
@@ -46,7 +48,7 @@ describe('run lock and zombies', () => {
         parent.once('error', reject);
       });
       let state = '';
-      for (let i = 0; i < 100 && state !== 'Z'; i++) {
+      for (let i = 0; i < 250 && state !== 'Z'; i++) {
         const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
         state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
         if (state !== 'Z') await new Promise((r) => setTimeout(r, 20));
