@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { gpu } from '../src/runtime/gpu.ts';
-import { makeMlpProblem, mlpStep, disposeMlp } from '../src/graph/mlp.ts';
+import { makeMlpProblem, mlpStep, disposeMlp } from './helpers/mlp.ts';
 import { Tensor, scoped } from '../src/graph/tensor.ts';
 
 describe('buffer pool', () => {

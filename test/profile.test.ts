@@ -1,7 +1,7 @@
 import { describe, it, expect, vi } from 'vitest';
 import { gpu } from '../src/runtime/gpu.ts';
 import { Kernel } from '../src/kernels/runner.ts';
-import { makeMlpProblem, mlpStep, disposeMlp } from '../src/graph/mlp.ts';
+import { makeMlpProblem, mlpStep, disposeMlp } from './helpers/mlp.ts';
 
 describe('per-kernel GPU profile', () => {
   it('refuses to profile without timestamp-query', (ctx) => {

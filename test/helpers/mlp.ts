@@ -1,10 +1,10 @@
 // A two-layer perceptron on synthetic data: the engine's smallest end-to-end training job (setup check
 // and memory-flatness test), independent of the U-Net kernels.
-import { Tensor, keep, scoped } from './tensor.ts';
-import { backward } from './autograd.ts';
-import { add, matmul, mean, mul, relu, sub } from './ops.ts';
-import { axpyInPlace } from '../kernels/elementwise.ts';
-import { Rng } from '../util/random.ts';
+import { Tensor, keep, scoped } from '../../src/graph/tensor.ts';
+import { backward } from '../../src/graph/autograd.ts';
+import { add, matmul, mean, mul, relu, sub } from '../../src/graph/ops.ts';
+import { axpyInPlace } from '../../src/kernels/elementwise.ts';
+import { Rng } from '../../src/util/random.ts';
 
 export interface MlpProblem {
   x: Tensor;
