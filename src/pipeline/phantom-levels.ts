@@ -11,7 +11,7 @@
  * the sagittal plane (an oblique direction matrix) and can stop in the middle of the top vertebra (cut by the
  * field of view). Deterministic from a seed (only the image noise uses it).
  */
-import { gaussian, seededRandom } from './random.js';
+import { gaussian, seededRandom } from '../util/random.ts';
 import { levelName } from './level-codes.js';
 import type { Volume } from './volume.js';
 

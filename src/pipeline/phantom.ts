@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from './errors.js';
-import { gaussian, seededRandom } from './random.js';
+import { gaussian, seededRandom } from '../util/random.ts';
 import { permuteFlipVolume } from './orientation.js';
 import { writeImage, writeTextAtomic } from './io.js';
 import type { Vec3, Volume } from './volume.js';

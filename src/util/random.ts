@@ -1,9 +1,19 @@
-// Seeded random numbers (mulberry32) for tests, initialisation and data shuffling: reproducible
-// everywhere, no dependency on Math.random.
+// The project's one seeded generator (mulberry32) for initialisation, phantoms, splits, batch orders, augmentation
+// and tests: reproducible everywhere, no dependency on Math.random.
+//
+// Two seed mappings are in use and both are kept bit for bit, because shipped splits, phantoms and weights depend
+// on them: `new Rng(seed)` (U-Net init, augmentation, batch order, the checks) starts seed 0 at 0x9e3779b9;
+// `seededRandom(seed)` (phantoms, dataset splits) starts every seed, 0 included, at the seed itself.
+// For any other seed the two give the same stream.
+
+/** Seed 0's starting state for `new Rng(0)` (a zero state would be a valid but easily repeated stream). */
+const RNG_ZERO_SEED = 0x9e3779b9;
+
 export class Rng {
   private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
+  /** `zeroSeed: 'keep'` starts seed 0 at state 0 (the phantom and split stream); the default maps it to 0x9e3779b9. */
+  constructor(seed: number, opts: { zeroSeed?: 'remap' | 'keep' } = {}) {
+    this.s = opts.zeroSeed === 'keep' ? seed >>> 0 : seed >>> 0 || RNG_ZERO_SEED;
   }
   /** uniform in [0, 1) */
   next(): number {
@@ -19,8 +29,7 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
   normal(): number {
-    const u = Math.max(this.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    return gaussian(() => this.next());
   }
   array(n: number, lo = -1, hi = 1): Float64Array {
     const a = new Float64Array(n);
@@ -28,10 +37,29 @@ export class Rng {
     return a;
   }
   shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
+    return shuffleInPlace(xs, () => this.next());
   }
+}
+
+/** The generator as a function: the phantoms' and dataset splits' stream (seed 0 starts at state 0). */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed, { zeroSeed: 'keep' });
+  return () => rng.next();
+}
+
+/** Standard normal sample by Box-Muller from a uniform source. */
+export function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Fisher-Yates shuffle in place. */
+export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  }
+  return items;
 }

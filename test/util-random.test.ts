@@ -1,0 +1,71 @@
+// The one seeded generator (src/util/random.ts): the streams that shipped splits, phantoms and weight
+// initialisation were built on, pinned value for value.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Rng, seededRandom, gaussian, shuffleInPlace } from '../src/util/random.ts';
+import { patientSplit3 } from '../src/pipeline/dataset.ts';
+import { generatePhantom } from '../src/pipeline/phantom.ts';
+import { generateLevelPhantom } from '../src/pipeline/phantom-levels.ts';
+import { createHash } from 'node:crypto';
+import { glorotUniform } from '../src/graph/init.ts';
+import { layerList, makeConfig } from '../src/model/unet.ts';
+
+const take = (f: () => number, n = 4) => Array.from({ length: n }, f);
+const digest = (a: ArrayBufferView) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+
+describe('seeded generator streams', () => {
+  it('new Rng(seed) gives the mulberry32 stream, seed 0 starting at 0x9e3779b9', () => {
+    const r42 = new Rng(42);
+    expect(take(() => r42.next())).toEqual([0.6011037519201636, 0.44829055899754167, 0.8524657934904099, 0.6697340414393693]);
+    const r0 = new Rng(0);
+    expect(take(() => r0.next())).toEqual([0.3588899802416563, 0.10590326134115458, 0.675290479324758, 0.9179345588199794]);
+    const r7 = new Rng(7);
+    expect(r7.normal()).toBe(2.759372987028844);
+    expect(r7.shuffle([1, 2, 3, 4, 5, 6, 7, 8])).toEqual([7, 6, 1, 2, 3, 4, 5, 8]);
+    const z = new Rng(0);
+    expect(z.normal()).toBe(1.1261880167898186);
+    expect(z.shuffle([1, 2, 3, 4, 5, 6, 7, 8])).toEqual([3, 4, 5, 8, 2, 1, 7, 6]);
+  });
+
+  it('seededRandom(seed) gives the same stream, except that seed 0 starts at state 0', () => {
+    expect(take(seededRandom(42))).toEqual([0.6011037519201636, 0.44829055899754167, 0.8524657934904099, 0.6697340414393693]);
+    expect(take(seededRandom(0))).toEqual([0.26642920868471265, 0.0003297457005828619, 0.2232720274478197, 0.1462021479383111]);
+    const s0 = seededRandom(0);
+    expect(gaussian(s0)).toBe(1.6264323081902676);
+    expect(shuffleInPlace([1, 2, 3, 4, 5, 6, 7, 8], s0)).toEqual([4, 1, 7, 5, 6, 3, 8, 2]);
+  });
+
+  it("splits the shipped model's 27 patients with seed 42 exactly as models/default/MODEL.md and config.json say", () => {
+    const training = ['11', '118', '129', '136', '142', '146', '161', '162', '185', '200', '234', '239', '34', '45', '55', '57', '65', '69', '81', '98'];
+    const validation = ['35', '5', '50'];
+    const test = ['110', '177', '18', '209'];
+    const samples = [...training, ...validation, ...test].sort().flatMap((patient) => [{ patient }, { patient }]);
+    const s = patientSplit3(samples, { testFraction: 0.15, valFraction: 0.12, seed: 42 });
+    const pats = (xs: { patient: string }[]) => [...new Set(xs.map((x) => x.patient))];
+    expect({ train: pats(s.train), val: pats(s.val), test: pats(s.test) }).toEqual({ train: training, val: validation, test });
+    const shipped = JSON.parse(readFileSync('models/default/config.json', 'utf8')) as { split: { train: string[]; val: string[]; test: string[] } };
+    expect(shipped.split).toEqual({ train: training, val: validation, test });
+    const md = readFileSync('models/default/MODEL.md', 'utf8');
+    expect(md).toContain(`- training: ${training.join(', ')}\n`);
+    expect(md).toContain(`- test (only the tables below): ${test.join(', ')}\n`);
+  });
+
+  it('generates the same phantoms (seed 0 and 3, and a level phantom) as before the generators were merged', () => {
+    const p0 = generatePhantom({ seed: 0 });
+    expect([digest(p0.image.data), digest(p0.mask.data), p0.numVertebrae]).toEqual(['de18dd960f26a2e8', '5f4f4aeed81d388f', 5]);
+    expect(p0.image.origin).toEqual([-16.532766953296957, -35.70912903416902, -47.704982972703874]);
+    const p3 = generatePhantom({ seed: 3 });
+    expect([digest(p3.image.data), digest(p3.mask.data), p3.numVertebrae]).toEqual(['024e15a310a803f3', '6f1fc2d953cb1c52', 6]);
+    expect(digest(generateLevelPhantom('oblique', 0).image.data)).toBe('4f0534483fa4806e');
+  });
+
+  it("initialises the U-Net's Glorot kernels from Rng(seed 42) in layer order, value for value", () => {
+    const specs = layerList(makeConfig({ width: 64, height: 80, widthMult: 0.25 })).flatMap((l) => l.params);
+    const rng = new Rng(42);
+    const first: Record<string, number[]> = {};
+    for (const p of specs) if (p.init === 'glorot') first[p.name] = Array.from(glorotUniform(p.shape, p.fanIn!, p.fanOut!, rng)).slice(0, 3);
+    expect(first['enc1.conv1.kernel']).toEqual([0.07383573800325394, -0.037763237953186035, 0.257404625415802]);
+    expect(first['up1.convT.kernel']).toEqual([-0.06156368926167488, -0.19545294344425201, -0.18158504366874695]);
+    expect(first['head.kernel']).toEqual([0.437770277261734, 0.4178462624549866, -0.42731350660324097]);
+  });
+});
