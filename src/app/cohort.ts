@@ -10,6 +10,7 @@ import { imageFormat } from '../pipeline/io.ts';
 import { parseCsv, formatCsv } from '../pipeline/csv.ts';
 import { PipelineError, fieldError } from '../pipeline/errors.ts';
 import { writeFileAtomic } from '../model/checkpoint.ts';
+import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
 import { alive } from './run-lock.ts';
 
 export interface Study {
@@ -283,13 +284,7 @@ function removeEmptyDir(dir: string): void {
 /** Puts a complete study folder in place of the finished one (if any) by renames: never half a study there. */
 export function publishStudy(tmp: string, out: string, s: Study): void {
   const final = studyDir(out, s);
-  if (fs.existsSync(final)) {
-    const old = path.join(partialDir(out, s), `old.${os.hostname()}.${process.pid}`);
-    fs.rmSync(old, { recursive: true, force: true });
-    fs.renameSync(final, old);
-    fs.renameSync(tmp, final);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else fs.renameSync(tmp, final);
+  replaceDirAtomic(tmp, final, path.join(partialDir(out, s), `old.${os.hostname()}.${process.pid}`));
   removeEmptyDir(partialDir(out, s));
 }
 

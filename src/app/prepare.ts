@@ -18,6 +18,7 @@ import {
   type ImbalanceRule,
 } from '../pipeline/filter.js';
 import { parseSliceName } from '../pipeline/dataset.js';
+import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
 import { formatPrepareReport, summariseSequences, type DroppedSlice, type PrepareReport, type ReorientedFile } from '../pipeline/report.js';
 
 export interface PrepareOptions {
@@ -199,14 +200,7 @@ export async function runPrepare(options: PrepareOptions): Promise<PrepareReport
     };
     fs.writeFileSync(path.join(tmp, 'report.json'), JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n');
     fs.writeFileSync(path.join(tmp, 'report.md'), formatPrepareReport(report));
-    if (fs.existsSync(out)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(out, old);
-      fs.renameSync(tmp, out);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, out);
-    }
+    replaceDirAtomic(tmp, out, `${tmp}.old`);
     return report;
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });

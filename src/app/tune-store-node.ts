@@ -1,7 +1,8 @@
 // The autotuner's cache in Node: one JSON file per adapter, tune-<adapter key>.json, in
 // $SPINESEG_TUNE_DIR or else $XDG_CACHE_HOME/spineseg (default ~/.cache/spineseg); never in the repository.
 // SPINESEG_TUNE_DIR=off disables loading and saving.
-import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../pipeline/atomic-write.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateTuneCache, loadTuning, type TuneCache, type TuneStore } from '../kernels/autotune.ts';
@@ -38,8 +39,7 @@ export const nodeTuneStore: TuneStore = {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `tune-${key}.json`);
     // write then rename: a reader never sees half a file
-    writeFileSync(`${file}.tmp`, JSON.stringify(cache, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, JSON.stringify(cache, null, 2) + '\n');
   },
   async remove(key) {
     const dir = tuneDir();

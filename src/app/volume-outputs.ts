@@ -3,11 +3,11 @@
 // --save-probabilities the class probabilities on the input grid as a 4-D float image (x, y, z, class) with the
 // input's geometry, as nnU-Net's flag of that name writes them (after ensemble averaging, before argmax and
 // post-processing). Every file goes through a temporary name and a rename.
-import { basename, dirname, join } from 'node:path';
-import { renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeImageNode } from '@itk-wasm/image-io';
 import { FloatTypes, Image, ImageType, PixelTypes } from 'itk-wasm';
 import { writeFileAtomic } from '../model/checkpoint.ts';
+import { writeFileAtomicWith } from '../pipeline/atomic-write.ts';
 import type { DicomSource } from '../pipeline/dicom.ts';
 import { PipelineError } from '../pipeline/errors.ts';
 import { LEVEL_CODES } from '../pipeline/level-codes.ts';
@@ -100,12 +100,9 @@ async function writeProbabilities(p: { data: Float32Array; classes: number; geom
   direction[15] = 1;
   image.direction = direction;
   image.data = p.data;
-  const tmp = join(dirname(path), `.tmp-${process.pid}-${basename(path)}`);
   try {
-    await writeImageNode(image, tmp, { useCompression: true });
-    renameSync(tmp, path);
+    await writeFileAtomicWith(path, (tmp) => writeImageNode(image, tmp, { useCompression: true }).then(() => undefined));
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new PipelineError(`${path}: could not write the probabilities (${err instanceof Error ? err.message : String(err)})`, { file: path, field: 'file' });
   }
 }

@@ -1,12 +1,13 @@
 // Checkpoints on disk: model weights as safetensors plus a JSON config; the "last" checkpoint adds the
 // Adam state and the training state for --resume. A checkpoint directory is written whole into a
 // temporary directory and swapped in by rename, so a kill -9 leaves either the old or the new one.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { totalmem } from 'node:os';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
 import { validateCheckpointConfig, validateSafetensors, expectedParameters } from './checkpoint-validate.ts';
 import type { UNetConfig } from './unet.ts';
+import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
 
 /** Writes `files` (name -> bytes or text) as directory `dir`, atomically replacing any previous one. */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
@@ -27,11 +28,8 @@ export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | s
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new CheckpointWriteError(`${dir}: writing the checkpoint failed (${code}); ${existsSync(join(dir, 'config.json')) ? 'the previous checkpoint there is intact' : 'there is no earlier checkpoint'}`);
   }
-  const prev = `${dir}.prev`;
-  rmSync(prev, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, prev);
-  renameSync(tmp, dir);
-  rmSync(prev, { recursive: true, force: true });
+  // the previous checkpoint waits at `${dir}.prev` during the swap (resolveCheckpointDir reads it after a crash)
+  replaceDirAtomic(tmp, dir, `${dir}.prev`);
 }
 
 export class CheckpointWriteError extends Error {}
@@ -50,13 +48,8 @@ function injectedWriteFailure(dir: string): number {
   return ++writesSeen === Number(nth) ? 1 : -1;
 }
 
-/** Writes one file atomically (temp + rename). */
-export function writeFileAtomic(path: string, content: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
+/** Writes one file atomically (temp + rename): the project's one helper, re-exported for the modules that import it here. */
+export { writeFileAtomic } from '../pipeline/atomic-write.ts';
 
 /** The checkpoint directory to read: `dir`, or the previous copy a crash mid-swap left behind. */
 export function resolveCheckpointDir(dir: string): string {

@@ -13,6 +13,7 @@ import { DEFAULT_SIZE_BUDGET_BYTES, parseMetaImageHeader, type MetaImageHeader }
 import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.js';
 import { voxelCount, type Volume, type VoxelArray } from './volume.js';
 import { itkImageToVolume } from './itk-volume.js';
+import { writeFileAtomicWith } from './atomic-write.ts';
 
 export interface ReadImageOptions {
   /** Largest voxel data accepted, in bytes (uncompressed). */
@@ -199,21 +200,15 @@ export async function writeImage(vol: Volume, file: string, options: WriteImageO
   for (let i = 0; i < dimension; i++) for (let j = 0; j < dimension; j++) direction[i * dimension + j] = vol.direction[i * 3 + j]!;
   image.direction = direction;
   image.data = vol.data;
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${path.basename(file)}`);
   try {
-    await writeImageNode(image, tmp, { useCompression: options.compress ?? false });
-    fs.renameSync(tmp, file);
+    await writeFileAtomicWith(file, async (tmp) => {
+      await writeImageNode(image, tmp, { useCompression: options.compress ?? false });
+    });
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     if (err instanceof PipelineError) throw err;
     throw new PipelineError(`${file}: could not write the image (${describeFailure(err)})`, { file, field: 'file' });
   }
 }
 
-/** Writes text through a temp file and a rename. */
-export function writeTextAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${path.basename(file)}`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
+/** Writes text through a temp file and a rename (the one helper in ./atomic-write.ts, under its older name here). */
+export { writeFileAtomic as writeTextAtomic } from './atomic-write.ts';
