@@ -10,20 +10,25 @@ import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { predictSlices } from '../src/model/predict.ts';
-import { setConvAlgorithm, type ConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
-import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
+import type { ConvAlgorithm } from '../src/kernels/conv_algorithm.ts';
+import { withSettings, type Settings } from '../src/runtime/settings.ts';
 import { Rng } from '../src/util/random.ts';
+import { benchMain, type BenchArgs } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-const [width, height] = arg('--size', '512x640').split('x').map(Number);
-const runs = Number(arg('--runs', '4'));
+export const predictAbFlags = {
+  // the prediction size of the paper's model, not the training-crop default of src/cli/options.ts
+  '--size': { kind: 'size', doc: 'network input WIDTHxHEIGHT', default: '512x640' },
+  '--width-mult': { kind: 'number', doc: 'channel width multiplier', default: 1, min: 0.01 },
+  '--runs': { kind: 'number', doc: 'timed runs per side', default: 4, min: 1, integer: true },
+  '--json': { kind: 'string', doc: 'write the results here' },
+} as const;
+export type PredictAbOptions = BenchArgs<typeof predictAbFlags>;
 
-async function main(): Promise<void> {
+export async function run(o: PredictAbOptions): Promise<void> {
+  const { width, height } = o.size;
+  const runs = o.runs;
   const g = await initGpu();
-  const model = new UNet(makeConfig({ width, height, widthMult: Number(arg('--width-mult', '1')) }));
+  const model = new UNet(makeConfig({ width, height, widthMult: o.widthMult }));
   const rng = new Rng(3);
   const slice = { image: Float32Array.from({ length: width * height }, () => rng.next()), width, height };
   const sides: [string, ConvAlgorithm | null, boolean][] = [
@@ -38,15 +43,13 @@ async function main(): Promise<void> {
   for (let r = 0; r <= runs; r++) {
     for (let j = 0; j < sides.length; j++) {
       const i = (j + r) % sides.length;
-      setConvAlgorithm(sides[i][1]);
-      setFusedEpilogues(sides[i][2]);
+      // 'ours' keeps the process's conv algorithm (SPINESEG_CONV or per shape)
+      const scope: Partial<Settings> = { fusedEpilogues: sides[i][2], ...(sides[i][1] ? { convAlgorithm: sides[i][1] } : {}) };
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const [out] = await predictSlices(model, [slice], 1);
+      const [out] = await withSettings(scope, () => predictSlices(model, [slice], 1));
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
-      setConvAlgorithm(null);
-      setFusedEpilogues(null);
       if (r === 0) labels[i] = out;
       else {
         wall[i].push(ms);
@@ -59,15 +62,9 @@ async function main(): Promise<void> {
   console.log(`\n| side | wall ms min | wall ms median | CPU ms median |\n|---|---|---|---|`);
   sides.forEach(([name], i) => console.log(`| ${name} | ${Math.min(...wall[i]).toFixed(0)} | ${median(wall[i]).toFixed(0)} | ${median(cpu[i]).toFixed(0)} |`));
   sides.slice(1).forEach(([name], i) => console.log(`\n${name}: label map differs from ours in ${differ[i + 1]} of ${labels[0].length} pixels (untrained model: near-ties in the logits)`));
-  const json = arg('--json', '');
+  const json = o.json;
   if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName(g.adapter), machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, runs, sides: sides.map(([name], i) => ({ name, wall: wall[i], cpu: cpu[i] })), differingPixels: Object.fromEntries(sides.map(([name], i) => [name, differ[i]])) }, null, 2) + '\n');
   model.dispose();
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+benchMain(import.meta, 'bench/predict_ab.ts', predictAbFlags, run);

@@ -9,8 +9,11 @@ import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/util/random.ts';
-import { tuneConv, convVariant } from '../src/kernels/conv2d.ts';
-import { tuneMatmul, matmulVariant } from '../src/kernels/matmul.ts';
+import { convVariant } from '../src/kernels/conv2d.ts';
+import { matmulVariant } from '../src/kernels/matmul.ts';
+import { runTune } from '../src/app/tune.ts';
+import { browserTuneStore } from '../src/app/tune-store-browser.ts';
+import type { TuneStore } from '../src/kernels/autotune.ts';
 import type { Tf } from './tfjs-types.ts';
 import { buildTfjsUNet, type TfjsUNet } from './unet-tfjs.ts';
 import { buildJaxUNet, jaxBatch, type Jax, type JaxUNet } from './unet-jaxjs.ts';
@@ -30,7 +33,10 @@ export interface TrainBenchOptions {
   json?: string;
   /** after the timing, one more step with per-kernel GPU timestamps */
   profile?: boolean;
-  /** time both conv and matmul variants first and keep the faster (default: chosen by adapter type) */
+  /**
+   * first run `spineseg tune` (src/app/tune.ts runTune) for this size, batch and width: every 3x3 conv shape and pass
+   * timed on this adapter, the fastest kept in the host's tune cache and used for the timed steps
+   */
   tune?: boolean;
   /** augment every spineseg step with this level; then also time interleaved pairs of steps without and with it */
   augment?: AugmentConfig;
@@ -70,6 +76,8 @@ export interface TrainBenchHost {
   loadTf(): Promise<Tf>;
   /** jax-js with its webgpu device as the default (Node: bench/jaxjs-baseline.ts; page: web/src/bench-jaxjs.ts) */
   loadJax?(): Promise<Jax>;
+  /** where --tune keeps its results, the cache `spineseg tune` and the page's tuner use (Node: nodeTuneStore; default: the page's IndexedDB) */
+  tuneStore?: TuneStore;
 }
 
 export function syntheticBatch(n: number, W: number, H: number, seed: number): Sample[] {
@@ -145,9 +153,8 @@ export async function runTrainBench(o: TrainBenchOptions, host: TrainBenchHost, 
   const missing = missingLimits(g.adapter.limits, config, o.batch);
   if (missing.length) throw new Error(`${describeMissing(missing, `the U-Net at ${o.width}x${o.height} batch ${o.batch} width x${o.widthMult}`)}; choose a smaller size or batch`);
   if (o.tune) {
-    const conv = await tuneConv();
-    const mm = await tuneMatmul();
-    log(`tuned on this adapter: conv ${convVariant()} (register ${conv.register.toFixed(0)} ms, tiled ${conv.tiled.toFixed(0)} ms), matmul ${matmulVariant()} (register ${mm.register.toFixed(0)} ms, tiled ${mm.tiled.toFixed(0)} ms)`);
+    const tuned = await runTune({ width: o.width, height: o.height, batch: o.batch, widthMult: o.widthMult, reps: 3 }, host.tuneStore ?? browserTuneStore, log);
+    log(`tuned on this adapter: ${tuned.tuned.length} shape/pass choices, kept in ${tuned.where} and used for the steps below`);
   }
   const flopsPerStep = 3 * 2 * forwardMacs(config) * o.batch;
   const batch = syntheticBatch(o.batch, o.width, o.height, 1);

@@ -4,7 +4,7 @@
 // only brings tfjs up on Node's Dawn instance and writes the JSON.
 import { writeFileSync } from 'node:fs';
 import { runTrainBench, type TrainBenchOptions as CoreOptions, type TrainBenchResult } from './train-core.ts';
-import { loadNodeTuning } from '../src/app/tune-store-node.ts';
+import { loadNodeTuning, nodeTuneStore } from '../src/app/tune-store-node.ts';
 import { initGpu } from '../src/runtime/gpu.ts';
 import { machineInfo } from './machine.ts';
 
@@ -31,6 +31,7 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
         const { loadJaxWebgpu } = await import('./jaxjs-baseline.ts');
         return loadJaxWebgpu();
       },
+      tuneStore: nodeTuneStore,
     },
     log,
   );

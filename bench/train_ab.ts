@@ -18,7 +18,8 @@ import { syntheticBatch } from './train-core.ts';
 // busy-polls while a promise is pending and that takes a core from lavapipe. --no-idle-waits turns both off
 // (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
-//   npx tsx bench/train_ab.ts [--size 160x128] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
+// Flags are parsed strictly by bench/args.ts (--help lists them); each side's settings are a withSettings scope.
+//   npx tsx bench/train_ab.ts [--size 128x160] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
 //                            [--direct] [--tuned] [--flush-every N,M] [--tfjs] [--jaxjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -30,22 +31,30 @@ import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
 import { Rng } from '../src/util/random.ts';
-import { setConvAlgorithm, setConvChoices } from '../src/kernels/conv_algorithm.ts';
-import { applyTuneCache, adapterKey, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
+import { tuneChoices, adapterKey, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
 import { nodeTuneStore } from '../src/app/tune-store-node.ts';
-import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
+import { setting, withSettings, type Settings } from '../src/runtime/settings.ts';
+import { DEFAULT_MODEL_SIZE } from '../src/cli/options.ts';
+import { benchMain, type BenchArgs } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-const flag = (name: string) => process.argv.includes(name);
-const [width, height] = arg('--size', '160x128').split('x').map(Number);
-const batchSize = Number(arg('--batch', '2'));
-const widthMult = Number(arg('--width-mult', '1'));
-const steps = Number(arg('--steps', '5'));
-const warmup = Number(arg('--warmup', '1'));
-const idleWaits = !flag('--no-idle-waits') && process.env.SPINESEG_IDLE_WAITS !== '0';
+export const trainAbFlags = {
+  '--size': { kind: 'size', doc: 'network input WIDTHxHEIGHT', default: DEFAULT_MODEL_SIZE },
+  '--batch': { kind: 'number', doc: 'batch size', default: 2, min: 1, integer: true },
+  '--width-mult': { kind: 'number', doc: 'channel width multiplier', default: 1, min: 0.01 },
+  '--steps': { kind: 'number', doc: 'timed rounds', default: 5, min: 1, integer: true },
+  '--warmup': { kind: 'number', doc: 'warm-up rounds', default: 1, min: 0, integer: true },
+  '--direct': { kind: 'boolean', doc: 'also ours with every conv direct and no fused epilogues' },
+  '--tuned': { kind: 'boolean', doc: "also ours with this adapter's `spineseg tune` cache" },
+  '--flush-every': { kind: 'numbers', doc: 'also ours submitting every N dispatches, per N', min: 0, integer: true },
+  '--tfjs': { kind: 'boolean', doc: 'also tfjs-backend-webgpu' },
+  '--jaxjs': { kind: 'boolean', doc: 'also jax-js' },
+  '--torch': { kind: 'boolean', doc: 'also PyTorch CPU (bench/gpu/unet_torch.py)' },
+  '--torch-threads': { kind: 'number', doc: "PyTorch's threads", default: 2, min: 1, integer: true },
+  '--python': { kind: 'string', doc: 'the python that has torch', default: 'python3' },
+  '--no-idle-waits': { kind: 'boolean', doc: 'plain awaits on both WebGPU sides' },
+  '--json': { kind: 'string', doc: 'write the results here' },
+} as const;
+export type TrainAbOptions = BenchArgs<typeof trainAbFlags>;
 
 interface Side {
   name: string;
@@ -79,11 +88,11 @@ async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: numb
   return { ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
-async function torchSide(): Promise<Side> {
+async function torchSide(o: TrainAbOptions): Promise<Side> {
   const script = fileURLToPath(new URL('./gpu/unet_torch.py', import.meta.url));
-  const args = [script, '--device', 'cpu', '--serve', '--size', `${width}x${height}`, '--batch', String(batchSize), '--width-mult', String(widthMult), '--threads', arg('--torch-threads', '2')];
+  const args = [script, '--device', 'cpu', '--serve', '--size', `${o.size.width}x${o.size.height}`, '--batch', String(o.batch), '--width-mult', String(o.widthMult), '--threads', String(o.torchThreads)];
   // --python: e.g. /usr/bin/python3 when Debian's python3-torch is installed but another python3 comes first on PATH
-  const child = spawn(arg('--python', 'python3'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(o.python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
     name: 'torch',
@@ -101,7 +110,7 @@ async function torchSide(): Promise<Side> {
 }
 
 /** jax-js on the same Dawn instance, after its correctness check on a small shape; the same wait treatment as tfjs. */
-async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<ReturnType<typeof readParams>>, batch: Sample[]): Promise<Side> {
+async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<ReturnType<typeof readParams>>, batch: Sample[], idleWaits: boolean): Promise<Side> {
   const { loadJaxWebgpu } = await import('./jaxjs-baseline.ts');
   const { buildJaxUNet, jaxBatch } = await import('./unet-jaxjs.ts');
   const { checkJaxAgainstOurs, describeCheck, jaxCheckFailure } = await import('./jaxjs-check.ts');
@@ -110,7 +119,7 @@ async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<R
   console.error(`jax-js check (48x32 x0.125, batch 2, dropout off): ${describeCheck(check)}`);
   const failed = jaxCheckFailure(check);
   if (failed) throw new Error(`jax-js does not compute our training step: ${failed}; not timing it`);
-  const jm = buildJaxUNet(jax, config, initial, batchSize);
+  const jm = buildJaxUNet(jax, config, initial, batch.length);
   const { x, onehot } = jaxBatch(batch, config.classes);
   let seed = 0;
   const waits = new WaitEstimate();
@@ -129,9 +138,16 @@ async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<R
   };
 }
 
-async function main(): Promise<void> {
+/** The interleaved run; idle waits (ours and the peers' share) are on unless --no-idle-waits or the idleWaits setting says off. */
+export async function run(o: TrainAbOptions): Promise<void> {
+  const idleWaits = !o.noIdleWaits && setting('idleWaits');
+  await withSettings({ idleWaits }, () => interleaved(o, idleWaits));
+}
+
+async function interleaved(o: TrainAbOptions, idleWaits: boolean): Promise<void> {
+  const { width, height } = o.size;
+  const { batch: batchSize, widthMult, steps, warmup } = o;
   const g = await initGpu();
-  g.idleWaits = idleWaits;
   const config = makeConfig({ width, height, widthMult });
   const flopsPerStep = 3 * 2 * forwardMacs(config) * batchSize;
   const batch = syntheticBatch(batchSize, width, height, 1);
@@ -139,32 +155,33 @@ async function main(): Promise<void> {
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());
   let stepNo = 0;
-  const defaultFlush = g.flushEvery;
-  const ours = (name: string, algorithm: 'direct' | null, flushEvery = defaultFlush, tuned: TuneCache | null = null): Side => ({
-    name,
-    step: () =>
-      timed(async () => {
-        if (tuned) applyTuneCache(tuned);
-        setConvAlgorithm(algorithm);
-        setFusedEpilogues(algorithm === 'direct' ? false : null);
-        g.flushEvery = flushEvery;
-        await trainStep(model, opt, batch, ++stepNo);
-        await g.sync();
-        g.flushEvery = defaultFlush;
-        setConvAlgorithm(null);
-        setFusedEpilogues(null);
-        if (tuned) setConvChoices({});
-      }),
-  });
+  const ours = (name: string, algorithm: 'direct' | null, flushEvery?: number, tuned: TuneCache | null = null): Side => {
+    // the side's settings, only inside its steps; 'ours' keeps the process's (SPINESEG_* or defaults)
+    const scope: Partial<Settings> = {
+      ...(algorithm ? { convAlgorithm: algorithm, fusedEpilogues: false } : {}),
+      ...(flushEvery !== undefined ? { flushEvery } : {}),
+      ...(tuned ? { convChoices: tuneChoices(tuned) } : {}),
+    };
+    return {
+      name,
+      step: () =>
+        timed(() =>
+          withSettings(scope, async () => {
+            await trainStep(model, opt, batch, ++stepNo);
+            await g.sync();
+          }),
+        ),
+    };
+  };
   const sides: Side[] = [ours('ours', null)];
-  if (flag('--direct')) sides.push(ours('ours-direct', 'direct'));
-  if (flag('--tuned')) {
+  if (o.direct) sides.push(ours('ours-direct', 'direct'));
+  if (o.tuned) {
     const cache = await nodeTuneStore.load(adapterKey(g.adapter));
     if (!cache || cache.version !== TUNE_VERSION) throw new Error(`--tuned: no current tune cache for this adapter (${nodeTuneStore.where(adapterKey(g.adapter))}); run spineseg tune first`);
-    sides.push(ours('ours-tuned', null, defaultFlush, cache));
+    sides.push(ours('ours-tuned', null, undefined, cache));
   }
-  for (const n of arg('--flush-every', '').split(',').filter(Boolean).map(Number)) sides.push(ours(`ours-flush${n}`, null, n));
-  if (flag('--tfjs')) {
+  for (const n of o.flushEvery) sides.push(ours(`ours-flush${n}`, null, n));
+  if (o.tfjs) {
     const { loadTfjsWebgpu } = await import('./tfjs-baseline.ts');
     const { buildTfjsUNet } = await import('./unet-tfjs.ts');
     const tf = await loadTfjsWebgpu();
@@ -199,8 +216,8 @@ async function main(): Promise<void> {
         }),
     });
   }
-  if (flag('--jaxjs')) sides.push(await jaxSide(config, initial, batch));
-  if (flag('--torch')) sides.push(await torchSide());
+  if (o.jaxjs) sides.push(await jaxSide(config, initial, batch, idleWaits));
+  if (o.torch) sides.push(await torchSide(o));
   const adapter = adapterName(g.adapter);
   console.error(`U-Net ${width}x${height} x${widthMult}, batch ${batchSize}; ${warmup} warm-up + ${steps} rounds of [${sides.map((s) => s.name).join(', ')}], order rotated per round; idle waits ${idleWaits ? 'on (both WebGPU sides)' : 'off (both)'}; ${adapter}`);
   const wall = new Map(sides.map((s) => [s.name, [] as number[]]));
@@ -228,16 +245,10 @@ async function main(): Promise<void> {
   console.log(`\n| side | wall ms min | wall ms median | CPU ms median | GFLOP/s (median) | median wall vs ours |`);
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.side} | ${r.wall_min.toFixed(0)} | ${r.wall_median.toFixed(0)} | ${r.cpu_median.toFixed(0)} | ${r.gflops.toFixed(2)} | ${(r.wall_median / base.wall_median).toFixed(2)}x |`);
-  const json = arg('--json', '');
+  const json = o.json;
   if (json) writeFileSync(json, JSON.stringify({ adapter, machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, batch: batchSize, widthMult, steps, warmup, idleWaits, rows, samples: Object.fromEntries(sides.map((s) => [s.name, { wall: wall.get(s.name), cpu: cpu.get(s.name) }])) }, null, 2) + '\n');
   opt.dispose();
   model.dispose();
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+benchMain(import.meta, 'bench/train_ab.ts', trainAbFlags, run);

@@ -5,9 +5,11 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
+import { setting } from '../src/runtime/settings.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
-export const chromiumPath = process.env.SPINESEG_CHROMIUM ?? '/usr/bin/chromium';
+/** The `chromium` setting: $SPINESEG_CHROMIUM, else Debian's /usr/bin/chromium (src/runtime/settings.ts). */
+export const chromiumPath = setting('chromium');
 
 /** Flags: WebGPU on (SwiftShader where there is no GPU), and nothing that phones home. */
 export const CHROMIUM_ARGS = [

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
+import { setting } from '../src/runtime/settings.ts';
 import { defaultDataRoot, listSlicePairs, loadSlicePair, parseSliceName, sampleDataRoot } from '../src/pipeline/dataset.js';
 import { classesToGreyLevels } from '../src/pipeline/labels.js';
 
@@ -11,7 +12,7 @@ const SLICES_PER_PATIENT = 6;
 const WIDTH = 128;
 const HEIGHT = 160;
 
-const source = process.argv[2] ?? defaultDataRoot();
+const source = process.argv[2] ?? defaultDataRoot(undefined, setting('dataRoot'));
 const out = process.argv[3] ?? sampleDataRoot();
 const pairs = listSlicePairs(source);
 const byPatient = new Map<string, typeof pairs>();

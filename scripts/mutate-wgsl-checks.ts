@@ -8,7 +8,8 @@ import { Tensor } from '../src/graph/tensor.ts';
 import { gpu } from '../src/runtime/gpu.ts';
 import { Rng } from '../src/util/random.ts';
 import { conv2dRef, conv2dGradRef, type ConvShape } from '../src/reference/conv.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradTile } from '../src/kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradTile } from '../src/kernels/winograd.ts';
+import { withSettings } from '../src/runtime/settings.ts';
 import { batchNormInferenceAffine } from '../src/kernels/batchnorm.ts';
 import { confusionMatrix } from '../src/metrics/overlap.ts';
 import { surfaceDistances } from '../src/kernels/surface.ts';
@@ -35,11 +36,8 @@ for (const [N, H, W, C, O, bandTiles, tile] of [
       const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
       const B = Tensor.fromData(Float32Array.from(b), [O]);
       const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
-      if (bandTiles) setWinogradBandBytes((tile + 2) ** 2 * 4 * Math.max(C, O) * bandTiles);
       try {
-        const Y = winogradForward(X, Wt, B, { tile });
-        const DX = winogradInputGrad(DY, Wt, { tile });
-        const DW = winogradFilterGrad(X, DY);
+        const [Y, DX, DW] = withSettings({ winogradBandBytes: bandTiles ? (tile + 2) ** 2 * 4 * Math.max(C, O) * bandTiles : null }, () => [winogradForward(X, Wt, B, { tile }), winogradInputGrad(DY, Wt, { tile }), winogradFilterGrad(X, DY)]);
         const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
         [Y, DX, DW].forEach((t) => t.dispose());
         await gpu().sync();
@@ -52,7 +50,6 @@ for (const [N, H, W, C, O, bandTiles, tile] of [
         ];
         return results.find((r) => !r.pass) ?? results[0]!;
       } finally {
-        setWinogradBandBytes(null);
         [X, Wt, B, DY].forEach((t) => t.dispose());
       }
     },

@@ -4,10 +4,12 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { gpu } from '../src/runtime/gpu.ts';
 import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION, type TuneCache, type TuneEntry, type TuneStore } from '../src/kernels/autotune.ts';
-import { convChoices, convShapeKey, setConvChoices } from '../src/kernels/conv_algorithm.ts';
+import { convChoices, convShapeKey } from '../src/kernels/conv_algorithm.ts';
+import { provideSettings } from '../src/runtime/settings.ts';
 import { runTune, storedTune } from '../src/app/tune.ts';
 
-afterEach(() => setConvChoices({}));
+// a loaded cache provides the convChoices setting for the rest of the process: withdraw it after each test
+afterEach(() => provideSettings({ convChoices: undefined }, 'tune cache'));
 
 function memoryStore(initial?: TuneCache): TuneStore & { saved: Map<string, TuneCache> } {
   const saved = new Map<string, TuneCache>();

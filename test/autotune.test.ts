@@ -7,16 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpu } from '../src/runtime/gpu.ts';
 import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
-import { convChoice, convChoices, convShapeKey, setConvChoices } from '../src/kernels/conv_algorithm.ts';
+import { convChoice, convChoices, convShapeKey } from '../src/kernels/conv_algorithm.ts';
+import { withSettings, provideSettings } from '../src/runtime/settings.ts';
 import { nodeTuneStore } from '../src/app/tune-store-node.ts';
 import { unetConv3x3Shapes, tuneRows, storedTune, forgetTune } from '../src/app/tune.ts';
 
-const saved = process.env.SPINESEG_TUNE_DIR;
-afterEach(() => {
-  if (saved === undefined) delete process.env.SPINESEG_TUNE_DIR;
-  else process.env.SPINESEG_TUNE_DIR = saved;
-  setConvChoices({});
-});
+// a loaded cache provides the convChoices setting for the rest of the process: withdraw it after each test
+afterEach(() => provideSettings({ convChoices: undefined }, 'tune cache'));
 
 describe('autotuner', () => {
   it('lists the U-Net 3x3 shapes: 20 conv layers (5 encoder blocks, bottom, 4 decoder blocks), the first from 1 channel', () => {
@@ -32,11 +29,13 @@ describe('autotuner', () => {
     expect(Object.keys(fwd.ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd-channels', 'winograd-rows', 'winograd4-channels', 'winograd4-rows']);
     expect(Object.keys(cache.choices[convShapeKey('filter-grad', 1, 6, 10, 8, 8)].ms).sort()).toEqual(['direct-register', 'direct-tiled', 'winograd']);
     for (const v of Object.values(fwd.ms)) expect(v).toBeGreaterThan(0);
-    setConvChoices({ [convShapeKey('forward', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'rows' } });
-    expect(convChoice('forward', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'rows' });
-    expect(convChoice('forward', 1, 6, 10, 8, 8, 'direct')).toEqual({ algorithm: 'direct' });
-    setConvChoices({ [convShapeKey('input-grad', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } });
-    expect(convChoice('input-grad', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4 });
+    withSettings({ convChoices: { [convShapeKey('forward', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'rows' } } }, () => {
+      expect(convChoice('forward', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'rows' });
+      expect(convChoice('forward', 1, 6, 10, 8, 8, 'direct')).toEqual({ algorithm: 'direct' });
+    });
+    withSettings({ convChoices: { [convShapeKey('input-grad', 1, 6, 10, 8, 8)]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } } }, () => {
+      expect(convChoice('input-grad', 1, 6, 10, 8, 8)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4 });
+    });
   });
 
   it('times smaller workgroups for channel-lane GEMMs, and a tuned workgroup size computes the same convolution', async () => {
@@ -48,11 +47,11 @@ describe('autotuner', () => {
     const x = Tensor.fromData(Float32Array.from({ length: 6 * 10 * 64 }, (_, i) => Math.sin(i)), [1, 6, 10, 64]);
     const w = Tensor.fromData(Float32Array.from({ length: 9 * 64 * 64 }, (_, i) => Math.cos(i) / 24), [3, 3, 64, 64]);
     const key = convShapeKey('forward', 1, 6, 10, 64, 64);
-    setConvChoices({ [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } });
-    const wide = await conv2dForward(x, w, null).read();
-    setConvChoices({ [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 } });
-    expect(convChoice('forward', 1, 6, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
-    const narrow = await conv2dForward(x, w, null).read();
+    const wide = await withSettings({ convChoices: { [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4 } } }, () => conv2dForward(x, w, null).read());
+    const narrow = await withSettings({ convChoices: { [key]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 } } }, () => {
+      expect(convChoice('forward', 1, 6, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
+      return conv2dForward(x, w, null).read();
+    });
     // the workgroup size only maps threads to columns: every output is summed in the same order
     expect(Array.from(narrow)).toEqual(Array.from(wide));
     x.dispose();
@@ -61,69 +60,73 @@ describe('autotuner', () => {
 
   it('saves to and loads from the directory SPINESEG_TUNE_DIR names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
-    process.env.SPINESEG_TUNE_DIR = dir;
-    const key = adapterKey(gpu().adapter);
-    const shapeKey = convShapeKey('input-grad', 2, 8, 10, 64, 64);
-    await nodeTuneStore.save(key, { version: TUNE_VERSION, adapter: 'test', date: 'now', choices: { [shapeKey]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8, ms: { winograd: 1 } } } });
-    const file = join(dir, `tune-${key}.json`);
-    expect(existsSync(file)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).choices[shapeKey].algorithm).toBe('winograd');
-    const loaded = await loadTuning(nodeTuneStore);
-    expect(loaded?.adapter).toBe('test');
-    // every field of the choice survives the file: algorithm, thread mapping, tile size, workgroup size
-    expect(convChoice('input-grad', 2, 8, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
-    rmSync(dir, { recursive: true });
+    await withSettings({ tuneDir: dir }, async () => {
+      const key = adapterKey(gpu().adapter);
+      const shapeKey = convShapeKey('input-grad', 2, 8, 10, 64, 64);
+      await nodeTuneStore.save(key, { version: TUNE_VERSION, adapter: 'test', date: 'now', choices: { [shapeKey]: { algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8, ms: { winograd: 1 } } } });
+      const file = join(dir, `tune-${key}.json`);
+      expect(existsSync(file)).toBe(true);
+      expect(JSON.parse(readFileSync(file, 'utf8')).choices[shapeKey].algorithm).toBe('winograd');
+      const loaded = await loadTuning(nodeTuneStore);
+      expect(loaded?.adapter).toBe('test');
+      // every field of the choice survives the file: algorithm, thread mapping, tile size, workgroup size
+      expect(convChoice('input-grad', 2, 8, 10, 64, 64)).toEqual({ algorithm: 'winograd', lanes: 'channels', tile: 4, wgx: 8 });
+      rmSync(dir, { recursive: true });
+    });
   });
 
   it('names the file and the field of a malformed cache', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
-    process.env.SPINESEG_TUNE_DIR = dir;
-    const key = adapterKey(gpu().adapter);
-    const file = join(dir, `tune-${key}.json`);
-    writeFileSync(file, JSON.stringify({ version: TUNE_VERSION, choices: { 'forward 1x2x2x4->4': { algorithm: 'fft' } } }));
-    await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: choices['forward 1x2x2x4->4'].algorithm is "fft"`);
-    writeFileSync(file, '{ not json');
-    await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: not valid JSON`);
-    rmSync(dir, { recursive: true });
+    await withSettings({ tuneDir: dir }, async () => {
+      const key = adapterKey(gpu().adapter);
+      const file = join(dir, `tune-${key}.json`);
+      writeFileSync(file, JSON.stringify({ version: TUNE_VERSION, choices: { 'forward 1x2x2x4->4': { algorithm: 'fft' } } }));
+      await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: choices['forward 1x2x2x4->4'].algorithm is "fft"`);
+      writeFileSync(file, '{ not json');
+      await expect(nodeTuneStore.load(key)).rejects.toThrow(`${file}: not valid JSON`);
+      rmSync(dir, { recursive: true });
+    });
   });
 
   it("lists a cache as table rows and forgets the adapter's cache: the file and the choices in use", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-tune-'));
-    process.env.SPINESEG_TUNE_DIR = dir;
-    const cache: TuneCache = {
-      version: TUNE_VERSION,
-      adapter: 'test',
-      date: 'now',
-      choices: {
-        'forward 1x8x10x16->16': { algorithm: 'winograd', lanes: 'channels', ms: { 'direct-register': 3, 'winograd-channels': 1 } },
-        'input-grad 1x8x10x16->16': { algorithm: 'direct', variant: 'tiled', ms: { 'direct-tiled': 0.5, 'winograd-rows': 1 } },
-        'filter-grad 1x8x10x16->16': { algorithm: 'winograd', ms: { 'direct-register': 2, winograd: 1.5 } },
-      },
-    };
-    expect(tuneRows(cache).map(({ shape, pass, chosen, chosenMs }) => [shape, pass, chosen, chosenMs])).toEqual([
-      ['1x8x10x16->16', 'forward', 'winograd-channels', 1],
-      ['1x8x10x16->16', 'input-grad', 'direct-tiled', 0.5],
-      ['1x8x10x16->16', 'filter-grad', 'winograd', 1.5],
-    ]);
-    expect(tuneRows(cache, ['filter-grad 1x8x10x16->16'])[0].ms).toEqual({ 'direct-register': 2, winograd: 1.5 });
-    expect(() => tuneRows(cache, ['forward 1x1x1x1->1'])).toThrow("tune cache of test: no choice for 'forward 1x1x1x1->1'");
-    const key = adapterKey(gpu().adapter);
-    const file = join(dir, `tune-${key}.json`);
-    expect(await storedTune(nodeTuneStore)).toEqual({ cache: null, where: file, key });
-    await nodeTuneStore.save(key, cache);
-    expect((await storedTune(nodeTuneStore)).cache?.choices).toEqual(cache.choices);
-    await loadTuning(nodeTuneStore);
-    expect(Object.keys(convChoices())).toHaveLength(3);
-    expect(await forgetTune(nodeTuneStore)).toBe(file);
-    expect(existsSync(file)).toBe(false);
-    expect(convChoices()).toEqual({});
-    expect((await storedTune(nodeTuneStore)).cache).toBeNull();
-    await forgetTune(nodeTuneStore); // nothing stored: not an error
-    rmSync(dir, { recursive: true });
+    await withSettings({ tuneDir: dir }, async () => {
+      const cache: TuneCache = {
+        version: TUNE_VERSION,
+        adapter: 'test',
+        date: 'now',
+        choices: {
+          'forward 1x8x10x16->16': { algorithm: 'winograd', lanes: 'channels', ms: { 'direct-register': 3, 'winograd-channels': 1 } },
+          'input-grad 1x8x10x16->16': { algorithm: 'direct', variant: 'tiled', ms: { 'direct-tiled': 0.5, 'winograd-rows': 1 } },
+          'filter-grad 1x8x10x16->16': { algorithm: 'winograd', ms: { 'direct-register': 2, winograd: 1.5 } },
+        },
+      };
+      expect(tuneRows(cache).map(({ shape, pass, chosen, chosenMs }) => [shape, pass, chosen, chosenMs])).toEqual([
+        ['1x8x10x16->16', 'forward', 'winograd-channels', 1],
+        ['1x8x10x16->16', 'input-grad', 'direct-tiled', 0.5],
+        ['1x8x10x16->16', 'filter-grad', 'winograd', 1.5],
+      ]);
+      expect(tuneRows(cache, ['filter-grad 1x8x10x16->16'])[0].ms).toEqual({ 'direct-register': 2, winograd: 1.5 });
+      expect(() => tuneRows(cache, ['forward 1x1x1x1->1'])).toThrow("tune cache of test: no choice for 'forward 1x1x1x1->1'");
+      const key = adapterKey(gpu().adapter);
+      const file = join(dir, `tune-${key}.json`);
+      expect(await storedTune(nodeTuneStore)).toEqual({ cache: null, where: file, key });
+      await nodeTuneStore.save(key, cache);
+      expect((await storedTune(nodeTuneStore)).cache?.choices).toEqual(cache.choices);
+      await loadTuning(nodeTuneStore);
+      expect(Object.keys(convChoices())).toHaveLength(3);
+      expect(await forgetTune(nodeTuneStore)).toBe(file);
+      expect(existsSync(file)).toBe(false);
+      expect(convChoices()).toEqual({});
+      expect((await storedTune(nodeTuneStore)).cache).toBeNull();
+      await forgetTune(nodeTuneStore); // nothing stored: not an error
+      rmSync(dir, { recursive: true });
+    });
   });
 
   it('SPINESEG_TUNE_DIR=off loads nothing', async () => {
-    process.env.SPINESEG_TUNE_DIR = 'off';
-    expect(await nodeTuneStore.load(adapterKey(gpu().adapter))).toBeNull();
+    await withSettings({ tuneDir: 'off' }, async () => {
+      expect(await nodeTuneStore.load(adapterKey(gpu().adapter))).toBeNull();
+    });
   });
 });

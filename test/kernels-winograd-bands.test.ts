@@ -4,7 +4,8 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Tensor as RuntimeTensor } from '../src/runtime/tensor.ts';
 import { Tensor } from '../src/graph/tensor.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradTile } from '../src/kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradTile } from '../src/kernels/winograd.ts';
+import { withSettings } from '../src/runtime/settings.ts';
 import { conv2dRef, conv2dGradRef, type ConvShape } from '../src/reference/conv.ts';
 import { compare } from '../src/checks/harness.ts';
 import { gpu } from '../src/runtime/gpu.ts';
@@ -13,7 +14,6 @@ import { Rng } from '../src/util/random.ts';
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
 
 afterEach(() => {
-  setWinogradBandBytes(null);
   vi.restoreAllMocks();
 });
 
@@ -71,8 +71,7 @@ describe('Winograd with ragged chunks and bands: GPU vs float64 reference', () =
       const [N, H, W, C, O] = shape;
       it(`F(${tile}x${tile}) [${N},${H},${W},${C}] -> ${O}${bandTiles ? `, bands of ${bandTiles} tiles` : ', one band'}: forward, dx, dW`, async () => {
         const E = (tile + 2) ** 2;
-        if (bandTiles) setWinogradBandBytes(E * 4 * Math.max(C, O) * bandTiles);
-        const r = await runAll(shape, tile, N * 97 + H * 13 + W * 5 + C * 3 + O + tile);
+        const r = await withSettings({ winogradBandBytes: bandTiles ? E * 4 * Math.max(C, O) * bandTiles : null }, () => runAll(shape, tile, N * 97 + H * 13 + W * 5 + C * 3 + O + tile));
         for (const c of [r.forward, r.dx, r.dw]) expect(c.pass, c.detail).toBe(true);
       });
     }
@@ -87,8 +86,7 @@ describe('Winograd band sizing against the binding cap', () => {
       const tiles = N * Math.ceil(H / tile) * Math.ceil(W / tile);
       const bandTiles = Math.ceil(tiles / 3);
       const cap = E * 4 * Math.max(C, O) * bandTiles;
-      setWinogradBandBytes(cap);
-      const r = await runAll([N, H, W, C, O], tile, 4242 + tile);
+      const r = await withSettings({ winogradBandBytes: cap }, () => runAll([N, H, W, C, O], tile, 4242 + tile));
       expect(r.forward.pass, r.forward.detail).toBe(true);
       const transformed = r.forwardShapes.filter((s) => s.length === 3);
       const positions = [...new Set(transformed.map((s) => s[0]))];

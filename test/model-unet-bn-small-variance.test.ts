@@ -8,7 +8,7 @@ import { Tensor } from '../src/graph/tensor.ts';
 import { noGrad } from '../src/graph/autograd.ts';
 import { Rng } from '../src/util/random.ts';
 import { compare } from '../src/checks/harness.ts';
-import { setFusedEpilogues } from '../src/kernels/epilogue.ts';
+import { withSettings } from '../src/runtime/settings.ts';
 
 describe('U-Net inference with near-zero BatchNorm moving variances', () => {
   it('matches the float64 reference (epsilon 1e-3) fused and unfused: width 0.25, 32x48, batch 2, variances 1e-4..1e-2 and 0', async () => {
@@ -47,16 +47,13 @@ describe('U-Net inference with near-zero BatchNorm moving variances', () => {
     for (const v of want) scale = Math.max(scale, Math.abs(v));
     expect(scale, 'reference logits are not all near zero').toBeGreaterThan(1e-2);
     for (const fused of [true, false]) {
-      setFusedEpilogues(fused);
-      try {
+      await withSettings({ fusedEpilogues: fused }, async () => {
         const logits = noGrad(() => model.forward(Tensor.fromData(x, [N, 48, 32, 1]), { training: false }));
         const got = await logits.read();
         logits.dispose();
         const r = compare(`logits (${fused ? 'fused epilogues' : 'separate BatchNorm passes'}), max |logit| ${scale.toFixed(3)}`, got, want, [N, 48, 32, 4], { atol: 1e-4 * Math.max(1, scale), rtol: 1e-4 });
         expect(r.pass, r.detail).toBe(true);
-      } finally {
-        setFusedEpilogues(null);
-      }
+      });
     }
     model.dispose();
   });

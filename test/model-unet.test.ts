@@ -38,8 +38,7 @@ describe('U-Net layer list', () => {
 
 describe('U-Net forward pass on the GPU', () => {
   it('matches the float64 reference with the full layer list (width 1, 32x48 input, batch 2, inference mode): fused epilogues, unfused, Winograd in bands', async () => {
-    const { setFusedEpilogues } = await import('../src/kernels/epilogue.ts');
-    const { setWinogradBandBytes } = await import('../src/kernels/winograd.ts');
+    const { withSettings } = await import('../src/runtime/settings.ts');
     const { UNet } = await import('../src/model/unet.ts');
     const { unetForwardRef } = await import('../src/reference/unet.ts');
     const { Tensor } = await import('../src/graph/tensor.ts');
@@ -69,19 +68,14 @@ describe('U-Net forward pass on the GPU', () => {
       ['fused, Winograd in bands of 5 tiles', true, 16 * 4 * 512 * 5],
     ];
     for (const [what, fused, bandBytes] of ways) {
-      setFusedEpilogues(fused);
-      setWinogradBandBytes(bandBytes);
-      try {
+      await withSettings({ fusedEpilogues: fused, winogradBandBytes: bandBytes }, async () => {
         const logits = noGrad(() => model.forward(Tensor.fromData(x, [N, 48, 32, 1]), { training: false }));
         const got = await logits.read();
         logits.dispose();
         // 19 convolutions deep with up to 4608-term sums: float32 accumulation error grows with depth
         const r = compare(`logits (${what})`, got, want, [N, 48, 32, 4], { atol: 2e-3, rtol: 2e-3 });
         expect(r.pass, r.detail).toBe(true);
-      } finally {
-        setFusedEpilogues(null);
-        setWinogradBandBytes(null);
-      }
+      });
     }
     model.dispose();
   });
@@ -93,27 +87,26 @@ describe('U-Net training step with the fused conv + ReLU', () => {
     const { Tensor } = await import('../src/graph/tensor.ts');
     const { backward } = await import('../src/graph/autograd.ts');
     const { focalDiceLoss } = await import('../src/graph/nn.ts');
-    const { setFusedEpilogues } = await import('../src/kernels/epilogue.ts');
+    const { withSettings } = await import('../src/runtime/settings.ts');
     const { Rng } = await import('../src/util/random.ts');
     const { compare } = await import('../src/checks/harness.ts');
     const rng = new Rng(21);
     const N = 2;
     const x = Float32Array.from(rng.array(N * 48 * 32, 0, 1));
     const labels = Uint32Array.from({ length: N * 48 * 32 }, () => rng.int(4));
-    const run = async (fused: boolean) => {
-      setFusedEpilogues(fused);
-      const model = new UNet(makeConfig({ width: 32, height: 48, widthMult: 0.25, seed: 5 }));
-      try {
-        const loss = focalDiceLoss(model.forward(Tensor.fromData(x, [N, 48, 32, 1]), { training: true, dropoutSeed: 7 }), Tensor.fromData(labels, [N, 48, 32], 'u32'));
-        backward(loss);
-        const grads = new Map<string, Float32Array>();
-        for (const [name, t] of model.params) if (t.grad) grads.set(name, await t.grad.read());
-        return { loss: (await loss.read())[0], grads };
-      } finally {
-        setFusedEpilogues(null);
-        model.dispose();
-      }
-    };
+    const run = (fused: boolean) =>
+      withSettings({ fusedEpilogues: fused }, async () => {
+        const model = new UNet(makeConfig({ width: 32, height: 48, widthMult: 0.25, seed: 5 }));
+        try {
+          const loss = focalDiceLoss(model.forward(Tensor.fromData(x, [N, 48, 32, 1]), { training: true, dropoutSeed: 7 }), Tensor.fromData(labels, [N, 48, 32], 'u32'));
+          backward(loss);
+          const grads = new Map<string, Float32Array>();
+          for (const [name, t] of model.params) if (t.grad) grads.set(name, await t.grad.read());
+          return { loss: (await loss.read())[0], grads };
+        } finally {
+          model.dispose();
+        }
+      });
     const fused = await run(true);
     const plain = await run(false);
     expect(fused.grads.size).toBe(plain.grads.size);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { withSettings, setting } from '../src/runtime/settings.ts';
 import { batches, defaultDataRoot, loadSliceDataset, patientSplit, patientSplit3, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
 
 const sample = loadSliceDataset(sampleDataRoot());
@@ -20,15 +21,11 @@ describe('slice dataset', () => {
     }
   });
 
-  it('default data root resolves to ../shared/data and follows SPINESEG_DATA', () => {
+  it('default data root resolves to ../shared/data, or to the dataRoot setting (SPINESEG_DATA) passed in', () => {
     const repo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-root-')), 'clone');
-    expect(defaultDataRoot(repo)).toBe(process.env.SPINESEG_DATA ?? path.join(path.dirname(repo), 'shared', 'data', 'spider-t2space-png'));
-    const before = process.env.SPINESEG_DATA;
+    expect(defaultDataRoot(repo)).toBe(path.join(path.dirname(repo), 'shared', 'data', 'spider-t2space-png'));
     const elsewhere = path.join(path.dirname(repo), 'elsewhere');
-    process.env.SPINESEG_DATA = elsewhere;
-    expect(defaultDataRoot(repo)).toBe(elsewhere);
-    if (before === undefined) delete process.env.SPINESEG_DATA;
-    else process.env.SPINESEG_DATA = before;
+    expect(withSettings({ dataRoot: elsewhere }, () => defaultDataRoot(repo, setting('dataRoot')))).toBe(elsewhere);
   });
 
   it('pads generated 512 x 620 slices centred to 640 (10 zero rows each side) and downsamples to 128 x 160 with the implied spacing', () => {

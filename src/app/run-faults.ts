@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpu, GpuError } from '../runtime/gpu.ts';
+import { setting } from '../runtime/settings.ts';
 import { StopRequested, type StopSignal } from './run-lock.ts';
 import { CheckpointWriteError } from '../model/checkpoint.ts';
 
@@ -48,12 +49,11 @@ export async function explainTrainingFailure(e: unknown, out: string, _stop: Sto
 }
 
 /**
- * Fault injection for tests: SPINESEG_INJECT_DEVICE_LOSS_AT_STEP=N destroys the WebGPU device after step N,
- * as a driver reset or an unplugged GPU would.
+ * Fault injection for tests: the `injectDeviceLossAtStep` setting (SPINESEG_INJECT_DEVICE_LOSS_AT_STEP=N)
+ * destroys the WebGPU device after step N, as a driver reset or an unplugged GPU would.
  */
 export function injectDeviceLoss(step: number): void {
-  const at = Number(process.env.SPINESEG_INJECT_DEVICE_LOSS_AT_STEP);
-  if (Number.isInteger(at) && step === at) gpu().device.destroy();
+  if (step === setting('injectDeviceLossAtStep')) gpu().device.destroy();
 }
 
 export function removeIfEmpty(dir: string): void {

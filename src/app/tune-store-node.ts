@@ -1,17 +1,18 @@
 // The autotuner's cache in Node: one JSON file per adapter, tune-<adapter key>.json, in
-// $SPINESEG_TUNE_DIR or else $XDG_CACHE_HOME/spineseg (default ~/.cache/spineseg); never in the repository.
-// SPINESEG_TUNE_DIR=off disables loading and saving.
+// the `tuneDir` setting ($SPINESEG_TUNE_DIR; src/runtime/settings.ts) or else $XDG_CACHE_HOME/spineseg
+// (default ~/.cache/spineseg); never in the repository. 'off' disables loading and saving.
 import { readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../pipeline/atomic-write.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateTuneCache, loadTuning, type TuneCache, type TuneStore } from '../kernels/autotune.ts';
 import { initGpu } from '../runtime/gpu.ts';
+import { setting } from '../runtime/settings.ts';
 
 export function tuneDir(): string | null {
-  const env = process.env.SPINESEG_TUNE_DIR;
-  if (env === 'off') return null;
-  if (env) return env;
+  const dir = setting('tuneDir');
+  if (dir === 'off') return null;
+  if (dir) return dir;
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spineseg');
 }
 

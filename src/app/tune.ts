@@ -3,7 +3,8 @@
 import { initGpu } from '../runtime/gpu.ts';
 import { layerList, makeConfig } from '../model/unet.ts';
 import { tuneConvShapes, adapterKey, applyTuneCache, TUNE_VERSION, type ConvShape3x3, type TuneCache, type TuneEntry, type TuneStore, type TuneMetric } from '../kernels/autotune.ts';
-import { setConvChoices, type ConvPass } from '../kernels/conv_algorithm.ts';
+import type { ConvPass } from '../kernels/conv_algorithm.ts';
+import { provideSettings } from '../runtime/settings.ts';
 
 /** The distinct stride-1 3x3 conv shapes of the U-Net at this input size, batch and width, with the layers using each. */
 export function unetConv3x3Shapes(width: number, height: number, batch: number, widthMult = 1): (ConvShape3x3 & { where: string })[] {
@@ -70,7 +71,7 @@ export async function forgetTune(store: TuneStore): Promise<string> {
   const g = await initGpu();
   const key = adapterKey(g.adapter);
   await store.remove(key);
-  setConvChoices({});
+  provideSettings({ convChoices: undefined }, 'tune cache');
   return store.where(key);
 }
 

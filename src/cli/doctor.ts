@@ -2,6 +2,15 @@
 import type { Command } from 'commander';
 import { initGpu, ENGINE_LIMITS } from '../runtime/gpu.ts';
 import { registry } from '../kernels/runner.ts';
+import { settingRows, type SettingRow } from '../runtime/settings.ts';
+
+/** The settings table: name, value, where the value came from and the variable that sets it (src/runtime/settings.ts). */
+export function settingsTable(rows: SettingRow[] = settingRows()): string[] {
+  const wn = Math.max(...rows.map((r) => r.name.length));
+  const wv = Math.max(...rows.map((r) => r.value.length));
+  const ws = Math.max(...rows.map((r) => r.source.length));
+  return rows.map((r) => `  ${r.name.padEnd(wn)}  ${r.value.padEnd(wv)}  ${r.source.padEnd(ws)}  ${r.env || '-'}`);
+}
 
 export function register(program: Command): void {
   program
@@ -13,7 +22,7 @@ export function register(program: Command): void {
       const a = g.adapter;
       const m = (await import('../app/machine.ts')).machineInfo(a);
       if (opts.json) {
-        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, machine: m, features: a.features, limits: a.limits }, null, 2));
+        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, machine: m, features: a.features, limits: a.limits, settings: settingRows() }, null, 2));
         return;
       }
       const rows: [string, string][] = [
@@ -32,14 +41,16 @@ export function register(program: Command): void {
       for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
       await import('../kernels/all.ts');
       console.log(`${'kernels'.padEnd(w)}  ${registry.size} registered`);
-      const { nodeTuneStore } = await import('../app/tune-store-node.ts');
+      const { nodeTuneStore, loadNodeTuning } = await import('../app/tune-store-node.ts');
       const { adapterKey, TUNE_VERSION } = await import('../kernels/autotune.ts');
       const key = adapterKey(a);
       const cache = await nodeTuneStore.load(key).catch((e: Error) => e);
       const stale = cache && !(cache instanceof Error) && cache.version !== TUNE_VERSION ? `; version ${cache.version}, older than this engine's ${TUNE_VERSION}: ignored, rerun \`spineseg tune\`` : '';
       const tune = cache instanceof Error ? `unreadable: ${cache.message}` : cache ? `${nodeTuneStore.where(key)} (${Object.keys(cache.choices).length} shape/pass choices, ${cache.date}${stale})` : `none for this adapter (\`spineseg tune\` writes ${nodeTuneStore.where(key)})`;
       console.log(`${'tune cache'.padEnd(w)}  ${tune}`);
-      const { fusedEpilogues } = await import('../kernels/epilogue.ts');
-      console.log(`${'fused epilogues'.padEnd(w)}  ${fusedEpilogues() ? 'on (SPINESEG_FUSE=0 turns them off)' : 'off (SPINESEG_FUSE=0)'}`);
+      // after the tune cache is read, so convChoices shows its source; every setting, its value, source and variable
+      await loadNodeTuning().catch(() => null);
+      console.log(`settings (value, from, variable):`);
+      for (const line of settingsTable()) console.log(line);
     });
 }

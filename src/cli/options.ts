@@ -13,7 +13,15 @@ export function parseNumber(s: string, option: string, { min = -Infinity, max = 
   return v;
 }
 
-/** The model-shape flags several verbs share (--size, --batch, --width-mult), each checked with its name. */
+/**
+ * The network input size `tune`, `demo`, `bench train` and the bench scripts default to, WIDTHxHEIGHT as every
+ * `--size` of the CLI (train and predict: 512x640, the SPIDER slices' own width x height): 128 wide, 160 high,
+ * the built-in sample's slices (data/sample) at a quarter of the paper's 512x640. `bench memory` keeps its
+ * smaller 64x80 (same orientation) for its 1000 steps.
+ */
+export const DEFAULT_MODEL_SIZE = '128x160';
+
+/** The model-shape flags several verbs share (--size WIDTHxHEIGHT, --batch, --width-mult), each checked with its name. */
 export function parseModelShape(o: { size?: unknown; batch?: unknown; widthMult?: unknown }): { width: number; height: number; batch: number; widthMult: number } {
   const [width, height] = parseSize(String(o.size), '--size');
   return {

@@ -1,6 +1,6 @@
 // Adam update kernels (shaders/adam.wgsl): one `advance` per optimizer step, one `update` per parameter tensor.
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 
 export const adamAdvanceKernel = defineKernel({ name: 'adam_advance', shader: 'adam', entry: 'advance', doc: 'step counter, beta powers and the bias-corrected learning rate' });
@@ -40,5 +40,5 @@ export function adamAdvance(sched: Tensor, h: AdamHyper): void {
 }
 
 export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, schedule: Tensor, h: AdamHyper): void {
-  adamUpdateKernel.dispatch(gpu(), { param, grad, m, v, schedule }, uniforms(param.size, h), grid1d(param.size, 256));
+  adamUpdateKernel.dispatch(gpu(), { param, grad, m, v, schedule }, uniforms(param.size, h), adamUpdateKernel.grid(param.size));
 }

@@ -3,7 +3,7 @@
 // are drawn on the CPU (src/model/augment.ts) and uploaded as one small f32 buffer of AUG_STRIDE floats
 // per sample, so the GPU work is a pure function of them (a resumed run sees the same batches).
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 export const augmentSpatialKernel = defineKernel({ name: 'augment_spatial', shader: 'augment_spatial', doc: 'rotation/scale/translation/elastic warp: image bilinear, labels nearest, 0 outside' });
@@ -38,7 +38,7 @@ export function augmentSpatial(x: Tensor, y: Tensor, params: Tensor): { x: Tenso
   if (y.dtype !== 'u32' || y.size !== x.size) throw new Error(`augment: labels [${y.shape}] ${y.dtype} do not match images [${x.shape}]`);
   const outImage = Tensor.empty(x.shape);
   const outLabels = Tensor.empty(y.shape, 'u32');
-  augmentSpatialKernel.dispatch(gpu(), { params, image: x, labels: y, outImage, outLabels }, { n, width, height, stride: AUG_STRIDE }, grid1d(x.size, 256));
+  augmentSpatialKernel.dispatch(gpu(), { params, image: x, labels: y, outImage, outLabels }, { n, width, height, stride: AUG_STRIDE }, augmentSpatialKernel.grid(x.size));
   return { x: outImage, y: outLabels };
 }
 
@@ -46,6 +46,6 @@ export function augmentSpatial(x: Tensor, y: Tensor, params: Tensor): { x: Tenso
 export function augmentIntensity(x: Tensor, params: Tensor): Tensor {
   const { n, height, width } = check(x, params);
   const out = Tensor.empty(x.shape);
-  augmentIntensityKernel.dispatch(gpu(), { params, image: x, out }, { n, width, height, stride: AUG_STRIDE }, grid1d(x.size, 256));
+  augmentIntensityKernel.dispatch(gpu(), { params, image: x, out }, { n, width, height, stride: AUG_STRIDE }, augmentIntensityKernel.grid(x.size));
   return out;
 }

@@ -7,7 +7,8 @@ import { gpu, adapterName, type AdapterDescription } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, type ConvVariant } from './conv2d.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, type WinogradLanes } from './winograd.ts';
-import { convShapeKey, setConvChoices, type ConvChoice, type ConvPass } from './conv_algorithm.ts';
+import { convShapeKey, type ConvChoice, type ConvPass } from './conv_algorithm.ts';
+import { provideSettings } from '../runtime/settings.ts';
 
 /** Bump when kernels change enough that old timings mislead. */
 export const TUNE_VERSION = 2; // 2: F(4x4, 3x3) candidates (a version-1 cache never timed them)
@@ -153,8 +154,8 @@ export async function tuneConvShapes(shapes: ConvShape3x3[], reps = 3, log: (lin
   return { version: TUNE_VERSION, adapter: adapterName(g.adapter), date: new Date().toISOString(), metric, choices };
 }
 
-/** Applies a cache's choices to this process (conv_algorithm.ts). */
-export function applyTuneCache(cache: TuneCache): void {
+/** A cache's choices without their timings: the value of the `convChoices` setting it stands for. */
+export function tuneChoices(cache: TuneCache): Record<string, ConvChoice> {
   const plain: Record<string, ConvChoice> = {};
   for (const [k, e] of Object.entries(cache.choices)) {
     const c: ConvChoice = { algorithm: e.algorithm };
@@ -164,7 +165,12 @@ export function applyTuneCache(cache: TuneCache): void {
     if (e.wgx !== undefined) c.wgx = e.wgx;
     plain[k] = c;
   }
-  setConvChoices(plain);
+  return plain;
+}
+
+/** Applies a cache's choices to this process: the `convChoices` setting, from the 'tune cache' (conv_algorithm.ts reads it). */
+export function applyTuneCache(cache: TuneCache): void {
+  provideSettings({ convChoices: tuneChoices(cache) }, 'tune cache');
 }
 
 /** Loads this adapter's cache from `store` and applies it; null when there is none (or it is stale). */

@@ -2,7 +2,7 @@
 // tensor viewed as [rows = N*H*W, C]. Per-channel reductions run in parallel: row chunks across
 // workgroups (batchnorm_stats), then column_sum over the chunk partials.
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
@@ -25,8 +25,10 @@ export function bnDims(shape: readonly number[]): BatchNormDims {
 
 /** [2C] column sums of one of the two batchnorm_stats reductions. */
 function channelSums(kernel: typeof bnMomentsKernel, buffers: Record<string, Tensor>, { rows, c }: BatchNormDims): Tensor {
-  const cw = Math.min(c, 256);
-  const lanes = Math.floor(256 / cw);
+  // the shader's threads (256) as `lanes` row lanes x `cw` channels
+  const threads = kernel.threads;
+  const cw = Math.min(c, threads);
+  const lanes = Math.floor(threads / cw);
   const blocks = Math.ceil(c / cw);
   // enough row chunks to fill the GPU (each thread still sums >= 16 rows), at most 4096 workgroups
   const chunks = Math.max(1, Math.min(Math.ceil(rows / (lanes * 16)), Math.ceil(4096 / blocks), 65535));
@@ -50,7 +52,7 @@ export function batchNormStats(x: Tensor, runningMean: Tensor, runningVar: Tenso
   const statsOut = Tensor.empty([2 * d.c]);
   // at inference the finalize kernel ignores `sums`; x stands in (a read-only binding may repeat)
   const sums = training ? channelSums(bnMomentsKernel, { x }, d) : x;
-  bnFinalizeKernel.dispatch(g, { x, sums, runningMean, runningVar, statsOut }, { ...d, training: training ? 1 : 0, momentum, epsilon }, [Math.ceil(d.c / 64)]);
+  bnFinalizeKernel.dispatch(g, { x, sums, runningMean, runningVar, statsOut }, { ...d, training: training ? 1 : 0, momentum, epsilon }, [bnFinalizeKernel.groupsFor(d.c)]);
   if (sums !== x) sums.dispose();
   return statsOut;
 }
@@ -58,7 +60,7 @@ export function batchNormStats(x: Tensor, runningMean: Tensor, runningVar: Tenso
 export function batchNormApply(x: Tensor, stats: Tensor, gamma: Tensor, beta: Tensor): Tensor {
   const d = bnDims(x.shape);
   const y = Tensor.empty(x.shape);
-  bnForwardKernel.dispatch(gpu(), { x, stats, gamma, beta, y }, { ...d, training: 0, momentum: 0, epsilon: 0 }, grid1d(x.size, 256));
+  bnForwardKernel.dispatch(gpu(), { x, stats, gamma, beta, y }, { ...d, training: 0, momentum: 0, epsilon: 0 }, bnForwardKernel.grid(x.size));
   return y;
 }
 
@@ -69,7 +71,7 @@ export function batchNormBackward(g: Tensor, x: Tensor, stats: Tensor, gamma: Te
   const dx = Tensor.empty(x.shape);
   const dgamma = Tensor.empty([d.c]);
   const dbeta = Tensor.empty([d.c]);
-  bnBackwardKernel.dispatch(gpu(), { x, stats, gamma, g, sums, dgamma, dbeta, dx }, { ...d, training: training ? 1 : 0, momentum: 0, epsilon: 0 }, grid1d(x.size, 256));
+  bnBackwardKernel.dispatch(gpu(), { x, stats, gamma, g, sums, dgamma, dbeta, dx }, { ...d, training: training ? 1 : 0, momentum: 0, epsilon: 0 }, bnBackwardKernel.grid(x.size));
   sums.dispose();
   return { dx, dgamma, dbeta };
 }
@@ -84,6 +86,6 @@ export function batchNormInferenceAffine(gamma: Tensor, beta: Tensor, runningMea
     if (t.size !== c) throw new Error(`batchNormInferenceAffine: ${what} [${t.shape}] does not match gamma [${gamma.shape}]`);
   }
   const y = Tensor.empty([2 * c]);
-  bnAffineKernel.dispatch(gpu(), { gamma, beta, runningMean, runningVar, y }, { rows: 1, c, training: 0, momentum: 0, epsilon }, [Math.ceil(c / 64)]);
+  bnAffineKernel.dispatch(gpu(), { gamma, beta, runningMean, runningVar, y }, { rows: 1, c, training: 0, momentum: 0, epsilon }, [bnAffineKernel.groupsFor(c)]);
   return y;
 }

@@ -1,6 +1,6 @@
 // Channel concatenation of NHWC tensors and its backward split (shaders/concat.wgsl).
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 export const concatKernel = defineKernel({ name: 'concat_channels', shader: 'concat', entry: 'forward', doc: '[.., Ca] ++ [.., Cb] -> [.., Ca+Cb] along the channel axis' });
@@ -17,7 +17,7 @@ export function concatForward(a: Tensor, b: Tensor): Tensor {
   const ca = a.shape[a.shape.length - 1];
   const cb = b.shape[b.shape.length - 1];
   const out = Tensor.empty([...a.shape.slice(0, -1), ca + cb]);
-  concatKernel.dispatch(gpu(), { a, b, out }, { rows, ca, cb }, grid1d(out.size, 256));
+  concatKernel.dispatch(gpu(), { a, b, out }, { rows, ca, cb }, concatKernel.grid(out.size));
   return out;
 }
 
@@ -25,6 +25,6 @@ export function splitChannels(g: Tensor, aShape: readonly number[], bShape: read
   const rows = rowsOf(aShape, bShape);
   const ga = Tensor.empty(aShape);
   const gb = Tensor.empty(bShape);
-  splitKernel.dispatch(gpu(), { g, ga, gb }, { rows, ca: aShape[aShape.length - 1], cb: bShape[bShape.length - 1] }, grid1d(g.size, 256));
+  splitKernel.dispatch(gpu(), { g, ga, gb }, { rows, ca: aShape[aShape.length - 1], cb: bShape[bShape.length - 1] }, splitKernel.grid(g.size));
   return [ga, gb];
 }

@@ -30,8 +30,9 @@ export function confusionCounts(pred: Tensor, truth: Tensor, numClasses = 4): Te
   if (pixels === 0) return counts;
   const g = gpu();
   const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
-  // a few dozen workgroups per image fill the machine; each thread counts >= 64 pixels privately
-  const chunk = Math.max(256 * 64, Math.ceil(pixels / Math.min(maxWg, 256) / 256) * 256);
+  // a few dozen workgroups per image fill the machine; each of a workgroup's threads (256) counts >= 64 pixels privately
+  const threads = confusionKernel.threads;
+  const chunk = Math.max(threads * 64, Math.ceil(pixels / Math.min(maxWg, 256) / threads) * threads);
   const groups = Math.ceil(pixels / chunk);
   for (let imageBase = 0; imageBase < images; imageBase += maxWg) {
     const n = Math.min(maxWg, images - imageBase);

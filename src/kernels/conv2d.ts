@@ -17,7 +17,7 @@
 //  - filter gradient (shaders/conv2d_filter_register.wgsl, shaders/conv2d_filter_tiled.wgsl):
 //    im2col(src)^T x g over pixel chunks into partial sums, then a column-sum pass over the chunks.
 // Two variants of each (barrier-free register tiles vs workgroup-memory tiles); `convVariant` picks by
-// adapter type, and `tuneConv` (used by `spineseg bench train --tune`) measures both and keeps the faster. The register GEMM has two thread
+// adapter type (or the `convVariant` setting), and `spineseg tune` measures both per layer shape and pass. The register GEMM has two thread
 // mappings: threads along output channels (shaders/conv2d_register_oc.wgsl, vec4-aligned channels >= 32)
 // or along pixels (shaders/conv2d_register.wgsl, everything else). On lavapipe (measured, CPU time, U-Net
 // shapes) register beat tiled 3-4x: barriers there are coroutine switches, and the loads every thread
@@ -36,6 +36,7 @@ import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
+import { setting, provideSettings } from '../runtime/settings.ts';
 import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
@@ -48,16 +49,10 @@ export const convFilterTiledKernel = defineKernel({ name: 'conv2d_filter_tiled',
 
 import type { ConvVariant } from './conv_algorithm.ts';
 export type { ConvVariant };
-let chosen: ConvVariant | null = null;
 
-/** CPU adapters (lavapipe, SwiftShader) prefer the barrier-free variant until tuneConv measures otherwise. */
+/** The `convVariant` setting, else by adapter: CPU adapters (lavapipe, SwiftShader) prefer the barrier-free variant. */
 export function convVariant(g: Gpu = gpu()): ConvVariant {
-  if (chosen) return chosen;
-  return isCpuAdapter(g.adapter) ? 'register' : 'tiled';
-}
-
-export function setConvVariant(v: ConvVariant | null): void {
-  chosen = v;
+  return setting('convVariant') ?? (isCpuAdapter(g.adapter) ? 'register' : 'tiled');
 }
 
 /** Keras 'same' padding before the data for stride 1: floor((k - 1) / 2). */
@@ -108,10 +103,12 @@ function checkShape(what: string, t: Tensor, rank: number): void {
   if (t.shape.length !== rank) throw new Error(`${what}: expected rank ${rank}, got [${t.shape}]`);
 }
 
-/** Override for experiments: force ('channel' / 'pixel') or let the shape decide (null). */
-export let channelLaneMode: 'channel' | 'pixel' | null = null;
+/**
+ * @deprecated Only src/checks (conv.ts, epilogue.ts) still call it; use `withSettings({ channelLanes }, fn)`.
+ * Forces the register thread mapping ('channel' / 'pixel') or lets the shape decide (null), a thin use of the settings module.
+ */
 export function setChannelLaneMode(m: 'channel' | 'pixel' | null): void {
-  channelLaneMode = m;
+  provideSettings({ channelLanes: m ?? undefined }, 'override');
 }
 
 /**
@@ -120,7 +117,8 @@ export function setChannelLaneMode(m: 'channel' | 'pixel' | null): void {
  */
 function useChannelLanes(geo: GemmGeometry, M: number): boolean {
   if (geo.C % 4 !== 0 || geo.O % 4 !== 0 || geo.O < 32) return false;
-  if (channelLaneMode) return channelLaneMode === 'channel';
+  const forced = setting('channelLanes');
+  if (forced) return forced === 'channel';
   // measured on lavapipe (CPU time, U-Net shapes 32..512 channels): channel lanes matched or beat
   // pixel lanes from 32 output channels up, by up to 2x at 8x10 pixels
   void M;
@@ -217,7 +215,7 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
     convFilterTiledKernel.dispatch(g, buffers, { ...params, kBlocks: Math.ceil(K / 64) }, [Math.ceil(K / 64) * Math.ceil(geo.O / 64), 1, chunks], constants);
   } else {
     const rowGroups = K / V;
-    convFilterRegisterKernel.dispatch(g, buffers, { ...params, rowGroups }, [Math.ceil(rowGroups / 64), Math.ceil(geo.O / 8), chunks], constants);
+    convFilterRegisterKernel.dispatch(g, buffers, { ...params, rowGroups }, [convFilterRegisterKernel.groupsFor(rowGroups), Math.ceil(geo.O / 8), chunks], constants);
   }
   if (chunks === 1) return partial;
   const summed = columnSum(partial, chunks, K * geo.O);
@@ -361,34 +359,4 @@ export function conv2dTransposeFilterGrad(x: Tensor, dy: Tensor, kernel: [number
   if (dy.shape[0] !== N || H2 !== s * H || W2 !== s * W) throw new Error(`conv2dTranspose filter grad: dy [${dy.shape}] is not 2x x [${x.shape}]`);
   const [KH, KW] = kernel;
   return filterGemm(dy, x, { N, Hs: H2, Ws: W2, C: O, Hg: H, Wg: W, O: C, KH, KW, sstride: s, ph: transposePad(KH, s), pw: transposePad(KW, s) }, opts.variant ?? convVariant());
-}
-
-/**
- * Times both variants (forward, input gradient, filter gradient of one 3x3 layer) on this adapter and
- * keeps the faster for the rest of the process. Returns ms per variant.
- */
-export async function tuneConv(shape: [number, number, number, number, number] = [2, 32, 40, 64, 64], reps = 2): Promise<Record<ConvVariant, number>> {
-  const g = gpu();
-  const [N, H, W, C, O] = shape;
-  const fill = (n: number) => new Float32Array(n).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
-  const x = Tensor.fromData(fill(N * H * W * C), [N, H, W, C]);
-  const w = Tensor.fromData(fill(9 * C * O), [3, 3, C, O]);
-  const dy = Tensor.fromData(fill(N * H * W * O), [N, H, W, O]);
-  const times = {} as Record<ConvVariant, number>;
-  for (const variant of ['tiled', 'register'] as ConvVariant[]) {
-    const step = () => {
-      conv2dForward(x, w, null, { variant }).dispose();
-      conv2dInputGrad(dy, w, { variant }).dispose();
-      conv2dFilterGrad(x, dy, [3, 3], { variant }).dispose();
-    };
-    step(); // compiles the pipelines
-    await g.sync();
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) step();
-    await g.sync();
-    times[variant] = (performance.now() - t0) / reps;
-  }
-  [x, w, dy].forEach((t) => t.dispose());
-  chosen = times.tiled <= times.register ? 'tiled' : 'register';
-  return times;
 }

@@ -1,18 +1,19 @@
 // How a stride-1 3x3 convolution pass is computed: the direct implicit GEMM (src/kernels/conv2d.ts,
 // register or workgroup-tiled) or Winograd F(2x2, 3x3) (src/kernels/winograd.ts, GEMM threads along
 // tiles or along channels). Per layer shape and pass, because the winner depends on both (measured:
-// bench/winograd.ts, bench/RESULTS.md). Precedence: an explicit option, then a process-wide override
-// (checks, benchmarks), then the per-shape choices of the autotuner's cache (src/kernels/autotune.ts),
-// then the built-in default.
+// bench/winograd.ts, bench/RESULTS.md). Precedence: an explicit option, then the `convAlgorithm` setting
+// (SPINESEG_CONV, or a withSettings scope of a check or benchmark; src/runtime/settings.ts), then the
+// `convChoices` setting (the autotuner's cache, src/kernels/autotune.ts), then the built-in default.
 import { winogradFits, type WinogradLanes, type WinogradTile } from './winograd.ts';
 /** The direct kernel's two GEMM variants (workgroup-tiled for GPUs, barrier-free register tiles for CPU adapters). */
 export type ConvVariant = 'register' | 'tiled';
 import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
+import { settings, setting, provideSettings, type ConvChoiceSetting } from '../runtime/settings.ts';
 
 export type ConvAlgorithm = 'direct' | 'winograd';
 export type ConvPass = 'forward' | 'input-grad' | 'filter-grad';
 
-export interface ConvChoice {
+export interface ConvChoice extends ConvChoiceSetting {
   algorithm: ConvAlgorithm;
   /** direct: which implicit-GEMM variant (default: `convVariant()`) */
   variant?: ConvVariant;
@@ -24,20 +25,12 @@ export interface ConvChoice {
   wgx?: number;
 }
 
-/** SPINESEG_CONV=direct|winograd in the environment forces one algorithm (benchmarks, bisecting a numerical question). */
-function fromEnv(): ConvAlgorithm | null {
-  const v = typeof process !== 'undefined' ? process.env?.SPINESEG_CONV : undefined;
-  if (v === undefined || v === '') return null;
-  if (v !== 'direct' && v !== 'winograd') throw new Error(`SPINESEG_CONV='${v}' must be 'direct' or 'winograd'`);
-  return v;
-}
-
-let forced: ConvAlgorithm | null = fromEnv();
-const choices = new Map<string, ConvChoice>();
-
-/** Forces one algorithm for every eligible 3x3 layer (null: back to per-shape choices, or SPINESEG_CONV's). */
+/**
+ * @deprecated Only src/checks/winograd.ts still calls it; use `withSettings({ convAlgorithm }, fn)`.
+ * Forces one algorithm (null: back to SPINESEG_CONV's, or per shape), a thin use of the settings module.
+ */
 export function setConvAlgorithm(a: ConvAlgorithm | null): void {
-  forced = a ?? fromEnv();
+  provideSettings({ convAlgorithm: a ?? undefined }, 'override');
 }
 
 /** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels, 3x3 kernel. */
@@ -45,14 +38,9 @@ export function convShapeKey(pass: ConvPass, N: number, H: number, W: number, C:
   return `${pass} ${N}x${H}x${W}x${C}->${O}`;
 }
 
-/** Per-shape choices (the autotuner's); replaces earlier ones. */
-export function setConvChoices(entries: Record<string, ConvChoice>): void {
-  choices.clear();
-  for (const [k, v] of Object.entries(entries)) choices.set(k, v);
-}
-
+/** The per-shape choices in force (the `convChoices` setting: the autotuner's cache, or a scope's). */
 export function convChoices(): Record<string, ConvChoice> {
-  return Object.fromEntries(choices);
+  return { ...setting('convChoices') };
 }
 
 /**
@@ -72,9 +60,10 @@ function defaultChoice(pass: ConvPass, N: number, H: number, W: number, C: numbe
 
 /** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */
 export function convChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number, requested?: ConvAlgorithm): ConvChoice {
-  const tuned = choices.get(convShapeKey(pass, N, H, W, C, O));
+  const s = settings();
+  const tuned: ConvChoice | undefined = s.convChoices[convShapeKey(pass, N, H, W, C, O)];
   const dflt = defaultChoice(pass, N, H, W, C, O);
-  const algorithm = requested ?? forced ?? tuned?.algorithm ?? dflt.algorithm;
+  const algorithm = requested ?? s.convAlgorithm ?? tuned?.algorithm ?? dflt.algorithm;
   if (algorithm === 'winograd' && !winogradFits(N, H, W, C, O)) return { algorithm: 'direct' };
   // the tuned variant / lanes / tile apply only when the tuned algorithm is the one used; else the default's
   if (tuned && tuned.algorithm === algorithm) return tuned;

@@ -61,7 +61,7 @@ export function envelopePasses(
         g,
         { fIn: src, fOut: dst, envV, envF, envZ, boxes },
         { M, D, H, W, axis, spacing2: spacing[axis] ** 2, boxBase, boxDiv, finish: finish && last ? 1 : 0, mBase },
-        [Math.ceil(W / 64), axis === 1 ? D : H, Math.min(maxWg, M - mBase)],
+        [edtEnvelopeKernel.groupsFor(W), axis === 1 ? D : H, Math.min(maxWg, M - mBase)],
       );
     }
     [src, dst] = [dst, src];

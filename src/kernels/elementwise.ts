@@ -1,6 +1,6 @@
 // Elementwise kernels (shaders/binary.wgsl, shaders/unary.wgsl): add, sub, mul, ReLU and its backward, affine.
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 export const binaryKernel = defineKernel({ name: 'binary', shader: 'binary', doc: 'out = a (+ - * relu-backward) b, or b broadcast to a\'s shape' });
@@ -15,19 +15,19 @@ export function binary(op: keyof typeof BinaryOp, a: Tensor, b: Tensor): Tensor 
     throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] do not broadcast (b must match a's trailing dimensions)`);
   }
   const out = Tensor.empty(a.shape);
-  binaryKernel.dispatch(gpu(), { a, b, out }, { n: a.size, nb: b.size }, grid1d(a.size, 256), { OP: BinaryOp[op] });
+  binaryKernel.dispatch(gpu(), { a, b, out }, { n: a.size, nb: b.size }, binaryKernel.grid(a.size), { OP: BinaryOp[op] });
   return out;
 }
 
 export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
   const out = Tensor.empty(x.shape);
-  unaryKernel.dispatch(gpu(), { x, out }, { n: x.size, alpha, beta }, grid1d(x.size, 256), { OP: 0 });
+  unaryKernel.dispatch(gpu(), { x, out }, { n: x.size, alpha, beta }, unaryKernel.grid(x.size), { OP: 0 });
   return out;
 }
 
 export function reluForward(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
-  unaryKernel.dispatch(gpu(), { x, out }, { n: x.size, alpha: 1, beta: 0 }, grid1d(x.size, 256), { OP: 1 });
+  unaryKernel.dispatch(gpu(), { x, out }, { n: x.size, alpha: 1, beta: 0 }, unaryKernel.grid(x.size), { OP: 1 });
   return out;
 }
 
@@ -36,5 +36,5 @@ export const axpyKernel = defineKernel({ name: 'axpy', shader: 'axpy', doc: 'in 
 /** In place: y += alpha * x (no autograd; optimizer updates). */
 export function axpyInPlace(y: Tensor, alpha: number, x: Tensor): void {
   if (x.size !== y.size) throw new Error(`axpy: [${x.shape}] and [${y.shape}] differ in size`);
-  axpyKernel.dispatch(gpu(), { x, y }, { n: y.size, alpha }, grid1d(y.size, 256));
+  axpyKernel.dispatch(gpu(), { x, y }, { n: y.size, alpha }, axpyKernel.grid(y.size));
 }

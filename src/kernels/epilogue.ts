@@ -4,9 +4,10 @@
 //   affine      per-channel v * scale + shift, a [2, O]  (inference BatchNorm, batchNormInferenceAffine)
 //   leakyAlpha  LeakyReLU with this slope                (the decoder's upsample blocks)
 // in that order. Every convolution forward kernel takes one (conv2d_register, conv2d_register_oc,
-// conv2d_tiled, winograd_output); gradient passes write with none. A process-wide switch turns fusion
-// off (benchmarks compare both; SPINESEG_FUSE=0 in the environment does the same).
+// conv2d_tiled, winograd_output); gradient passes write with none. The `fusedEpilogues` setting turns
+// fusion off (SPINESEG_FUSE=0, or withSettings({ fusedEpilogues: false }, ...) in benchmarks that compare both).
 import type { Tensor } from '../runtime/tensor.ts';
+import { setting } from '../runtime/settings.ts';
 
 export interface Epilogue {
   relu?: boolean;
@@ -28,15 +29,7 @@ export function epilogueBinding(e: Epilogue | undefined, O: number, fallback: Te
   return { epi, alpha: e.leakyAlpha ?? 0, affine: e.affine ?? fallback };
 }
 
-const envOff = typeof process !== 'undefined' && process.env?.SPINESEG_FUSE === '0';
-let forced: boolean | null = null;
-
-/** Whether models fuse bias + BatchNorm + activation into their convolutions (default on). */
+/** Whether models fuse bias + BatchNorm + activation into their convolutions (the `fusedEpilogues` setting, default on). */
 export function fusedEpilogues(): boolean {
-  return forced ?? !envOff;
-}
-
-/** Process-wide override for benchmarks and checks (null: back to the default). */
-export function setFusedEpilogues(on: boolean | null): void {
-  forced = on;
+  return setting('fusedEpilogues');
 }

@@ -26,7 +26,8 @@ function uniforms(logits: Tensor, labels: Tensor, o: FocalDiceParams) {
   if (c < 1 || c > FOCAL_DICE_MAX_CLASSES) throw new Error(`focalDiceLoss: ${c} classes (logits [${logits.shape}]); the fused kernel handles 1..${FOCAL_DICE_MAX_CLASSES}`);
   if (labels.size !== pixels || labels.dtype !== 'u32') throw new Error(`focalDiceLoss: labels [${labels.shape}] ${labels.dtype} do not match logits [${logits.shape}] (want u32 with ${pixels} elements)`);
   // each thread takes >= 4 pixels; at most ~1024 workgroups so the column sum stays one short pass
-  const chunk = Math.max(1024, Math.ceil(pixels / 1024 / 256) * 256);
+  const threads = focalDicePartialsKernel.threads;
+  const chunk = Math.max(4 * threads, Math.ceil(pixels / 1024 / threads) * threads);
   return { pixels, c, chunk, gamma: o.gamma, alpha: o.alpha, focalWeight: o.focalWeight, diceWeight: o.diceWeight, smoothing: o.smooth };
 }
 
@@ -52,6 +53,6 @@ export function focalDiceFinish(logits: Tensor, labels: Tensor, sums: Tensor, o:
 export function focalDiceBackward(logits: Tensor, labels: Tensor, sums: Tensor, gradOut: Tensor, o: FocalDiceParams): Tensor {
   const u = uniforms(logits, labels, o);
   const dlogits = Tensor.empty(logits.shape);
-  focalDiceBackwardKernel.dispatch(gpu(), { logits, labels, sums, gradOut, dlogits }, u, grid1d(u.pixels, 256));
+  focalDiceBackwardKernel.dispatch(gpu(), { logits, labels, sums, gradOut, dlogits }, u, focalDiceBackwardKernel.grid(u.pixels));
   return dlogits;
 }

@@ -1,7 +1,7 @@
 // 2x2 stride-2 max pooling over NHWC (shaders/maxpool_2x2.wgsl). Odd H or W: the last row/column is
 // dropped (floor), as Keras MaxPooling2D with 'valid' padding.
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 export const maxPoolForwardKernel = defineKernel({ name: 'maxpool_2x2_forward', shader: 'maxpool_2x2', entry: 'forward', doc: '2x2 stride-2 max pool (NHWC), keeps the winning cell 0..3' });
@@ -18,7 +18,7 @@ export function maxPoolForward(x: Tensor): { out: Tensor; argmax: Tensor } {
   const d = dims(x.shape);
   const out = Tensor.empty([d.n, d.oh, d.ow, d.c]);
   const argmax = Tensor.empty(out.shape, 'u32');
-  maxPoolForwardKernel.dispatch(gpu(), { x, out, argmax }, d, grid1d(out.size, 256));
+  maxPoolForwardKernel.dispatch(gpu(), { x, out, argmax }, d, maxPoolForwardKernel.grid(out.size));
   return { out, argmax };
 }
 
@@ -27,6 +27,6 @@ export function maxPoolBackward(g: Tensor, argmax: Tensor, inputShape: readonly 
   // H or W of 1: no window, the whole gradient is zero
   if (d.oh === 0 || d.ow === 0) return Tensor.zeros(inputShape);
   const dx = Tensor.empty(inputShape);
-  maxPoolBackwardKernel.dispatch(gpu(), { g, winner: argmax, dx }, d, grid1d(g.size, 256));
+  maxPoolBackwardKernel.dispatch(gpu(), { g, winner: argmax, dx }, d, maxPoolBackwardKernel.grid(g.size));
   return dx;
 }

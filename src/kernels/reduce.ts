@@ -13,8 +13,9 @@ export function sumAll(x: Tensor): Tensor {
   let cur = x;
   let n = x.size;
   do {
-    // each workgroup's 256 threads take at least 8 elements apiece before the tree
-    const chunk = Math.max(2048, Math.ceil(n / 4096 / 256) * 256);
+    // each workgroup's threads (256) take at least 8 elements apiece before the tree
+    const threads = reduceSumKernel.threads;
+    const chunk = Math.max(8 * threads, Math.ceil(n / 4096 / threads) * threads);
     const groups = Math.ceil(n / chunk);
     const out = Tensor.empty([groups]);
     reduceSumKernel.dispatch(g, { x: cur, partial: out }, { n, chunk }, grid1d(groups, 1));
@@ -34,7 +35,7 @@ export function columnSum(x: Tensor, rows: number, cols: number): Tensor {
   const rowsPerChunk = Math.ceil(rows / chunks);
   const used = Math.ceil(rows / rowsPerChunk);
   const partial = Tensor.empty(used === 1 ? [cols] : [used, cols]);
-  columnSumKernel.dispatch(g, { x, out: partial }, { rows, cols, rowsPerChunk }, [Math.ceil(cols / 64), used]);
+  columnSumKernel.dispatch(g, { x, out: partial }, { rows, cols, rowsPerChunk }, [columnSumKernel.groupsFor(cols), used]);
   if (used === 1) return partial;
   const out = columnSum(partial, used, cols);
   partial.dispose();

@@ -1,5 +1,6 @@
-// Kernel runner: a kernel is a WGSL file in shaders/ plus a KernelSpec. Bind-group layouts and the
-// uniform struct's member offsets are read from the shader with wgsl_reflect, never written twice.
+// Kernel runner: a kernel is a WGSL file in shaders/ plus a KernelSpec. Bind-group layouts, the
+// uniform struct's member offsets and the workgroup size (for the dispatch math: `grid`, `groupsFor`,
+// `threads`) are read from the shader with wgsl_reflect, never written twice.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { Gpu } from '../runtime/gpu.ts';
 import { shaderSource } from '../runtime/shaders.ts';
@@ -94,6 +95,29 @@ export class Kernel {
   /** Workgroup size as written in the shader's @workgroup_size. */
   get workgroupSize(): number[] {
     return this.reflect().workgroupSize;
+  }
+
+  /** Threads of one workgroup: the product of the shader's @workgroup_size (an override's default value). */
+  get threads(): number {
+    const [x = 1, y = 1, z = 1] = this.workgroupSize;
+    return x * y * z;
+  }
+
+  /** Threads along x of a 1-D @workgroup_size; a 2-D or 3-D one is refused (its dispatch math is per axis). */
+  private threadsX(): number {
+    const [x = 1, y = 1, z = 1] = this.workgroupSize;
+    if (y !== 1 || z !== 1) throw new Error(`kernel ${this.spec.name}: @workgroup_size(${x}, ${y}, ${z}) is not 1-D`);
+    return x;
+  }
+
+  /** Workgroups for `n` invocations of this 1-D kernel, one per thread: ceil(n / the shader's @workgroup_size). */
+  groupsFor(n: number): number {
+    return Math.ceil(n / this.threadsX());
+  }
+
+  /** `grid1d` with the shader's own 1-D workgroup size (read from @workgroup_size, never repeated in TypeScript). */
+  grid(n: number, maxPerDim = 65535): [number, number] {
+    return grid1d(n, this.threadsX(), maxPerDim);
   }
 
   /** Names of the storage bindings, in binding order. */

@@ -1,6 +1,6 @@
 // Channel softmax and argmax of NHWC logits for inference (shaders/softmax.wgsl).
 import { gpu } from '../runtime/gpu.ts';
-import { defineKernel, grid1d } from './runner.ts';
+import { defineKernel } from './runner.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 export const softmaxKernel = defineKernel({ name: 'softmax_channels', shader: 'softmax', entry: 'softmax', doc: 'per-pixel softmax over the channel axis' });
@@ -10,7 +10,7 @@ export function softmaxChannels(logits: Tensor): Tensor {
   const c = logits.shape[logits.shape.length - 1];
   const pixels = logits.size / c;
   const probs = Tensor.empty(logits.shape);
-  softmaxKernel.dispatch(gpu(), { logits, probs }, { pixels, c }, grid1d(pixels, 256));
+  softmaxKernel.dispatch(gpu(), { logits, probs }, { pixels, c }, softmaxKernel.grid(pixels));
   return probs;
 }
 
@@ -18,6 +18,6 @@ export function argmaxChannels(logits: Tensor): Tensor {
   const c = logits.shape[logits.shape.length - 1];
   const pixels = logits.size / c;
   const labels = Tensor.empty(logits.shape.slice(0, -1), 'u32');
-  argmaxKernel.dispatch(gpu(), { logits, labels }, { pixels, c }, grid1d(pixels, 256));
+  argmaxKernel.dispatch(gpu(), { logits, labels }, { pixels, c }, argmaxKernel.grid(pixels));
   return labels;
 }

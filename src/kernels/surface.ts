@@ -60,7 +60,7 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
   for (let j = 0; j < totalJobs; j++) init.set([0x7fffffff, 0x7fffffff, 0x7fffffff, -1, -1, -1], 6 * j);
   const boxes = Tensor.fromData(init, [totalJobs, 6], 'i32', 'surface.boxes');
   // whole rows per workgroup, about 64 voxels per thread
-  const rowsPerGroup = Math.max(1, Math.ceil((256 * 64) / W), Math.ceil((D * H) / maxWg));
+  const rowsPerGroup = Math.max(1, Math.ceil((surfaceBboxKernel.threads * 64) / W), Math.ceil((D * H) / maxWg));
   surfaceBboxKernel.dispatch(g, { pred, truth, boxes }, { D, H, W, numClasses, chunk: rowsPerGroup }, [Math.ceil((D * H) / rowsPerGroup), cases]);
 
   // 2-4 in chunks of jobs: two EDT images per job in each of the two ping-pong buffers and the scratch
@@ -76,14 +76,14 @@ export async function surfaceDistances(pred: Tensor, truth: Tensor, spacing: rea
     const M = 2 * jobs;
     const a = Tensor.empty([M, D, H, W], 'f32', 'surface.a');
     const b = Tensor.empty([M, D, H, W], 'f32', 'surface.b');
-    surfaceSeedRowsKernel.dispatch(g, { pred, truth, boxes, fOut: a }, { D, H, W, numClasses, jobBase, jobs, spacing2: sp[2] ** 2 }, [Math.ceil(H / 64), D, M]);
+    surfaceSeedRowsKernel.dispatch(g, { pred, truth, boxes, fOut: a }, { D, H, W, numClasses, jobBase, jobs, spacing2: sp[2] ** 2 }, [surfaceSeedRowsKernel.groupsFor(H), D, M]);
     const f = envelopePasses(a, b, M, dims, sp, boxes, jobBase, 2, false);
     // a surface is at most every voxel of the class; start with a generous guess and retry at the exact size
     let capacity = Math.max(65536, Math.ceil((jobs * voxels) / 16));
     for (;;) {
       const counter = Tensor.fromData(new Uint32Array(1), [1], 'u32', 'surface.count');
       const points = Tensor.empty([capacity, 2], 'u32', 'surface.points');
-      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, [Math.ceil(W / 64), D, jobs]);
+      surfaceGatherKernel.dispatch(g, { pred, truth, boxes, f, points, counter }, { D, H, W, numClasses, jobBase, jobs, capacity }, [surfaceGatherKernel.groupsFor(W), D, jobs]);
       const count = (await counter.readU32())[0];
       if (count <= capacity) {
         const raw = count > 0 ? new Uint32Array(await g.read(points.buffer, count * 8)) : new Uint32Array(0);

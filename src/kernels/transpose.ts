@@ -9,6 +9,8 @@ export const transposeKernel = defineKernel({ name: 'transpose2d', shader: 'tran
 export function transpose2d(x: Tensor, rows: number, cols: number, batch = 1): Tensor {
   if (x.size !== batch * rows * cols) throw new Error(`transpose2d: [${x.shape}] is not ${batch}x${rows}x${cols}`);
   const out = Tensor.empty(batch === 1 ? [cols, rows] : [batch, cols, rows]);
-  transposeKernel.dispatch(gpu(), { x, out }, { rows, cols }, [Math.ceil(cols / 16), Math.ceil(rows / 16), batch]);
+  // one thread per element of a @workgroup_size(16, 16) tile
+  const [tx, ty] = transposeKernel.workgroupSize;
+  transposeKernel.dispatch(gpu(), { x, out }, { rows, cols }, [Math.ceil(cols / tx!), Math.ceil(rows / ty!), batch]);
   return out;
 }

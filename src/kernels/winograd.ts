@@ -29,6 +29,7 @@ import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../runtime/tensor.ts';
+import { setting, provideSettings } from '../runtime/settings.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const winogradInputKernel = defineKernel({ name: 'winograd_input', shader: 'winograd_input', doc: 'Winograd F(2x2,3x3) input transform B^T d B into [16, tiles, C]' });
@@ -75,12 +76,12 @@ function tiling(N: number, H: number, W: number, m: WinogradTile = 2): Tiling {
   return { tilesH, tilesW, T: N * tilesH * tilesW, E: (m + 2) * (m + 2) };
 }
 
-let bandBytesCap: number | null = null;
-
-/** Caps the bytes of one band's transformed tensor below the binding limit (checks force many bands; null: no cap). */
+/**
+ * @deprecated Only src/checks/epilogue.ts still calls it; use `withSettings({ winogradBandBytes }, fn)`.
+ * Caps the bytes of one band's transformed tensor (null: no cap), a thin use of the settings module.
+ */
 export function setWinogradBandBytes(bytes: number | null): void {
-  if (bytes !== null && !(bytes >= 64)) throw new Error(`Winograd band size ${bytes} bytes is too small`);
-  bandBytesCap = bytes;
+  provideSettings({ winogradBandBytes: bytes ?? undefined }, 'override');
 }
 
 /**
@@ -89,7 +90,7 @@ export function setWinogradBandBytes(bytes: number | null): void {
  */
 function bandTiles(T: number, maxChannels: number, E = 16): number {
   const g = gpu();
-  const bytes = Math.min(g.limits.maxStorageBufferBindingSize, bandBytesCap ?? Infinity);
+  const bytes = Math.min(g.limits.maxStorageBufferBindingSize, setting('winogradBandBytes') ?? Infinity);
   const byMemory = Math.floor(bytes / (E * 4 * maxChannels));
   const byDispatch = 8 * g.limits.maxComputeWorkgroupsPerDimension;
   return Math.max(1, Math.min(T, byMemory, byDispatch));
@@ -120,7 +121,7 @@ function transformIn(src: Tensor, til: Tiling, t0: number, T: number, kernel: ty
   const g = gpu();
   const [N, H, W, C] = src.shape;
   const out = Tensor.empty([til.E, T, C]);
-  const groups = Math.ceil((T * Math.ceil(C / 4)) / 64);
+  const groups = kernel.groupsFor(T * Math.ceil(C / 4));
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
   kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, t0 }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
   return out;
@@ -131,7 +132,8 @@ function transformFilter(w: Tensor, flip: boolean, m: WinogradTile): Tensor {
   const [, , C, O] = w.shape;
   const [K, N] = flip ? [O, C] : [C, O];
   const out = Tensor.empty([m === 4 ? 36 : 16, K, N]);
-  (m === 4 ? winograd4FilterKernel : winogradFilterKernel).dispatch(g, { w, dst: out }, { C, O, K, N, flip: flip ? 1 : 0 }, [Math.ceil((K * N) / 64)]);
+  const kernel = m === 4 ? winograd4FilterKernel : winogradFilterKernel;
+  kernel.dispatch(g, { w, dst: out }, { C, O, K, N, flip: flip ? 1 : 0 }, [kernel.groupsFor(K * N)]);
   return out;
 }
 
@@ -154,10 +156,11 @@ function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lane
 function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0: number, T: number, epilogue: Epilogue | undefined): void {
   const g = gpu();
   const [N, H, W, O] = y.shape;
-  const groups = Math.ceil((T * Math.ceil(O / 4)) / 64);
+  const kernel = til.E === 36 ? winograd4OutputKernel : winogradOutputKernel;
+  const groups = kernel.groupsFor(T * Math.ceil(O / 4));
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
   const epi = epilogueBinding(epilogue, O, m);
-  (til.E === 36 ? winograd4OutputKernel : winogradOutputKernel).dispatch(
+  kernel.dispatch(
     g,
     { src: m, src4: m, bias: bias ?? m, dst: y, affine: epi.affine },
     { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, hasBias: bias ? 1 : 0, t0, epi: epi.epi, alpha: epi.alpha },
@@ -247,7 +250,7 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor): Tensor {
   const summed = chunks === 1 ? part : columnSum(part, chunks, 16 * C * O);
   if (summed !== part) part.dispose();
   const dw = Tensor.empty([3, 3, C, O]);
-  winogradFilterGradKernel.dispatch(g, { src: summed, dw }, { C, O }, [Math.ceil((C * O) / 64)]);
+  winogradFilterGradKernel.dispatch(g, { src: summed, dw }, { C, O }, [winogradFilterGradKernel.groupsFor(C * O)]);
   summed.dispose();
   return dw;
 }

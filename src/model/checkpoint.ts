@@ -7,6 +7,7 @@ import { totalmem } from 'node:os';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
 import { validateCheckpointConfig, validateSafetensors, expectedParameters } from './checkpoint-validate.ts';
 import type { UNetConfig } from './unet.ts';
+import { setting } from '../runtime/settings.ts';
 import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
 
 /** Writes `files` (name -> bytes or text) as directory `dir`, atomically replacing any previous one. */
@@ -36,16 +37,14 @@ export class CheckpointWriteError extends Error {}
 
 let writesSeen = 0;
 /**
- * Fault injection for tests: SPINESEG_FAIL_CHECKPOINT_WRITE="<dir name>:<n>" makes the n-th write of a
- * checkpoint directory named <dir name> (counted per process) fail at its second file, as a full disk would.
- * Returns the index of the file to fail at, or -1.
+ * Fault injection for tests: the `failCheckpointWrite` setting (SPINESEG_FAIL_CHECKPOINT_WRITE="<dir name>:<n>")
+ * makes the n-th write of a checkpoint directory named <dir name> (counted per process) fail at its second
+ * file, as a full disk would. Returns the index of the file to fail at, or -1.
  */
 function injectedWriteFailure(dir: string): number {
-  const spec = process.env.SPINESEG_FAIL_CHECKPOINT_WRITE;
-  if (!spec) return -1;
-  const [name, nth] = spec.split(':');
-  if (basename(dir) !== name) return -1;
-  return ++writesSeen === Number(nth) ? 1 : -1;
+  const fault = setting('failCheckpointWrite');
+  if (!fault || basename(dir) !== fault.dir) return -1;
+  return ++writesSeen === fault.nth ? 1 : -1;
 }
 
 /** Writes one file atomically (temp + rename): the project's one helper, re-exported for the modules that import it here. */
@@ -84,10 +83,10 @@ function readBytes(path: string): Uint8Array {
   }
 }
 
-/** The memory a model may take: $SPINESEG_MEMORY_BUDGET_MB, else 80 % of the machine's memory. */
+/** The memory a model may take: the `memoryBudgetMb` setting ($SPINESEG_MEMORY_BUDGET_MB), else 80 % of the machine's memory. */
 export function memoryBudgetBytes(): number {
-  const env = Number(process.env.SPINESEG_MEMORY_BUDGET_MB);
-  return Number.isFinite(env) && env > 0 ? env * 2 ** 20 : Math.floor(totalmem() * 0.8);
+  const mb = setting('memoryBudgetMb');
+  return mb !== null ? mb * 2 ** 20 : Math.floor(totalmem() * 0.8);
 }
 
 /**

@@ -28,9 +28,12 @@ export interface Sample {
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The shared PNG set, or $SPINESEG_DATA. */
-export function defaultDataRoot(repoRoot: string = REPO_ROOT): string {
-  return process.env.SPINESEG_DATA ?? path.resolve(repoRoot, '../shared/data/spider-t2space-png');
+/**
+ * The shared PNG set beside the repository, or `configured`: the `dataRoot` setting ($SPINESEG_DATA,
+ * src/runtime/settings.ts), which callers above the pipeline pass in (the pipeline reads no settings).
+ */
+export function defaultDataRoot(repoRoot: string = REPO_ROOT, configured: string | null = null): string {
+  return configured ?? path.resolve(repoRoot, '../shared/data/spider-t2space-png');
 }
 
 /** The small sample bundled with the repository. */

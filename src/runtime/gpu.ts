@@ -2,6 +2,7 @@
 // All dispatches go into one open compute pass of one command encoder until something needs the results
 // (a read back, an explicit flush), so a training step is one submission.
 import { BufferPool } from './pool.ts';
+import { setting, provideSettings } from './settings.ts';
 
 export interface AdapterDescription {
   vendor: string;
@@ -175,12 +176,11 @@ export class Gpu {
   /**
    * Dispatches recorded before an automatic submission (0: only at sync / read). A training step records
    * hundreds of dispatches; submitting them in pieces overlaps recording (JavaScript, one thread) with the
-   * GPU's work. SPINESEG_FLUSH_EVERY=N sets it.
+   * GPU's work. The `flushEvery` setting (SPINESEG_FLUSH_EVERY=N, or a withSettings scope).
    */
-  flushEvery = (() => {
-    const env = typeof process !== 'undefined' ? Number(process.env?.SPINESEG_FLUSH_EVERY) : NaN;
-    return Number.isInteger(env) && env >= 0 ? env : 0;
-  })();
+  get flushEvery(): number {
+    return setting('flushEvery');
+  }
 
   /** Submits everything recorded so far (errors surface at the next sync or read). */
   flush(): void {
@@ -205,8 +205,14 @@ export class Gpu {
     this.check();
   }
 
-  /** Sleep through known GPU waits instead of letting Dawn poll (see idleWait); off = plain awaits. */
-  idleWaits = !(typeof process !== 'undefined' && process.env?.SPINESEG_IDLE_WAITS === '0'); // SPINESEG_IDLE_WAITS=0: plain awaits
+  /** Sleep through known GPU waits instead of letting Dawn poll (see idleWait); off = plain awaits. The `idleWaits` setting (SPINESEG_IDLE_WAITS=0|1). */
+  get idleWaits(): boolean {
+    return setting('idleWaits');
+  }
+  /** @deprecated Only web/src/bench.ts still assigns it; a host calls provideSettings({ idleWaits }, 'page'). */
+  set idleWaits(on: boolean) {
+    provideSettings({ idleWaits: on }, 'page');
+  }
   /** sleeps taken and their total ms, for benchmarks */
   idleStats = { sleeps: 0, sleptMs: 0 };
 
@@ -358,7 +364,7 @@ export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
     // idle waits exist for Dawn's Node binding, which busy-polls while a GPU promise is pending; a browser does not,
     // and there its callbacks land a few ms after the GPU is done, so the 'overslept' test never fires and a warm-up
     // wait that included shader compilation kept every later step sleeping seconds (seen on SwiftShader in Chromium)
-    if (isBrowser()) current.idleWaits = false;
+    if (isBrowser()) provideSettings({ idleWaits: false }, 'page');
     return current;
   })();
   return starting;
