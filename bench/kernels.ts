@@ -11,23 +11,25 @@ import { gpu, adapterName } from '../src/runtime/gpu.ts';
 import { convVariant } from '../src/kernels/conv2d.ts';
 import { loadTfjsWebgpu } from './tfjs-baseline.ts';
 import { runKernelBench, kernelTable } from './kernels-core.ts';
+import { benchMain, type BenchArgs } from './args.ts';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+export const kernelsFlags = {
+  '--iterations': { kind: 'number', doc: 'timed iterations per kernel', default: 5, min: 1, integer: true },
+  '--only': { kind: 'string', doc: 'only the layers whose description contains this' },
+  '--json': { kind: 'string', doc: 'write the rows here' },
+} as const;
+export type KernelsOptions = BenchArgs<typeof kernelsFlags>;
 
-async function main(): Promise<void> {
+export async function run(o: KernelsOptions): Promise<void> {
   const tf = await loadTfjsWebgpu();
   const g = gpu();
-  const iterations = Number(arg('--iterations') ?? 5);
-  const only = arg('--only');
+  const { iterations, only } = o;
   const adapter = adapterName(g.adapter);
   console.error(`adapter: ${adapter}; spineseg conv variant: ${convVariant(g)}; tfjs backend: ${tf.getBackend()}; ${iterations} timed iterations per kernel (median)`);
   const { rows } = await runKernelBench(tf, { iterations, only: only ?? undefined });
   console.log(`\nconv kernels, batch 2, U-Net at 160x128 (W x H), on ${adapter}\n`);
   console.log(kernelTable(rows));
-  const json = arg('--json');
+  const json = o.json;
   if (json) {
     mkdirSync(dirname(json), { recursive: true });
     writeFileSync(json, JSON.stringify({ adapter, variant: convVariant(g), date: new Date().toISOString(), rows }, null, 2) + '\n');
@@ -35,10 +37,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0), // the Dawn instance keeps Node alive otherwise
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+benchMain(import.meta, 'bench/kernels.ts', kernelsFlags, run);

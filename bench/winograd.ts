@@ -4,7 +4,7 @@
 // Besides wall time, the process CPU time per call (user + system of every thread: lavapipe runs in this
 // process) is recorded: on a loaded machine it measures the work done regardless of how long the
 // scheduler kept the threads waiting. --errors adds the max abs / rel error of both against the float64 definition (src/reference/conv.ts).
-//   npx tsx bench/winograd.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--f4] [--profile] [--json FILE]
+//   npx tsx bench/winograd.ts [--size 128x160] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--f4] [--profile] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
@@ -12,45 +12,24 @@ import { Tensor } from '../src/graph/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, convVariant } from '../src/kernels/conv2d.ts';
 import type { ConvAlgorithm, ConvPass } from '../src/kernels/conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../src/kernels/winograd.ts';
-import { layerList, makeConfig } from '../src/model/unet.ts';
+import { unetConv3x3Shapes } from '../src/app/tune.ts';
+import { DEFAULT_MODEL_SIZE } from '../src/cli/options.ts';
+import { benchMain, type BenchArgs } from './args.ts';
 import { conv2dRef, conv2dGradRef } from '../src/reference/conv.ts';
 import { errorStats } from '../src/checks/winograd.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-const [width, height] = arg('--size', '160x128').split('x').map(Number);
-const batch = Number(arg('--batch', '2'));
-const reps = Number(arg('--reps', '7'));
-const only = arg('--only', '');
-const withErrors = process.argv.includes('--errors');
-const withF4 = process.argv.includes('--f4');
-const jsonPath = arg('--json', '');
-
-export interface Shape {
-  N: number;
-  H: number;
-  W: number;
-  C: number;
-  O: number;
-  where: string;
-}
-
-/** The distinct stride-1 3x3 conv shapes of the U-Net at this size, batch and width. */
-export function unetConv3x3Shapes(w: number, h: number, n: number, widthMult = 1): Shape[] {
-  const seen = new Map<string, Shape>();
-  for (const L of layerList(makeConfig({ width: w, height: h, widthMult }))) {
-    if (L.kind !== 'Conv2D 3x3') continue;
-    const [kh, , C, O] = L.params[0].shape;
-    if (kh !== 3) continue;
-    const [H, W] = L.outShape;
-    const key = `${n}x${H}x${W}x${C}->${O}`;
-    if (seen.has(key)) seen.get(key)!.where += `, ${L.name}`;
-    else seen.set(key, { N: n, H, W, C, O, where: L.name });
-  }
-  return [...seen.values()];
-}
+export const winogradFlags = {
+  '--size': { kind: 'size', doc: 'network input WIDTHxHEIGHT', default: DEFAULT_MODEL_SIZE },
+  '--batch': { kind: 'number', doc: 'batch size', default: 2, min: 1, integer: true },
+  '--width-mult': { kind: 'number', doc: 'channel width multiplier', default: 1, min: 0.01 },
+  '--reps': { kind: 'number', doc: 'rotations per pass', default: 7, min: 1, integer: true },
+  '--only': { kind: 'string', doc: 'only the shapes whose description contains this' },
+  '--errors': { kind: 'boolean', doc: 'also the max abs / rel error against float64' },
+  '--f4': { kind: 'boolean', doc: 'also F(4x4, 3x3)' },
+  '--profile': { kind: 'boolean', doc: 'per-kernel GPU timestamps of one run per variant' },
+  '--json': { kind: 'string', doc: 'write the rows here' },
+} as const;
+export type WinogradOptions = BenchArgs<typeof winogradFlags>;
 
 function values(count: number, seed: number, scale = 1): Float32Array {
   const a = new Float32Array(count);
@@ -62,10 +41,13 @@ function values(count: number, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-async function main(): Promise<void> {
+export async function run(o: WinogradOptions): Promise<void> {
+  const { width, height } = o.size;
+  const { batch, reps, errors: withErrors, f4: withF4, json: jsonPath } = o;
+  const only = o.only ?? '';
   const g = await initGpu();
   const adapter = adapterName(g.adapter);
-  const shapes = unetConv3x3Shapes(width, height, batch, Number(arg('--width-mult', '1'))).filter((s) => !only || `${s.N}x${s.H}x${s.W}x${s.C}->${s.O} ${s.where}`.includes(only));
+  const shapes = unetConv3x3Shapes(width, height, batch, o.widthMult).filter((s) => !only || `${s.N}x${s.H}x${s.W}x${s.C}->${s.O} ${s.where}`.includes(only));
   console.error(`adapter: ${adapter}; direct variant ${convVariant(g)}; ${reps} rotations per pass; cells: wall min / wall median / CPU median, ms`);
   console.log('| shape | pass | direct | Winograd rows | Winograd channels |' + (withF4 ? ' F(4x4) rows | F(4x4) channels |' : '') + ' CPU speed-up (best F(2x2)) | fastest by CPU |' + (withErrors ? ' direct max abs / rel err | Winograd max abs / rel err |' + (withF4 ? ' F(4x4) max abs / rel err |' : '') : '') + ' layers |');
   const rows: Record<string, unknown>[] = [];
@@ -117,7 +99,7 @@ async function main(): Promise<void> {
           errors[v] = `${e.maxAbs.toExponential(1)} / ${e.maxRel.toExponential(1)}`;
         }
       }
-      if (process.argv.includes('--profile')) {
+      if (o.profile) {
         for (const v of vs) {
           g.beginProfile();
           run(pass, v).dispose();
@@ -156,10 +138,4 @@ async function main(): Promise<void> {
   if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter, date: new Date().toISOString(), size: `${width}x${height}`, batch, reps, rows }, null, 2) + '\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+benchMain(import.meta, 'bench/winograd.ts', winogradFlags, run);

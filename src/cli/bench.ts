@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseNumber, parseModelShape } from './options.ts';
+import { parseNumber, parseModelShape, DEFAULT_MODEL_SIZE } from './options.ts';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
 
@@ -17,7 +17,7 @@ export function register(program: Command): void {
   bench
     .command('train')
     .description('time full U-Net training steps, spineseg and tfjs-backend-webgpu')
-    .option('--size <WxH>', 'input width x height', '160x128')
+    .option('--size <WxH>', 'input width x height', DEFAULT_MODEL_SIZE)
     .option('--batch <n>', 'batch size', '2')
     .option('--width-mult <m>', 'channel width multiplier', '1')
     .option('--steps <k>', 'timed steps', '5')
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--jaxjs', 'also time jax-js (@jax-js/jax, WebGPU) on the same adapter, after checking its loss and gradients against ours')
     .option('--json <file>', 'write the results as JSON')
     .option('--profile', 'also time one step per kernel with GPU timestamp queries')
-    .option('--tune', 'first time both kernel variants (register / workgroup-tiled) on this adapter and keep the faster')
+    .option('--tune', 'first run `spineseg tune` at this size, batch and width (its cache, this adapter) and use its choices')
     .option('--augment <level>', 'augment each step (none | light | default | heavy) and time interleaved steps without / with it')
     .option('--torch [python]', 'also time PyTorch on the CPU (bench/gpu/unet_torch.py; needs `import torch`), optionally with this python', false)
     .action(async (o: { size: string; batch: string; widthMult: string; steps: string; warmup: string; tfjs: boolean; jaxjs?: boolean; json?: string; profile?: boolean; tune?: boolean; augment?: string; torch: boolean | string }) => {

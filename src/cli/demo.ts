@@ -1,6 +1,6 @@
 // `spineseg demo`: the README's main job, end to end on built-in data.
 import type { Command } from 'commander';
-import { parseNumber, parseModelShape } from './options.ts';
+import { parseNumber, parseModelShape, DEFAULT_MODEL_SIZE } from './options.ts';
 import { terminalTrainProgress } from './progress.ts';
 
 export function register(program: Command): void {
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'slice folder or SPIDER-layout volume folder (default: the built-in sample data/sample)')
     .option('--phantom', 'use generated phantom volumes instead of real slices')
     .option('--out <dir>', 'run folder (replaced)', 'runs/demo')
-    .option('--size <WxH>', 'network input width x height', '128x160')
+    .option('--size <WxH>', 'network input width x height', DEFAULT_MODEL_SIZE)
     .option('--width-mult <m>', 'channel width multiplier', '0.25')
     .option('--batch <n>', 'batch size', '8')
     .option('--epochs <n>', 'epochs to train (fixed, so a run repeats on the same adapter)', '32')

@@ -1,13 +1,13 @@
 // `spineseg tune`: time every way to compute the model's 3x3 convolutions on this adapter and cache the
 // fastest per shape (see src/kernels/autotune.ts); train, predict, evaluate, demo and bench then use it.
 import type { Command } from 'commander';
-import { parseNumber, parseModelShape } from './options.ts';
+import { parseNumber, parseModelShape, DEFAULT_MODEL_SIZE } from './options.ts';
 
 export function register(program: Command): void {
   program
     .command('tune')
     .description('time the conv algorithms (direct register / tiled, Winograd) per layer shape on this adapter and cache the fastest')
-    .option('--size <WxH>', 'input width x height of the shapes to tune (training crops; run again with the prediction size)', '160x128')
+    .option('--size <WxH>', 'input width x height of the shapes to tune (training crops; run again with the prediction size)', DEFAULT_MODEL_SIZE)
     .option('--batch <n>', 'batch size', '2')
     .option('--width-mult <m>', 'channel width multiplier', '1')
     .option('--reps <k>', 'timed runs per candidate (median)', '3')
