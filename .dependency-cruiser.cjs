@@ -1,6 +1,7 @@
 // Layer rules for src/ and web/ (docs/ARCHITECTURE.md draws them). Run: npm run lint:deps
 // Lower layers never import higher ones:
 //   runtime < kernels < graph < model < app < cli/web;  util, pipeline, metrics beside them as below.
+// The model reaches the kernels only through graph ops (model-no-kernels).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -45,6 +46,13 @@ module.exports = {
       comment: 'src/metrics may use GPU kernels and the runtime, never autograd, the model or workflows.',
       from: { path: '^src/metrics/' },
       to: { path: '^src/(graph|model|app|cli)/' },
+    },
+    {
+      name: 'model-no-kernels',
+      severity: 'error',
+      comment: 'src/model says what the network computes through src/graph ops; which kernels run and what they fuse is decided there (src/graph/blocks.ts), never in the model.',
+      from: { path: '^src/model/' },
+      to: { path: '^src/kernels/' },
     },
     {
       name: 'model-no-app',

@@ -10,7 +10,7 @@ import { provideSettings } from '../runtime/settings.ts';
 export function unetConv3x3Shapes(width: number, height: number, batch: number, widthMult = 1): (ConvShape3x3 & { where: string })[] {
   const seen = new Map<string, ConvShape3x3 & { where: string }>();
   for (const L of layerList(makeConfig({ width, height, widthMult }))) {
-    if (L.kind !== 'Conv2D 3x3') continue;
+    if (L.op.type !== 'conv2d' || L.op.kernel !== 3) continue;
     const [, , C, O] = L.params[0].shape;
     const [H, W] = L.outShape;
     const key = `${batch}x${H}x${W}x${C}->${O}`;

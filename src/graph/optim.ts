@@ -4,6 +4,9 @@
 import { Tensor, keep } from './tensor.ts';
 import { adamAdvance, adamUpdate, type AdamHyper, type LrSchedule } from '../kernels/adam.ts';
 
+/** The learning-rate schedules the optimizer runs on the GPU, for the training loop and checkpoints to name. */
+export { LR_SCHEDULE_KINDS, type LrSchedule, type LrScheduleKind } from '../kernels/adam.ts';
+
 export interface AdamOptions {
   /** default 1e-3 */
   lr?: number;

@@ -1,8 +1,8 @@
 // Augmentation recipe: the levels of `--augment` (one table, documented in docs/TRAINING.md) and the
 // per-sample parameter draw. Parameters come from a generator keyed by (seed, epoch, sample index), never
-// Math.random, so a resumed run draws the same augmented batches. The GPU side is src/kernels/augment.ts.
+// Math.random, so a resumed run draws the same augmented batches. The GPU side is augmentBatch (src/graph/augment.ts).
 import { Rng } from '../util/random.ts';
-import { AUG, AUG_GRID, AUG_STRIDE, identityAugParams } from '../kernels/augment.ts';
+import { AUG, AUG_GRID, AUG_STRIDE, identityAugParams } from '../graph/augment.ts';
 
 /** Each transform is applied to a sample with probability p; ranges are drawn uniformly (gamma log-uniformly). */
 export interface AugmentConfig {

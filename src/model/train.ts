@@ -5,10 +5,9 @@
 import { Tensor, scoped, scopedAsync } from '../graph/tensor.ts';
 import { backward, noGrad } from '../graph/autograd.ts';
 import { focalDiceLoss, argmaxChannels } from '../graph/nn.ts';
-import { Adam } from '../graph/optim.ts';
+import { Adam, type LrScheduleKind } from '../graph/optim.ts';
 import { gpu } from '../runtime/gpu.ts';
-import { augmentSpatial, augmentIntensity, AUG_STRIDE } from '../kernels/augment.ts';
-import type { LrScheduleKind } from '../kernels/adam.ts';
+import { augmentBatch, AUG_STRIDE } from '../graph/augment.ts';
 import { augmentIsOff, drawBatchAugmentParams, type AugmentConfig } from './augment.ts';
 import { Rng } from '../util/random.ts';
 import { UNet } from './unet.ts';
@@ -138,10 +137,7 @@ export async function trainStep(model: UNet, optimizer: Adam, batch: Sample[], d
     let { x, y } = uploadBatch(batch);
     if (augParams) {
       if (augParams.length !== batch.length * AUG_STRIDE) throw new Error(`trainStep: ${augParams.length} augmentation parameters for ${batch.length} samples`);
-      const params = Tensor.fromData(augParams, [augParams.length]);
-      const warped = augmentSpatial(x, y, params);
-      x = augmentIntensity(warped.x, params);
-      y = warped.y;
+      ({ x, y } = augmentBatch(x, y, augParams));
     }
     const logits = model.forward(x, { training: true, dropoutSeed });
     const l = focalDiceLoss(logits, y);
