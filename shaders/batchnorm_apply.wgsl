@@ -9,7 +9,7 @@
 // forward:  one thread per element applies the affine normalisation.
 // affine:   one thread per channel folds the inference normalisation into y = [scale(C), shift(C)],
 //           scale = gamma / sqrt(runningVar + epsilon), shift = beta - runningMean * scale: the per-channel
-//           affine a convolution's fused epilogue applies (shaders/epilogue.wgsl).
+//           affine a convolution's fused epilogue applies (shaders/include/epilogue.wgsl).
 // backward: one thread per element: dx = gamma * invstd * (g - sum(g)/n - xhat * sum(g xhat)/n) in training
 //           (the batch statistics depend on x), gamma * invstd * g in inference; the first C threads also
 //           write dgamma = sum(g xhat) and dbeta = sum(g) from the same column sums.

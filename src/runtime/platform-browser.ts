@@ -1,8 +1,9 @@
 // Browser platform: navigator.gpu, shaders bundled by Vite from the same shaders/ folder Node reads.
 import { registerShaderSources } from './shaders.ts';
 
-const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-registerShaderSources(Object.fromEntries(Object.entries(files).map(([path, text]) => [path.replace(/^.*\//, '').replace(/\.wgsl$/, ''), text])));
+// kernels in shaders/, snippets in shaders/include/ (registered as 'include/<name>', as src/runtime/shaders.ts asks)
+const files = import.meta.glob(['../../shaders/*.wgsl', '../../shaders/include/*.wgsl'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+registerShaderSources(Object.fromEntries(Object.entries(files).map(([path, text]) => [path.replace(/^.*\/shaders\//, '').replace(/\.wgsl$/, ''), text])));
 
 export function browserGpu(): GPU {
   if (typeof navigator === 'undefined' || !navigator.gpu) {

@@ -1,5 +1,6 @@
-// Where WGSL sources come from. Node reads `shaders/*.wgsl` from disk (src/runtime/platform-node.ts);
-// the browser build registers them through Vite's import.meta.glob (src/runtime/platform-browser.ts).
+// Where WGSL sources come from. Node reads `shaders/<name>.wgsl` (kernels) and `shaders/include/<name>.wgsl`
+// (snippets) from disk (src/runtime/platform-node.ts); the browser build registers both folders through Vite's
+// import.meta.glob (src/runtime/platform-browser.ts), keyed the same way ('conv2d_tiled', 'include/epilogue').
 const sources = new Map<string, string>();
 let loader: ((name: string) => string) | null = null;
 
@@ -23,14 +24,18 @@ function rawSource(name: string): string {
 
 const INCLUDE = /^\/\/ #include (\w+)[ \t]*$/gm;
 
+/** Where the snippet a `// #include <name>` line names lives: shaders/include/<name>.wgsl. */
+export const includePath = (name: string): string => `include/${name}`;
+
 /**
- * The WGSL text of shaders/<name>.wgsl with its `// #include <other>` lines replaced by shaders/<other>.wgsl
- * (one level: snippets shared by several kernels, e.g. the convolutions' fused epilogue, never include).
+ * The WGSL text of shaders/<name>.wgsl with its `// #include <other>` lines replaced by shaders/include/<other>.wgsl
+ * (one level: snippets shared by several kernels, e.g. the convolutions' fused epilogue, never include). Each
+ * snippet's header names what its includer must define.
  */
 export function shaderSource(name: string): string {
   return rawSource(name).replace(INCLUDE, (_, other: string) => {
-    const text = rawSource(other);
-    if (/^\/\/ #include /m.test(text)) throw new Error(`shader snippet '${other}' (included by '${name}') must not include others`);
+    const text = rawSource(includePath(other));
+    if (/^\/\/ #include /m.test(text)) throw new Error(`shader snippet 'shaders/include/${other}.wgsl' (included by '${name}') must not include others`);
     return text;
   });
 }

@@ -1,12 +1,14 @@
-// Fused epilogue of the convolutions (src/kernels/epilogue.ts), included by every kernel that writes a
-// convolution's output (shaders/conv2d_register.wgsl, conv2d_register_oc.wgsl, conv2d_tiled.wgsl,
-// winograd_output.wgsl). Applied to v = conv + bias as it is written, in this order:
+// shaders/include/epilogue.wgsl, a snippet pulled in by `// #include epilogue` (src/runtime/shaders.ts).
+// The fused epilogue of the convolutions (src/kernels/epilogue.ts), applied to v = conv + bias as it is
+// written, in this order:
 //   p.epi bit 1: ReLU                          v = max(v, 0)
 //   p.epi bit 2: per-channel affine            v = v * affine[o] + affine[O + o]   (inference BatchNorm:
 //                                              scale = gamma / sqrt(var + eps), shift = beta - mean * scale)
 //   p.epi bit 4: LeakyReLU                     v = v > 0 ? v : p.alpha * v
-// The including shader declares `p` (with u32 `epi` and f32 `alpha`) and `affine: array<f32>`; with
-// p.epi == 0 the value is written unchanged, which every gradient pass uses.
+// With p.epi == 0 the value is written unchanged, which every gradient pass uses.
+// Included by: conv2d_register, conv2d_register_oc, conv2d_tiled, winograd_output, winograd4_output
+// Defines: epilogue4, epilogue1
+// The includer must define: p.epi: u32, p.alpha: f32, affine: array<f32>
 fn epilogue4(v: vec4<f32>, o: u32, O: u32) -> vec4<f32> {
   if (p.epi == 0u) { return v; }
   var r = v;
