@@ -35,7 +35,9 @@ export async function benchTrain(o: TrainBenchOptions, log: (s: string) => void 
     },
     log,
   );
-  (result.settings as Record<string, unknown>).tuneCache = tuning?.date ?? null;
+  // --tune wrote a new cache (runTune): record the date of the one the timed steps used
+  const used = o.tune ? await loadNodeTuning() : tuning;
+  (result.settings as Record<string, unknown>).tuneCache = used?.date ?? null;
   result.machine = machineInfo(result.adapter);
   if (o.torch) {
     // a separate process after ours (bench/train_ab.ts --torch interleaves step by step instead)

@@ -12,7 +12,7 @@ import { Tensor } from '../src/graph/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, convVariant } from '../src/kernels/conv2d.ts';
 import type { ConvAlgorithm, ConvPass } from '../src/kernels/conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../src/kernels/winograd.ts';
-import { unetConv3x3Shapes } from '../src/app/tune.ts';
+import { unetConv3x3Shapes } from '../src/model/unet.ts';
 import { DEFAULT_MODEL_SIZE } from '../src/cli/options.ts';
 import { benchMain, type BenchArgs } from './args.ts';
 import { conv2dRef, conv2dGradRef } from '../src/reference/conv.ts';

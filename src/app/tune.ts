@@ -1,25 +1,13 @@
 // `spineseg tune` as a workflow the CLI (and the web app) share: the 3x3 conv shapes of a U-Net
 // configuration, timed by the autotuner on this adapter, merged into the adapter's cache.
 import { initGpu } from '../runtime/gpu.ts';
-import { layerList, makeConfig } from '../model/unet.ts';
-import { tuneConvShapes, adapterKey, applyTuneCache, TUNE_VERSION, type ConvShape3x3, type TuneCache, type TuneEntry, type TuneStore, type TuneMetric } from '../kernels/autotune.ts';
+import { unetConv3x3Shapes } from '../model/unet.ts';
+import { tuneConvShapes, adapterKey, applyTuneCache, TUNE_VERSION, type TuneCache, type TuneEntry, type TuneStore, type TuneMetric } from '../kernels/autotune.ts';
 import type { ConvPass } from '../kernels/conv_algorithm.ts';
 import { provideSettings } from '../runtime/settings.ts';
 
-/** The distinct stride-1 3x3 conv shapes of the U-Net at this input size, batch and width, with the layers using each. */
-export function unetConv3x3Shapes(width: number, height: number, batch: number, widthMult = 1): (ConvShape3x3 & { where: string })[] {
-  const seen = new Map<string, ConvShape3x3 & { where: string }>();
-  for (const L of layerList(makeConfig({ width, height, widthMult }))) {
-    if (L.op.type !== 'conv2d' || L.op.kernel !== 3) continue;
-    const [, , C, O] = L.params[0].shape;
-    const [H, W] = L.outShape;
-    const key = `${batch}x${H}x${W}x${C}->${O}`;
-    const s = seen.get(key);
-    if (s) s.where += `, ${L.name}`;
-    else seen.set(key, { N: batch, H, W, C, O, where: L.name });
-  }
-  return [...seen.values()];
-}
+/** The U-Net's distinct 3x3 conv shapes, the tuner's work list: declared once, with the model (src/model/unet.ts). */
+export { unetConv3x3Shapes };
 
 export interface TuneOptions {
   width: number;
