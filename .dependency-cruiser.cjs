@@ -78,22 +78,22 @@ module.exports = {
     {
       name: 'src-no-tests-or-bench',
       severity: 'error',
-      comment: 'Production code never imports tests, benchmarks or scripts. Exceptions: the `bench` CLI verb loads bench/ by a dynamic import, and the web app\'s Benchmark tab (web/src/bench*.ts) runs the host-neutral benchmark cores (bench/*-core.ts, report, schema, tfjs types and model) so the page and the CLI time the same code.',
-      from: { path: '^(src|web)/', pathNot: '^(src/cli/bench\\.ts|web/src/bench[^/]*\\.ts)$' },
+      comment: 'Production code never imports tests, benchmarks or scripts. Exceptions: the `bench` CLI verb loads bench/ by a dynamic import, and the web app\'s Benchmark tab (web/src/tabs/bench*.ts) runs the host-neutral benchmark cores (bench/*-core.ts, report, schema, tfjs types and model) so the page and the CLI time the same code.',
+      from: { path: '^(src|web)/', pathNot: '^(src/cli/bench\\.ts|web/src/tabs/bench[^/]*\\.ts)$' },
       to: { path: '^(test|bench|scripts)/' },
     },
     {
       name: 'web-bench-only-cores',
       severity: 'error',
       comment: 'The Benchmark tab reaches only the host-neutral parts of bench/ (no node: imports there).',
-      from: { path: '^web/src/bench[^/]*\\.ts$' },
+      from: { path: '^web/src/tabs/bench[^/]*\\.ts$' },
       to: { path: '^(test|scripts)/|^bench/(?!(train-core|kernels-core|predict-peers-core|report|schema|stats|tfjs-types|unet-tfjs|unet-jaxjs|jaxjs-check|onnx-export|ort-check|ort-types)\\.ts$)' },
     },
     {
       name: 'peers-only-in-bench',
       severity: 'error',
-      comment: 'The benchmark peers (tfjs, jax-js, onnxruntime-web and the ONNX exporter\'s onnx-proto) are never part of the product: only bench/ and the Benchmark tab\'s lazily loaded chunks (web/src/bench*.ts) import them.',
-      from: { path: '^(src|web)/', pathNot: '^web/src/bench[^/]*\\.ts$' },
+      comment: 'The benchmark peers (tfjs, jax-js, onnxruntime-web and the ONNX exporter\'s onnx-proto) are never part of the product: only bench/ and the Benchmark tab\'s lazily loaded chunks (web/src/tabs/bench*.ts) import them.',
+      from: { path: '^(src|web)/', pathNot: '^web/src/tabs/bench[^/]*\\.ts$' },
       to: { path: 'node_modules/(@tensorflow|@jax-js|onnxruntime-web|onnxruntime-node|onnx-proto)/' },
     },
     {
@@ -102,6 +102,13 @@ module.exports = {
       comment: 'src/reference holds float64 test oracles: only src/checks (and test/, bench/, scripts/) import them.',
       from: { path: '^(src|web)/', pathNot: '^src/(checks|reference)/' },
       to: { path: '^src/reference/' },
+    },
+    {
+      name: 'web-not-below-app',
+      comment: 'the page reaches the engine through src/app and src/model (and src/runtime to start the device), never the kernels or the autograd graph directly',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/(kernels|graph)/' },
     },
     {
       name: 'web-via-app',

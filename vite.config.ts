@@ -72,7 +72,7 @@ function shippedModel(): Plugin {
 }
 
 /**
- * onnxruntime-web's Wasm files (the Benchmark tab's prediction peer, web/src/bench-ort.ts), served from the app's own
+ * onnxruntime-web's Wasm files (the Benchmark tab's prediction peer, web/src/tabs/bench-ort.ts), served from the app's own
  * origin under ort/ (dev: from node_modules; build: emitted into dist/web), never from a CDN.
  */
 function ortWasm(): Plugin {

@@ -1,5 +1,5 @@
 // The training-step benchmark itself, shared by `spineseg bench train` (bench/train.ts, Node on Dawn) and the web
-// app's Benchmark tab (web/src/bench.ts, the page's navigator.gpu): no node: imports here. Both hosts run this
+// app's Benchmark tab (web/src/tabs/bench.ts, the page's navigator.gpu): no node: imports here. Both hosts run this
 // exact code; only how tfjs is loaded (loadTf) and where the JSON goes differ.
 // Achieved GFLOP/s counts conv multiply-accumulates analytically (forwardMacs in src/model/unet.ts):
 // a training step is taken as 3 x the forward conv MACs (forward, input gradient, filter gradient), FLOPs = 2 x MACs.
@@ -74,7 +74,7 @@ export interface TrainBenchResult {
 export interface TrainBenchHost {
   /** tfjs-core with the webgpu backend ready and all gradients registered, on the same adapter as initGpu() */
   loadTf(): Promise<Tf>;
-  /** jax-js with its webgpu device as the default (Node: bench/jaxjs-baseline.ts; page: web/src/bench-jaxjs.ts) */
+  /** jax-js with its webgpu device as the default (Node: bench/jaxjs-baseline.ts; page: web/src/tabs/bench-jaxjs.ts) */
   loadJax?(): Promise<Jax>;
   /** where --tune keeps its results, the cache `spineseg tune` and the page's tuner use (Node: nodeTuneStore; default: the page's IndexedDB) */
   tuneStore?: TuneStore;

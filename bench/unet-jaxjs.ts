@@ -6,7 +6,7 @@
 // forward, loss, reverse-mode gradient (valueAndGrad) and the Adam update, compiled by jax-js into fused
 // WebGPU kernels. As for the tfjs peer, BatchNorm's moving statistics are not updated (the timed work is the
 // gradient step). No node: imports: the web app's Benchmark tab runs it too; the loaders
-// (bench/jaxjs-baseline.ts in Node, web/src/bench-jaxjs.ts in the page) initialise its WebGPU device.
+// (bench/jaxjs-baseline.ts in Node, web/src/tabs/bench-jaxjs.ts in the page) initialise its WebGPU device.
 import { layerList, type UNetConfig } from '../src/model/unet.ts';
 import type { NamedArray } from '../src/model/safetensors.ts';
 import { focalDiceDefaults } from '../src/graph/nn.ts';

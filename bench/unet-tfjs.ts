@@ -1,7 +1,7 @@
 // The same U-Net, layer for layer, in tfjs-core on tfjs-backend-webgpu: the baseline of `spineseg bench train`.
 // Same layer list (src/model/unet.ts layerList), same initial weights, same loss (0.6 focal gamma 4 +
 // 0.4 soft Dice with the same smoothing), Adam with Keras defaults. No node: imports: the web app's Benchmark tab
-// runs it too; the loaders (bench/tfjs-baseline.ts in Node, web/src/bench-tfjs.ts in the page) register the gradients.
+// runs it too; the loaders (bench/tfjs-baseline.ts in Node, web/src/tabs/bench-tfjs.ts in the page) register the gradients.
 import type { Tf } from './tfjs-types.ts';
 import { layerList, type UNetConfig } from '../src/model/unet.ts';
 import type { NamedArray } from '../src/model/safetensors.ts';

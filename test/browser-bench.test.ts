@@ -108,7 +108,7 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
   }, 200_000);
 
   it('runs jax-js as a training peer: checked against ours first, its chunk fetched only then, ratio in the JSON', async () => {
-    // the loader chunk (web/src/bench-jaxjs.ts), which pulls jax-js in
+    // the loader chunk (web/src/tabs/bench-jaxjs.ts), which pulls jax-js in
     const jaxChunk = () => readdirSync(join(outDir, 'assets')).find((f) => /^bench-jaxjs-.*\.js$/.test(f));
     expect(jaxChunk(), 'the build has a jax-js chunk').toBeDefined();
     expect(requests.some((u) => u.endsWith(jaxChunk()!)), 'jax-js was fetched before it was asked for').toBe(false);

@@ -93,7 +93,7 @@ describe.skipIf(SKIP)('DICOM in the page (headless Chromium)', () => {
     for (let i = 0; i < fromSeg.length; i++) if (fromSeg[i] !== labels.data[i]) differ++;
     expect(differ, `${differ} voxels of the SEG differ from the NIfTI`).toBe(0);
     expect(new Set(labels.data).size).toBe(4);
-    expect(csv[0]).toBe('input,output,class,name,voxels,volume_mm3,area_mm2,slices,model,postprocess');
+    expect(csv[0]).toBe('input,output,class,name,voxels,volume_mm3,area_mm2,slices,agreement,low_confidence_slices,model,postprocess,tta');
     for (let c = 0; c < 4; c++) expect(Number(csv[c + 1]!.split(',')[4])).toBe(labels.data.filter((v) => v === c).length);
 
     // the SEG dropped back with its series is shown as it is (no model run): the README's screenshot

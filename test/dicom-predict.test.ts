@@ -88,7 +88,7 @@ describe('predict on a DICOM series', () => {
     // stats: the same counts in both formats, volumes from the spacing
     const json = JSON.parse(readFileSync(join(seg, 'stats.json'), 'utf8')) as Array<Record<string, string | number>>;
     const csv = readFileSync(join(nii, 'stats.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('input,output,class,name,voxels,volume_mm3,area_mm2,slices,model,postprocess');
+    expect(csv[0]).toBe('input,output,class,name,voxels,volume_mm3,area_mm2,slices,agreement,low_confidence_slices,model,postprocess,tta');
     for (let c = 0; c < 4; c++) {
       const count = labels.data.filter((v) => v === c).length;
       expect(json[c]!.voxels).toBe(count);

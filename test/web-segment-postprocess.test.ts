@@ -13,7 +13,7 @@ import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { readImage, writeImage } from '../src/pipeline/io.ts';
 import { applyPostprocess, type PostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { thresholdSpacing } from '../src/model/predict.ts';
-import { volumeInput, segment, labelVolume } from '../web/src/segment.ts';
+import { volumeInput, segment, labelVolume } from '../src/app/segment.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'spineseg-web-pp-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,15 +37,15 @@ describe("web page's volume post-processing", () => {
       const [node] = await predictFiles(model, [file], { output: join(work, 'node'), overlay: false, batchSize: 4, postprocess: block });
       const fromNode = (await readImage(node.output)).data;
       const input = volumeInput('phantom.mha', await readImage(file));
-      const seg = await segment(model, input, 4, undefined, block);
+      const seg = await segment(model, input, { batchSize: 4, postprocess: block });
       const fromPage = labelVolume(seg).data;
       expect(fromPage.length).toBe(fromNode.length);
       const diff = differing(fromPage, fromNode);
       expect(diff, `page vs predictFiles with the same block: ${diff} of ${fromNode.length} voxels differ (counts page ${seg.counts}, node ${node.counts})`).toBe(0);
 
       // the fixture tells 3-D from 2-D and on from off
-      const raw = await segment(model, input, 4);
-      const { col, row, thickness } = input.spacing;
+      const raw = await segment(model, input, { batchSize: 4 });
+      const { col, row, thickness } = input.spacing!;
       const perSlice = raw.labels.map((l, k) => {
         const s = input.slices[k]!;
         const px = thresholdSpacing('grid-px', s, 64, 80, [row, col]);

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { REPO_ROOT } from '../pipeline/dataset.ts';
 import { parsePostprocessBlock, type PostprocessBlock } from '../pipeline/postprocess.ts';
 import { loadCheckpoint, type RunConfig } from '../app/session.ts';
-import { resolveCheckpointDir } from '../model/checkpoint.ts';
+import { resolveCheckpointDir, readJsonFile } from '../model/checkpoint.ts';
+import { ENSEMBLE_FILE, parseEnsembleManifest } from './ensemble.ts';
 import type { UNet } from '../model/unet.ts';
+import { TTA_MODES, type TtaMode } from '../model/predict.ts';
 
 /** The model shipped with the repository (trained by `spineseg train` on SPIDER; see its MODEL.md). */
 export function defaultModelDir(repoRoot: string = REPO_ROOT): string {
@@ -16,10 +18,21 @@ export function defaultModelDir(repoRoot: string = REPO_ROOT): string {
 /** The checkpoint folders to use: the ones given, else the shipped model (with a clear message when it is absent). */
 export function checkpointDirsOrDefault(given: readonly string[] | undefined, dir: string = defaultModelDir()): string[] {
   if (given && given.length > 0) return [...given];
-  if (!fs.existsSync(path.join(dir, 'config.json')) || !fs.existsSync(path.join(dir, 'model.safetensors'))) {
-    throw new Error(`no --checkpoint given and no shipped model in ${dir} (config.json + model.safetensors); train one with \`spineseg train\` and pass --checkpoint RUN/checkpoint-best`);
+  const single = fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'model.safetensors'));
+  if (!single && !fs.existsSync(path.join(dir, ENSEMBLE_FILE))) {
+    throw new Error(`no --checkpoint given and no shipped model in ${dir} (config.json + model.safetensors, or ${ENSEMBLE_FILE}); train one with \`spineseg train\` and pass --checkpoint RUN/checkpoint-best`);
   }
   return [dir];
+}
+
+/** Checkpoint folders with every folder of folds (an ensemble.json, as `spineseg train --folds` writes) replaced by its members. */
+export function expandEnsembles(dirs: readonly string[]): string[] {
+  return dirs.flatMap((d) => {
+    const file = path.join(d, ENSEMBLE_FILE);
+    if (!fs.existsSync(file)) return [d];
+    const manifest = parseEnsembleManifest(readJsonFile<unknown>(file), file);
+    return manifest.members.map((m) => path.join(d, m));
+  });
 }
 
 export interface LoadedPredictor {
@@ -31,6 +44,8 @@ export interface LoadedPredictor {
   postprocess: PostprocessBlock | null;
   /** a line for the user when the block is missing or members disagree */
   notes: string[];
+  /** the test-time augmentation the checkpoint's cross-validation chose (its `inference.tta`); 'none' when it records none */
+  tta: TtaMode;
   dispose(): void;
 }
 
@@ -40,8 +55,17 @@ export function postprocessOf(config: RunConfig, file: string): PostprocessBlock
   return raw === undefined ? null : parsePostprocessBlock(raw, file, config.model.classes);
 }
 
+/** A checkpoint's recorded default test-time augmentation (`inference.tta`), checked; 'none' when absent. */
+export function inferenceTta(config: unknown, file: string): TtaMode {
+  const tta = (config as { inference?: { tta?: unknown } }).inference?.tta;
+  if (tta === undefined) return 'none';
+  if (!(TTA_MODES as readonly unknown[]).includes(tta)) throw new Error(`${file}: inference.tta = ${JSON.stringify(tta)}: expected one of ${TTA_MODES.join(', ')}`);
+  return tta as TtaMode;
+}
+
 /** Loads one checkpoint or an ensemble; members must share the input size and class count. */
-export async function loadPredictor(dirs: readonly string[]): Promise<LoadedPredictor> {
+export async function loadPredictor(given: readonly string[]): Promise<LoadedPredictor> {
+  const dirs = expandEnsembles(given);
   const nets: UNet[] = [];
   const configs: RunConfig[] = [];
   const files: string[] = [];
@@ -62,7 +86,7 @@ export async function loadPredictor(dirs: readonly string[]): Promise<LoadedPred
     const postprocess = blocks[0] ?? null;
     if (!postprocess) notes.push(`${files[0]} has no postprocess block: no post-processing (decide it with \`spineseg postprocess --checkpoint DIR --data DIR\`)`);
     if (blocks.length > 1 && blocks.some((b) => JSON.stringify(b?.classes) !== JSON.stringify(postprocess?.classes))) notes.push(`ensemble members decided different post-processing; the first one's (${files[0]}) is applied`);
-    return { nets, configs, files, postprocess, notes, dispose: () => nets.forEach((n) => n.dispose()) };
+    return { nets, configs, files, postprocess, notes, tta: inferenceTta(configs[0]!, files[0]!), dispose: () => nets.forEach((n) => n.dispose()) };
   } catch (e) {
     nets.forEach((n) => n.dispose());
     throw e;

@@ -7,10 +7,11 @@ import { basename, join } from 'node:path';
 import { readImage, writeImage, imageFormat } from '../pipeline/io.ts';
 import { decodeGreyPng, decodeIntensityPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
-import { sagittalSlices, labelsInInputGeometry } from './volume-slices.ts';
-import { predictSlices, thresholdSpacing, type SegmentationNet } from '../model/predict.ts';
+import { labelsInInputGeometry } from './volume-slices.ts';
+import type { SliceConfidence, TtaMode } from '../model/predict.ts';
+import { segment, sliceInput, volumeInput, countClasses, joinedLabels, type Nets } from './segment.ts';
 import { comparisonPng } from './overlay.ts';
-import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
+import type { PostprocessBlock } from '../pipeline/postprocess.ts';
 import { sagittalLabelGrid } from './levels.ts';
 import { writeLevels } from './levels-files.ts';
 import type { LevelsReport } from './levels-table.ts';
@@ -18,9 +19,6 @@ import { indexToPhysical, type Volume } from '../pipeline/volume.ts';
 import type { DicomSource } from '../pipeline/dicom.ts';
 import { labelStats, type ClassStats } from './stats.ts';
 import { volumeOutputs, type VolumeFormat } from './volume-outputs.ts';
-
-/** One network, or several whose probabilities are averaged (an ensemble). */
-type Nets = SegmentationNet | readonly SegmentationNet[];
 
 export interface PredictFilesOptions {
   output: string;
@@ -39,6 +37,8 @@ export interface PredictFilesOptions {
   saveProbabilities?: boolean;
   /** the SEG's segment algorithm name and software version (format 'seg') */
   algorithmName?: string;
+  /** test-time augmentation (src/model/predict.ts); default none */
+  tta?: TtaMode;
 }
 
 export interface PredictedFile {
@@ -53,6 +53,8 @@ export interface PredictedFile {
   stats: ClassStats[];
   /** further files written for this input (probabilities, SEG) */
   extra?: string[];
+  /** per segmented slice (sagittal slices of a volume): the members' agreement and entropy per class */
+  confidence: SliceConfidence[];
 }
 
 /**
@@ -68,12 +70,6 @@ export function listInputs(input: string): string[] {
   return files;
 }
 
-function countClasses(labels: ArrayLike<number>, classes = 4): number[] {
-  const c = new Array(classes).fill(0);
-  for (let i = 0; i < labels.length; i++) c[labels[i]]++;
-  return c;
-}
-
 async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
   const png = decodeIntensityPng(file);
   // the truth is checked before anything is written
@@ -85,12 +81,8 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
     truth = mapGreyLevels(t.data, truthFile);
   }
   const image = png.image;
-  const [raw] = await predictSlices(model, [{ image, width: png.width, height: png.height }], 1);
-  // PNG slices carry no spacing: a block decided in mm^2 cannot be applied to them
-  if (o.postprocess?.unit === 'mm2') throw new Error(`${file}: the checkpoint's post-processing thresholds are in mm² but a PNG slice has no pixel spacing; pass --no-postprocess`);
-  const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
-  const px = o.postprocess ? thresholdSpacing(o.postprocess.unit, png, net.config.width, net.config.height) : [1, 1];
-  const labels = o.postprocess ? applyPostprocess(raw!, [1, png.height, png.width], [1, px[0]!, px[1]!], o.postprocess, false) : raw!;
+  const seg = await segment(model, sliceInput([{ ...png, name: file }]), { batchSize: 1, postprocess: o.postprocess, tta: o.tta });
+  const labels = seg.labels[0]!;
   const out = join(o.output, basename(file));
   writeFileAtomic(out, (await import('fast-png')).encode({ width: png.width, height: png.height, data: classesToGreyLevels(labels), channels: 1, depth: 8 }));
   if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
@@ -99,7 +91,7 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
     ? (await writeLevels({ output: o.output, file: basename(file), stem: basename(file).replace(/\.png$/i, ''), grid: { labels, dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' }, images: [image],
         writeCodes: async (codes, path) => writeFileAtomic(path, (await import('fast-png')).encode({ width: png.width, height: png.height, data: codes, channels: 1, depth: 8 })) })).report
     : undefined;
-  return { input: file, output: out, counts: countClasses(labels), levels, stats: labelStats(labels, [png.width, png.height, 1], null) };
+  return { input: file, output: out, counts: countClasses(labels), levels, stats: labelStats(labels, [png.width, png.height, 1], null), confidence: seg.confidence ?? [] };
 }
 
 async function predictVolume(model: Nets, file: string, o: PredictFilesOptions): Promise<PredictedFile> {
@@ -111,20 +103,11 @@ async function predictVolume(model: Nets, file: string, o: PredictFilesOptions):
  * the label map and the outputs o asks for.
  */
 export async function predictVolumeData(model: Nets, vol: Volume, file: string, o: PredictFilesOptions, dicom?: DicomSource): Promise<PredictedFile> {
-  const stack = sagittalSlices(vol);
+  const input = volumeInput(file, vol);
+  const stack = { sagittal: input.sagittal!, report: input.report!, slices: input.slices };
   const sliceProbabilities: Float32Array[] = [];
-  let labels = await predictSlices(model, stack.slices, o.batchSize, undefined, 'probabilities', o.saveProbabilities ? (k, p) => (sliceProbabilities[k] = p) : undefined);
-  if (o.postprocess) {
-    // the sagittal stack as one [slices, rows, columns] volume: keep-largest and hole filling in 3-D
-    const [w, h, n] = stack.sagittal.size;
-    const joined = new Uint8Array(w * h * n);
-    labels.forEach((l, k) => joined.set(l, k * w * h));
-    const sp = stack.sagittal.spacing;
-    const net = Array.isArray(model) ? (model as readonly SegmentationNet[])[0]! : (model as SegmentationNet);
-    const px = thresholdSpacing(o.postprocess.unit, { width: w, height: h }, net.config.width, net.config.height, [sp[1], sp[0]]);
-    const done = applyPostprocess(joined, [n, h, w], [sp[2], px[0], px[1]], o.postprocess, true);
-    labels = labels.map((_, k) => done.subarray(k * w * h, (k + 1) * w * h));
-  }
+  const seg = await segment(model, input, { batchSize: o.batchSize, postprocess: o.postprocess, tta: o.tta, onSliceProbabilities: o.saveProbabilities ? (k, p) => (sliceProbabilities[k] = p) : undefined });
+  const labels = seg.labels;
   const back = labelsInInputGeometry(vol, stack, labels);
   const outputs = volumeOutputs(file, o, dicom);
   const name = outputs.name;
@@ -140,9 +123,8 @@ export async function predictVolumeData(model: Nets, vol: Volume, file: string, 
   let levels: LevelsReport | undefined;
   let levelCodes: Uint8Array | undefined;
   if (o.levels) {
-    const [w, h, n] = stack.sagittal.size;
-    const joined = new Uint8Array(w * h * n);
-    labels.forEach((l, k) => joined.set(l, k * w * h));
+    const [w, h] = stack.sagittal.size;
+    const joined = joinedLabels(seg);
     const written = await writeLevels({
       output: o.output, file: name, stem: name.replace(/\.(mha|nii\.gz|nii)$/, ''), grid: sagittalLabelGrid(joined, stack.sagittal), images: stack.slices.map((s) => s.image),
       writeCodes: (codes, path) => {
@@ -155,7 +137,7 @@ export async function predictVolumeData(model: Nets, vol: Volume, file: string, 
     levels = written.report;
   }
   const extra = await outputs.writeExtra({ labels: back, levelCodes, stack, sliceProbabilities, input: vol });
-  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined, levels, stats: labelStats(back.data, back.size, back.spacing), extra };
+  return { input: file, output: out, counts: countClasses(back.data), reoriented: stack.report.changed ? stack.report.description : undefined, levels, stats: labelStats(back.data, back.size, back.spacing), extra, confidence: seg.confidence ?? [] };
 }
 
 /** Predicts `inputs` (as listInputs returns them: PNGs already known to decode) into o.output. */

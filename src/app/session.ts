@@ -11,8 +11,9 @@ import { train, type TrainOptions, type TrainState, type EpochRecord } from '../
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from '../model/safetensors.ts';
 import { writeDirAtomic, writeFileAtomic, resolveCheckpointDir, readJsonFile, readValidatedCheckpoint, readValidatedOptimizer, memoryBudgetBytes } from '../model/checkpoint.ts';
 import { modelFitProblem } from '../model/checkpoint-validate.ts';
-import { modelToSafetensors, loadParams, CLASS_NAMES, type CheckpointConfig } from '../model/weights.ts';
+import { modelToSafetensors, loadParams } from '../model/weights.ts';
 import { learningCurvePngs } from './plots.ts';
+import { newRunConfig, patientsOf, type RunConfigOf } from './training-setup.ts';
 import { acquireRunLock, stopOnSignals, type StopSignal } from '../app/run-lock.ts';
 import { explainTrainingFailure, stoppedAfter, injectDeviceLoss, removeIfEmpty } from '../app/run-faults.ts';
 
@@ -43,11 +44,7 @@ export interface TrainProgress {
   endEpoch(): void;
 }
 
-export interface RunConfig extends CheckpointConfig {
-  training: Omit<TrainRunOptions, 'resume'>;
-  /** patient lists; `test` is absent in runs made before the three-way split */
-  split: { train: string[]; val: string[]; test?: string[] };
-}
+export type RunConfig = RunConfigOf<Omit<TrainRunOptions, 'resume'>>;
 
 export interface LoadedData {
   train: Sample[];
@@ -67,8 +64,6 @@ export function loadSplit(o: Pick<TrainRunOptions, 'data' | 'width' | 'height' |
   }
   return patientSplit3(samples, { testFraction: o.testFraction ?? 0, valFraction: o.valFraction, seed: o.seed, fold: o.fold });
 }
-
-const patientsOf = (s: Sample[]) => [...new Set(s.map((x) => x.patient))].sort();
 
 export async function saveCheckpoint(dir: string, model: UNet, config: RunConfig, extra: { optimizer?: Adam; state?: TrainState } = {}): Promise<void> {
   const files: Record<string, Uint8Array | string> = {
@@ -174,7 +169,7 @@ async function runTrainingLocked(o: TrainRunOptions, log: (line: string) => void
     if (tooBig) throw new Error(`--size ${o.width}x${o.height} --width-mult ${o.widthMult} --batch ${o.batchSize}: ${tooBig}`);
     model = new UNet(mc);
     const { resume: _r, ...training } = o;
-    config = { format: 'spineseg-unet', version: 1, model: mc, classes: CLASS_NAMES, normalization: 'grey PNG / 255, or volume intensities clipped to their 0.5-99.5 percentiles and scaled to [0,1]', training, split: { train: [], val: [], test: [] } };
+    config = newRunConfig(mc, training);
   }
   if (opts.lrSchedule === 'cosine' && (opts.warmupEpochs ?? 0) >= opts.epochs) throw new Error(`--warmup-epochs '${opts.warmupEpochs}' must be below --epochs (${opts.epochs})`);
   const data = loadSplit(opts);

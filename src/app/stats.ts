@@ -2,6 +2,7 @@
 // volume in mm³ (area in mm² for a 2-D input with a known spacing), the slices where the class is present (indices
 // along the input's own array axis 2, 0-based, as ranges), and the model and post-processing that made it.
 import { formatCsv } from '../pipeline/csv.ts';
+import type { SliceConfidence } from '../model/predict.ts';
 
 export interface ClassStats {
   class: number;
@@ -18,6 +19,8 @@ export interface InputStats {
   input: string;
   output: string;
   classes: ClassStats[];
+  /** per segmented slice (sagittal slices of a volume, in the model's order): the members' agreement (src/app/confidence.ts) */
+  confidence?: readonly SliceConfidence[];
 }
 
 export const STATS_CLASS_NAMES = ['background', 'vertebrae', 'spinal canal', 'intervertebral discs'];
@@ -62,26 +65,50 @@ export function labelStats(labels: ArrayLike<number>, size: readonly number[], s
   }));
 }
 
-export const STATS_COLUMNS = ['input', 'output', 'class', 'name', 'voxels', 'volume_mm3', 'area_mm2', 'slices', 'model', 'postprocess'] as const;
+export const STATS_COLUMNS = ['input', 'output', 'class', 'name', 'voxels', 'volume_mm3', 'area_mm2', 'slices', 'agreement', 'low_confidence_slices', 'model', 'postprocess', 'tta'] as const;
 
 export interface StatsContext {
   model: string;
   postprocess: string;
+  /** the test-time augmentation used ('none' when absent) */
+  tta?: string;
+  /** the checkpoint's confidence threshold (null: it records none, so nothing is flagged) */
+  threshold?: number | null;
+}
+
+/**
+ * Confidence columns of one class: the mean agreement over the slices where any member labels it ('' when none
+ * does), and the 0-based segmented slices whose agreement for the class is below the threshold.
+ */
+function confidenceOf(conf: readonly SliceConfidence[] | undefined, c: number, threshold: number | null | undefined): { agreement: number | ''; low: string } {
+  if (!conf || conf.length === 0) return { agreement: '', low: '' };
+  const present = conf.map((s, k) => [s, k] as const).filter(([s]) => s.pixels[c]! > 0 || s.agreement[c]! < 1);
+  const agreement = present.length ? +(present.reduce((a, [s]) => a + s.agreement[c]!, 0) / present.length).toFixed(4) : '';
+  const low = threshold === null || threshold === undefined ? '' : ranges(conf.flatMap((s, k) => (s.agreement[c]! < threshold ? [k] : [])));
+  return { agreement, low };
 }
 
 function statsRows(all: readonly InputStats[], ctx: StatsContext): Array<Record<(typeof STATS_COLUMNS)[number], string | number>> {
-  return all.flatMap((s) => s.classes.map((c) => ({
-    input: s.input,
-    output: s.output,
-    class: c.class,
-    name: c.name,
-    voxels: c.voxels,
-    volume_mm3: c.unit === 'mm3' ? +c.measure!.toFixed(3) : '',
-    area_mm2: c.unit === 'mm2' ? +c.measure!.toFixed(3) : '',
-    slices: c.slices,
-    model: ctx.model,
-    postprocess: ctx.postprocess,
-  })));
+  return all.flatMap((s) =>
+    s.classes.map((c) => {
+      const k = confidenceOf(s.confidence, c.class, ctx.threshold);
+      return {
+        input: s.input,
+        output: s.output,
+        class: c.class,
+        name: c.name,
+        voxels: c.voxels,
+        volume_mm3: c.unit === 'mm3' ? +c.measure!.toFixed(3) : '',
+        area_mm2: c.unit === 'mm2' ? +c.measure!.toFixed(3) : '',
+        slices: c.slices,
+        agreement: k.agreement,
+        low_confidence_slices: k.low,
+        model: ctx.model,
+        postprocess: ctx.postprocess,
+        tta: ctx.tta ?? 'none',
+      };
+    }),
+  );
 }
 
 /** The statistics as CSV (one row per input and class) or JSON (the same rows), chosen by the file's extension. */

@@ -36,5 +36,5 @@ export function resolveCliInput(paths: string[], f: DicomFlags): PredictInput {
 }
 
 export function writeStats(file: string, results: readonly PredictedFile[], ctx: StatsContext): void {
-  writeFileAtomic(file, formatStats(file, results.map((r) => ({ input: r.input, output: r.output, classes: r.stats })), ctx));
+  writeFileAtomic(file, formatStats(file, results.map((r) => ({ input: r.input, output: r.output, classes: r.stats, confidence: r.confidence })), ctx));
 }

@@ -257,3 +257,20 @@ export function expectedParameters(c: UNetConfig): Map<string, number[]> {
   for (const l of layerList(c)) for (const p of l.params) out.set(p.name, p.shape);
   return out;
 }
+
+/**
+ * A checkpoint's config.json text and model.safetensors bytes, checked in full before anything is allocated: the
+ * config field by field and against the budget, the weights against the model the config describes. The CLI
+ * (src/model/checkpoint.ts, from files) and the page (shipped or dropped checkpoints) both go through it.
+ */
+export function validateCheckpointBytes(configName: string, configText: string, weightsName: string, weightsBytes: Uint8Array, budget: ModelBudget): { configJson: Record<string, unknown>; model: UNetConfig; weights: Map<string, NamedArray> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(configText);
+  } catch (e) {
+    throw new Error(`${configName}: not valid JSON (${(e as Error).message})`);
+  }
+  const model = validateCheckpointConfig(configName, json, budget);
+  const weights = validateSafetensors(weightsName, weightsBytes, expectedParameters(model));
+  return { configJson: json as Record<string, unknown>, model, weights };
+}

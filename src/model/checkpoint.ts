@@ -5,10 +5,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { dirname, join, basename } from 'node:path';
 import { totalmem } from 'node:os';
 import { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
-import { validateCheckpointConfig, validateSafetensors, expectedParameters } from './checkpoint-validate.ts';
+import { validateCheckpointBytes, validateSafetensors } from './checkpoint-validate.ts';
 import type { UNetConfig } from './unet.ts';
-import { setting } from '../runtime/settings.ts';
 import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
+import { setting } from '../runtime/settings.ts';
 
 /** Writes `files` (name -> bytes or text) as directory `dir`, atomically replacing any previous one. */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
@@ -95,17 +95,9 @@ export function memoryBudgetBytes(): number {
  */
 export function readValidatedCheckpoint(dir: string, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, batch = 1): { configJson: Record<string, unknown>; model: UNetConfig; weights: Map<string, NamedArray> } {
   const configPath = join(dir, 'config.json');
-  const text = new TextDecoder().decode(readBytes(configPath));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${configPath}: not valid JSON (${(e as Error).message})`);
-  }
-  const model = validateCheckpointConfig(configPath, json, { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch });
   const weightsPath = join(dir, 'model.safetensors');
-  const weights = validateSafetensors(weightsPath, readBytes(weightsPath), expectedParameters(model));
-  return { configJson: json as Record<string, unknown>, model, weights };
+  const text = new TextDecoder().decode(readBytes(configPath));
+  return validateCheckpointBytes(configPath, text, weightsPath, readBytes(weightsPath), { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize, memoryBytes: memoryBudgetBytes(), batch });
 }
 
 /** optimizer.safetensors of a "last" checkpoint, checked against the trainable parameters' shapes. */

@@ -103,16 +103,158 @@ export function probabilitiesToSlice(probs: Float32Array, classes: number, s: { 
   return out;
 }
 
-/** Class probabilities of a batch of model inputs ([n, H, W, 1]), averaged over the networks of an ensemble. */
-export async function modelProbabilities(nets: readonly SegmentationNet[], input: Float32Array, n: number): Promise<Float32Array> {
-  const { width: W, height: H, classes } = nets[0]!.config;
-  const sum = new Float32Array(n * W * H * classes);
-  for (const net of nets) {
-    const p = await scopedAsync(async () => noGrad(() => softmax(net.forward(Tensor.fromData(input, [n, H, W, 1]), { training: false }))).read());
-    for (let i = 0; i < sum.length; i++) sum[i] += p[i]!;
+/**
+ * Test-time augmentation: the views each network also sees, their predictions mapped back and averaged.
+ * 'flip' mirrors the slice anterior-posterior (left-right in the image), which a sagittal slice of a patient
+ * facing the other way looks like; a superior-inferior flip is not used (an upside-down spine is not an image
+ * the network meets). 'full' adds zooms of 0.9x and 1.1x about the centre of the network grid.
+ */
+export type TtaMode = 'none' | 'flip' | 'full';
+export const TTA_MODES: readonly TtaMode[] = ['none', 'flip', 'full'];
+
+interface TtaView {
+  flip: boolean;
+  zoom: number;
+}
+
+export function ttaViews(mode: TtaMode): TtaView[] {
+  const flips = mode === 'none' ? [false] : [false, true];
+  const zooms = mode === 'full' ? [1, 0.9, 1.1] : [1];
+  return zooms.flatMap((zoom) => flips.map((flip) => ({ flip, zoom })));
+}
+
+/** Mirrors each row of n planes of [H, W, C] (C values per pixel, fastest). */
+export function flipColumns(data: Float32Array, n: number, H: number, W: number, C: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let p = 0; p < n * H; p++) {
+    const row = p * W * C;
+    for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) out[row + x * C + c] = data[row + (W - 1 - x) * C + c]!;
   }
-  if (nets.length > 1) for (let i = 0; i < sum.length; i++) sum[i] /= nets.length;
-  return sum;
+  return out;
+}
+
+/**
+ * Zooms n planes of [H, W, C] by `zoom` about the grid centre, bilinearly: out(x, y) = in(centre + (x - centre) / zoom).
+ * Outside the source: 0 ('zero', an image's background) or the nearest edge value ('clamp', probabilities).
+ */
+export function zoomPlanes(data: Float32Array, n: number, H: number, W: number, C: number, zoom: number, outside: 'zero' | 'clamp'): Float32Array {
+  const out = new Float32Array(data.length);
+  const cx = (W - 1) / 2;
+  const cy = (H - 1) / 2;
+  for (let b = 0; b < n; b++) {
+    const base = b * H * W * C;
+    for (let y = 0; y < H; y++) {
+      let sy = cy + (y - cy) / zoom;
+      if (outside === 'zero' && (sy < -0.5 || sy > H - 0.5)) continue;
+      sy = Math.min(H - 1, Math.max(0, sy));
+      const y0 = Math.floor(sy);
+      const y1 = Math.min(H - 1, y0 + 1);
+      const fy = sy - y0;
+      for (let x = 0; x < W; x++) {
+        let sx = cx + (x - cx) / zoom;
+        if (outside === 'zero' && (sx < -0.5 || sx > W - 0.5)) continue;
+        sx = Math.min(W - 1, Math.max(0, sx));
+        const x0 = Math.floor(sx);
+        const x1 = Math.min(W - 1, x0 + 1);
+        const fx = sx - x0;
+        for (let c = 0; c < C; c++) {
+          const v00 = data[base + (y0 * W + x0) * C + c]!;
+          const v01 = data[base + (y0 * W + x1) * C + c]!;
+          const v10 = data[base + (y1 * W + x0) * C + c]!;
+          const v11 = data[base + (y1 * W + x1) * C + c]!;
+          out[base + (y * W + x) * C + c] = (1 - fy) * ((1 - fx) * v00 + fx * v01) + fy * ((1 - fx) * v10 + fx * v11);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** What the members (networks x test-time views) said about each pixel of the network grid. */
+export interface MemberVotes {
+  /** number of members averaged */
+  members: number;
+  /** per pixel: bit c set when any member's argmax was class c */
+  any: Uint8Array;
+  /** per pixel: bit c set when every member's argmax was class c */
+  all: Uint8Array;
+}
+
+/**
+ * Class probabilities of a batch of model inputs ([n, H, W, 1]), averaged over the networks of an ensemble and
+ * the test-time views; with `votes`, also each pixel's argmax agreement across those members.
+ */
+export async function modelProbabilities(nets: readonly SegmentationNet[], input: Float32Array, n: number, tta?: TtaMode): Promise<Float32Array>;
+export async function modelProbabilities(nets: readonly SegmentationNet[], input: Float32Array, n: number, tta: TtaMode, votes: true): Promise<{ probabilities: Float32Array; votes: MemberVotes }>;
+export async function modelProbabilities(nets: readonly SegmentationNet[], input: Float32Array, n: number, tta: TtaMode = 'none', votes = false): Promise<Float32Array | { probabilities: Float32Array; votes: MemberVotes }> {
+  const { width: W, height: H, classes } = nets[0]!.config;
+  if (classes > 8) throw new Error(`modelProbabilities: ${classes} classes; the vote masks hold at most 8`);
+  const sum = new Float32Array(n * W * H * classes);
+  const views = ttaViews(tta);
+  const any = votes ? new Uint8Array(n * W * H) : null;
+  const all = votes ? new Uint8Array(n * W * H).fill(255) : null;
+  for (const net of nets) {
+    for (const view of views) {
+      let x = input;
+      if (view.zoom !== 1) x = zoomPlanes(x, n, H, W, 1, view.zoom, 'zero');
+      if (view.flip) x = flipColumns(x, n, H, W, 1);
+      const xIn = x;
+      let p = await scopedAsync(async () => noGrad(() => softmax(net.forward(Tensor.fromData(xIn, [n, H, W, 1]), { training: false }))).read());
+      if (view.flip) p = flipColumns(p, n, H, W, classes);
+      if (view.zoom !== 1) p = zoomPlanes(p, n, H, W, classes, 1 / view.zoom, 'clamp');
+      for (let i = 0; i < sum.length; i++) sum[i] += p[i]!;
+      if (any && all) {
+        const top = argmaxProbabilities(p, classes);
+        for (let i = 0; i < top.length; i++) {
+          any[i] |= 1 << top[i]!;
+          all[i] &= 1 << top[i]!;
+        }
+      }
+    }
+  }
+  const members = nets.length * views.length;
+  if (members > 1) for (let i = 0; i < sum.length; i++) sum[i] /= members;
+  return any && all ? { probabilities: sum, votes: { members, any, all } } : sum;
+}
+
+/** Confidence of one slice, per class, from the members' agreement and the averaged probabilities (network grid). */
+export interface SliceConfidence {
+  members: number;
+  /** per class: pixels every member labels c / pixels any member labels c (1 when none does: nothing to disagree on) */
+  agreement: number[];
+  /** per class: mean entropy of the averaged probabilities over the pixels labelled c, divided by log(classes) (0: certain) */
+  entropy: number[];
+  /** per class: pixels labelled c on the network grid */
+  pixels: number[];
+}
+
+export function sliceConfidence(probs: Float32Array, votes: { members: number; any: Uint8Array; all: Uint8Array }, offset: number, plane: number, classes: number): SliceConfidence {
+  const anyCount = new Array(classes).fill(0);
+  const allCount = new Array(classes).fill(0);
+  const entSum = new Array(classes).fill(0);
+  const pixels = new Array(classes).fill(0);
+  const logC = Math.log(classes);
+  for (let i = 0; i < plane; i++) {
+    const a = votes.any[offset + i]!;
+    const b = votes.all[offset + i]!;
+    let best = 0;
+    let e = 0;
+    for (let c = 0; c < classes; c++) {
+      if (a & (1 << c)) anyCount[c]++;
+      if (b & (1 << c)) allCount[c]++;
+      const p = probs[(offset + i) * classes + c]!;
+      if (p > probs[(offset + i) * classes + best]!) best = c;
+      if (p > 0) e -= p * Math.log(p);
+    }
+    pixels[best]++;
+    entSum[best] += e / logC;
+  }
+  return {
+    members: votes.members,
+    agreement: anyCount.map((u, c) => (u === 0 ? 1 : allCount[c] / u)),
+    entropy: entSum.map((s, c) => (pixels[c] === 0 ? 0 : s / pixels[c])),
+    pixels,
+  };
 }
 
 /** Networks of an ensemble must share the input grid and the classes. */
@@ -130,6 +272,13 @@ function checkEnsemble(nets: readonly SegmentationNet[]): void {
  * (an ensemble) average their probabilities. 'probabilities' resamples the softmax bilinearly before the
  * argmax; 'nearest' takes the argmax on the network grid and upsamples labels (the former behaviour).
  */
+export interface PredictExtras {
+  /** test-time augmentation (default none) */
+  tta?: TtaMode;
+  /** each slice's confidence from the members' agreement (ensemble networks x TTA views) */
+  onSliceConfidence?: (slice: number, confidence: SliceConfidence) => void;
+}
+
 export async function predictSlices(
   model: SegmentationNet | readonly SegmentationNet[],
   slices: SliceImage[],
@@ -138,23 +287,26 @@ export async function predictSlices(
   upsampling: Upsampling = 'probabilities',
   /** each slice's class probabilities on its own grid ([height*width*classes], classes fastest), before the argmax */
   onSliceProbabilities?: (slice: number, probabilities: Float32Array) => void,
+  extras: PredictExtras = {},
 ): Promise<Uint8Array[]> {
   const nets = Array.isArray(model) ? (model as readonly SegmentationNet[]) : [model as SegmentationNet];
   checkEnsemble(nets);
   const { width: W, height: H, classes } = nets[0]!.config;
+  const tta = extras.tta ?? 'none';
   const plane = W * H;
   const out: Uint8Array[] = [];
   for (let i = 0; i < slices.length; i += batchSize) {
     const batch = slices.slice(i, i + batchSize);
     const input = new Float32Array(batch.length * plane);
     batch.forEach((s, k) => input.set(toModelInput(s, W, H), k * plane));
-    if (upsampling === 'nearest' && nets.length === 1) {
+    if (upsampling === 'nearest' && nets.length === 1 && tta === 'none' && !extras.onSliceConfidence) {
       const pred = await scopedAsync(async () => noGrad(() => argmaxChannels(nets[0]!.forward(Tensor.fromData(input, [batch.length, H, W, 1]), { training: false }))).readU32());
       batch.forEach((s, k) => out.push(fromModelOutput(Uint8Array.from(pred.subarray(k * plane, (k + 1) * plane)), s, W, H)));
     } else {
-      const probs = await modelProbabilities(nets, input, batch.length);
+      const { probabilities: probs, votes } = await modelProbabilities(nets, input, batch.length, tta, true);
       batch.forEach((s, k) => {
         const p = probs.subarray(k * plane * classes, (k + 1) * plane * classes);
+        extras.onSliceConfidence?.(out.length, sliceConfidence(probs, votes, k * plane, plane, classes));
         if (upsampling === 'nearest') out.push(fromModelOutput(argmaxProbabilities(p, classes), s, W, H));
         else {
           const sliceProbs = probabilitiesToSlice(p, classes, s, W, H);

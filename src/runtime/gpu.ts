@@ -209,10 +209,6 @@ export class Gpu {
   get idleWaits(): boolean {
     return setting('idleWaits');
   }
-  /** @deprecated Only web/src/bench.ts still assigns it; a host calls provideSettings({ idleWaits }, 'page'). */
-  set idleWaits(on: boolean) {
-    provideSettings({ idleWaits: on }, 'page');
-  }
   /** sleeps taken and their total ms, for benchmarks */
   idleStats = { sleeps: 0, sleptMs: 0 };
 

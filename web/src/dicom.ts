@@ -1,6 +1,6 @@
 // DICOM in the page: a dropped folder (directory drag-and-drop or the folder picker) or a set of files goes through
 // the chain `spineseg predict` uses (src/pipeline/dicom.ts: recognised by content, grouped by series, listed, one
-// chosen, geometry from the headers), then the volume path of web/src/segment.ts. Out: the DICOM SEG
+// chosen, geometry from the headers), then the volume path of src/app/segment.ts. Out: the DICOM SEG
 // (src/app/dicom-seg.ts), NIfTI (itk-wasm's NIfTI pipeline from this page's origin) and the statistics CSV
 // (src/app/stats.ts). A SEG dropped with its source series is shown as the segmentation. Nothing leaves the page.
 import { chooseSeries, describeSeries, groupSeries, parseDicom, seriesToVolume, sniffDicom, type DicomObject, type DicomSeries, type DicomSource } from '../../src/pipeline/dicom.ts';
@@ -10,7 +10,7 @@ import { buildSeg, readSeg, SEGMENTATION_STORAGE } from '../../src/app/dicom-seg
 import { classSegments, semanticClassOfCode } from '../../src/app/dicom-seg-codes.ts';
 import { formatStats, labelStats, type InputStats } from '../../src/app/stats.ts';
 import { fileBytes, writeLabelMetaImage } from './files.ts';
-import { countClasses, labelVolume, volumeInput, type SegmentInput, type Segmentation } from './segment.ts';
+import { countClasses, labelVolume, volumeInput, type SegmentInput, type Segmentation } from '../../src/app/segment.ts';
 
 /** The dropped DICOM files, parsed and grouped; SEG objects kept by file for showing them. */
 export interface DroppedDicom {
@@ -138,7 +138,7 @@ export function statsCsv(seg: Segmentation, model: string, postprocess: string):
     const v = labelVolume(seg);
     all.push({ input: seg.input.name, output: '', classes: labelStats(v.data, v.size, v.spacing) });
   } else {
-    const { col, row } = seg.input.spacing;
+    const { col, row } = seg.input.spacing ?? { col: 1, row: 1 };
     seg.input.slices.forEach((s, k) => all.push({ input: s.name, output: '', classes: labelStats(seg.labels[k]!, [s.width, s.height, 1], [col, row]) }));
   }
   return formatStats('statistics.csv', all, { model, postprocess });

@@ -5,7 +5,7 @@ import { labelLevels, type LabelGrid, type LevelLabelling } from '../../src/app/
 import { measureLevels, type LevelMeasurements } from '../../src/app/measurements.ts';
 import { levelsReport, type LevelsReport } from '../../src/app/levels-table.ts';
 import { labelPlacements, lineColour } from '../../src/app/levels-overlay.ts';
-import type { Segmentation } from './segment.ts';
+import { joinedLabels, type Segmentation } from '../../src/app/segment.ts';
 
 export interface PageLevels {
   grid: LabelGrid;
@@ -28,10 +28,8 @@ export function levelsFor(seg: Segmentation, sliceIndex: number): PageLevels {
   let grid: LabelGrid;
   if (seg.input.kind === 'volume') {
     const { width: w, height: h } = seg.input.slices[0]!;
-    const joined = new Uint8Array(w * h * seg.labels.length);
-    seg.labels.forEach((l, k) => joined.set(l, k * w * h));
-    const { col, row, thickness } = seg.input.spacing;
-    grid = { labels: joined, dims: [seg.labels.length, h, w], spacing: [thickness, row, col], unit: 'mm' };
+    const { col, row, thickness } = seg.input.spacing!;
+    grid = { labels: joinedLabels(seg), dims: [seg.labels.length, h, w], spacing: [thickness, row, col], unit: 'mm' };
   } else {
     const s = seg.input.slices[sliceIndex]!;
     grid = { labels: seg.labels[sliceIndex]!, dims: [1, s.height, s.width], spacing: [1, 1, 1], unit: 'px' };

@@ -3,10 +3,13 @@
 import { generatePhantom, phantomCasePlan } from '../../src/pipeline/phantom.ts';
 import { extractSagittalSlices } from '../../src/pipeline/extract.ts';
 import type { Sample } from '../../src/model/train.ts';
+import { patientsOf } from '../../src/app/training-setup.ts';
 
 export interface TrainingData {
   train: Sample[];
   val: Sample[];
+  /** patient lists, as a checkpoint's config.json records them */
+  split: { train: string[]; val: string[]; test: string[] };
   description: string;
 }
 
@@ -21,6 +24,8 @@ export function phantomData(cases: number, width: number, height: number, seed =
     samples.push(slices.map((s, k) => ({ file: `${file} slice ${k + 1}`, patient: String(plan.patient), image: s.image, labels: s.labels, width, height, spacing: s.spacing })));
   }
   const val = samples.pop()!;
-  return { train: samples.flat(), val, description: `${cases} phantom volumes (${cases - 1} training, 1 validation), ${samples.flat().length + val.length} sagittal slices at ${width}x${height}` };
+  const train = samples.flat();
+  const split = { train: patientsOf(train), val: patientsOf(val), test: [] };
+  return { train, val, split, description: `${cases} phantom volumes (${cases - 1} training, 1 validation), ${samples.flat().length + val.length} sagittal slices at ${width}x${height}` };
 }
 

@@ -6,11 +6,13 @@ import { mapGreyLevels } from '../../src/pipeline/labels.ts';
 import type { Volume } from '../../src/pipeline/volume.ts';
 import { UNet, makeConfig } from '../../src/model/unet.ts';
 import { train, type EpochRecord, type Sample, type TrainOptions, type TrainState } from '../../src/model/train.ts';
-import { modelToSafetensors, CLASS_NAMES, type CheckpointConfig } from '../../src/model/weights.ts';
+import { modelToSafetensors } from '../../src/model/weights.ts';
+import { patientOfFile } from '../../src/pipeline/split.ts';
+import { newRunConfig, splitDropped, type RunConfigOf } from '../../src/app/training-setup.ts';
 import { decodeGreyPngBytes, decodeImagePng, readMetaImage, fileBytes } from './files.ts';
 
 /** Image/mask pairs matched by file name (.mha SPIDER-coded masks, or grey-level PNG masks 0/76/150/29). */
-export async function droppedData(images: File[], masks: File[], width: number, height: number): Promise<TrainingData> {
+export async function droppedData(images: File[], masks: File[], width: number, height: number, o: { valFraction: number; seed: number } = { valFraction: 0.2, seed: 42 }): Promise<TrainingData> {
   const byName = new Map(masks.map((m) => [m.name, m]));
   const pairs = images.map((img) => {
     const mask = byName.get(img.name);
@@ -24,7 +26,7 @@ export async function droppedData(images: File[], masks: File[], width: number, 
       const image = await readMetaImage(img.name, await fileBytes(img));
       const maskVol = await readMetaImage(`${mask.name} (mask)`, await fileBytes(mask));
       const { slices } = extractSagittalSlices(image, maskVol, { imageFile: img.name, maskFile: mask.name, width, height });
-      perFile.push(slices.map((s, k) => ({ file: `${img.name} slice ${k + 1}`, patient: img.name, image: s.image, labels: s.labels, width, height, spacing: s.spacing })));
+      perFile.push(slices.map((s, k) => ({ file: `${img.name} slice ${k + 1}`, patient: patientOfFile(img.name), image: s.image, labels: s.labels, width, height, spacing: s.spacing })));
     } else {
       const im = decodeImagePng(img.name, await fileBytes(img));
       const mk = decodeGreyPngBytes(mask.name, await fileBytes(mask));
@@ -33,31 +35,38 @@ export async function droppedData(images: File[], masks: File[], width: number, 
       const imageVol: Volume = { ...geom, data: im.image.map((v) => v * 255) };
       const classVol: Volume<Uint8Array> = { ...geom, size: [mk.width, mk.height, 1], data: mapGreyLevels(mk.data, mask.name) };
       const s = extractPngSlice(imageVol, classVol, { imageFile: img.name, maskFile: mask.name, width, height });
-      perFile.push([{ file: img.name, patient: img.name.replace(/_slice.*$/, ''), image: s.image, labels: s.labels, width, height, spacing: s.spacing }]);
+      perFile.push([{ file: img.name, patient: patientOfFile(img.name), image: s.image, labels: s.labels, width, height, spacing: s.spacing }]);
     }
   }
   const all = perFile.flat();
-  // hold out whole patients (files): the last ~20 %, at least one when there are two or more
-  const patients = [...new Set(all.map((s) => s.patient))];
-  const nVal = patients.length >= 2 ? Math.max(1, Math.round(patients.length * 0.2)) : 0;
-  const valPatients = new Set(patients.slice(patients.length - nVal));
-  const trainSet = all.filter((s) => !valPatients.has(s.patient));
-  const valSet = nVal ? all.filter((s) => valPatients.has(s.patient)) : trainSet;
-  const note = nVal ? `${patients.length - nVal} training, ${nVal} validation` : 'one patient: validated on its own training slices';
-  return { train: trainSet, val: valSet, description: `${pairs.length} dropped image/mask pairs (${note}), ${all.length} slices at ${width}x${height}` };
+  // whole patients held out, as `spineseg train --val-fraction --seed` does (src/app/training-setup.ts)
+  const { train, val, split, note } = splitDropped(all, o);
+  return { train, val, split, description: `${pairs.length} dropped image/mask pairs (${note}), ${all.length} slices at ${width}x${height}` };
 }
 
 export interface TrainSettings extends TrainOptions {
   width: number;
   height: number;
   widthMult: number;
+  /** BatchNorm momentum: 0.9, as the CLI's cpu preset (in-page runs are a few hundred steps, too few for Keras's 0.99) */
+  bnMomentum: number;
+  valFraction: number;
+}
+
+/** What a page-trained checkpoint records of its run, under the same keys as `spineseg train` writes. */
+export interface PageTraining extends Omit<TrainSettings, 'augment'> {
+  where: 'browser';
+  data: string;
+  epochsCompleted?: number;
+  bestMeanIoU?: number;
+  bestEpoch?: number;
 }
 
 export class StopTraining extends Error {}
 
 export interface TrainingRun {
   model: UNet;
-  config: CheckpointConfig;
+  config: RunConfigOf<PageTraining>;
   state: TrainState;
 }
 
@@ -67,17 +76,10 @@ export async function trainInPage(
   s: TrainSettings,
   hooks: { onStep?(info: { epoch: number; step: number; stepInEpoch: number; stepsInEpoch: number; loss: number }): void; onEpoch?(record: EpochRecord, history: EpochRecord[]): void; shouldStop?(): boolean },
 ): Promise<TrainingRun> {
-  // BatchNorm momentum 0.9: in-page runs are a few hundred steps, too few for Keras's 0.99 moving statistics
-  const modelConfig = makeConfig({ width: s.width, height: s.height, widthMult: s.widthMult, seed: s.seed, bnMomentum: 0.9 });
+  const modelConfig = makeConfig({ width: s.width, height: s.height, widthMult: s.widthMult, seed: s.seed, bnMomentum: s.bnMomentum });
   const model = new UNet(modelConfig);
-  const config: CheckpointConfig = {
-    format: 'spineseg-unet',
-    version: 1,
-    model: modelConfig,
-    classes: [...CLASS_NAMES],
-    normalization: 'volumes: clip to the 0.5/99.5 percentiles of nonzero voxels, scale to [0,1]; PNG: grey / 255',
-    trainedOn: { where: 'browser', data: data.description, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, stepsPerEpoch: s.stepsPerEpoch ?? null },
-  };
+  const { augment: _a, ...settings } = s;
+  const config = newRunConfig<PageTraining>(modelConfig, { ...settings, where: 'browser', data: data.description }, data.split);
   let state: TrainState = { epoch: 0, step: 0, bestMeanIoU: -Infinity, bestEpoch: 0, history: [] };
   try {
     state = await train(model, data.train, data.val, s, {
@@ -96,7 +98,7 @@ export async function trainInPage(
       throw err;
     }
   }
-  config.trainedOn = { ...config.trainedOn, epochsCompleted: state.epoch, bestMeanIoU: state.bestMeanIoU, bestEpoch: state.bestEpoch };
+  config.training = { ...config.training, epochsCompleted: state.epoch, bestMeanIoU: state.bestMeanIoU, bestEpoch: state.bestEpoch };
   return { model, config, state };
 }
 

@@ -1,7 +1,7 @@
 // tfjs-core + tfjs-backend-webgpu in the page, for the Benchmark tab: imported only when a benchmark runs (Vite
 // splits it into its own chunk, served from the build like everything else). The backend asks navigator.gpu for
 // the same adapter the engine got (high-performance), then gets its own device on it.
-import type { Tf } from '../../bench/tfjs-types.ts';
+import type { Tf } from '../../../bench/tfjs-types.ts';
 
 let loaded: Promise<Tf> | null = null;
 

@@ -1,6 +1,6 @@
 // jax-js (@jax-js/jax) in the page, for the Benchmark tab's training peer: imported only when a benchmark with jax-js
 // starts (Vite splits it into its own chunk, served from the build). It asks navigator.gpu for its own device.
-import type { Jax } from '../../bench/unet-jaxjs.ts';
+import type { Jax } from '../../../bench/unet-jaxjs.ts';
 
 let loaded: Promise<Jax> | null = null;
 

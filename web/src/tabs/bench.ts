@@ -3,21 +3,23 @@
 // only when a benchmark starts. Results download as JSON in the CLI's schema and copy as markdown tables.
 // "Tune this GPU" runs `spineseg tune` (src/app/tune.ts) for the size, batch and width chosen here and keeps the
 // choices in IndexedDB (src/app/tune-store-browser.ts), where the page loads them from on start.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { initGpu, adapterName, ENGINE_LIMITS, type Gpu } from '../../src/runtime/gpu.ts';
-import { makeConfig } from '../../src/model/unet.ts';
-import { runTrainBench, missingLimits, describeMissing, type TrainBenchOptions, type TrainBenchResult } from '../../bench/train-core.ts';
-import { runKernelBench, layers, type KernelBenchResult } from '../../bench/kernels-core.ts';
-import { trainMarkdown, kernelMarkdown, trainChartSpec, kernelChartSpec } from '../../bench/report.ts';
-import { runTune, storedTune, forgetTune, tuneRows, type TuneResult, type TuneRow } from '../../src/app/tune.ts';
-import { browserTuneStore } from '../../src/app/tune-store-browser.ts';
-import type { TuneCache } from '../../src/kernels/autotune.ts';
-import { download } from './files.ts';
-import { runPredictPeers, type PredictPeersResult } from '../../bench/predict-peers-core.ts';
-import { readParams } from '../../src/model/weights.ts';
-import type { UNet } from '../../src/model/unet.ts';
-import { Rng } from '../../src/util/random.ts';
+import type * as vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderChart } from '../charts.ts';
+import { initGpu, adapterName, ENGINE_LIMITS, type Gpu } from '../../../src/runtime/gpu.ts';
+import { provideSettings } from '../../../src/runtime/settings.ts';
+import { makeConfig } from '../../../src/model/unet.ts';
+import { runTrainBench, missingLimits, describeMissing, type TrainBenchOptions, type TrainBenchResult } from '../../../bench/train-core.ts';
+import { runKernelBench, layers, type KernelBenchResult } from '../../../bench/kernels-core.ts';
+import { trainMarkdown, kernelMarkdown, trainChartSpec, kernelChartSpec } from '../../../bench/report.ts';
+import { runTune, storedTune, forgetTune, tuneRows, type TuneResult, type TuneRow } from '../../../src/app/tune.ts';
+import { browserTuneStore } from '../../../src/app/tune-store-browser.ts';
+import type { TuneCache } from '../../../src/app/tuning.ts';
+import { download } from '../files.ts';
+import { runPredictPeers, type PredictPeersResult } from '../../../bench/predict-peers-core.ts';
+import { readParams } from '../../../src/model/weights.ts';
+import type { UNet } from '../../../src/model/unet.ts';
+import { Rng } from '../../../src/util/random.ts';
 
 export interface BenchTabDeps {
   /** resolves once initGpu() has succeeded or failed */
@@ -221,9 +223,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
   const views = new Map<string, vega.View>();
   async function chart(id: string, spec: TopLevelSpec): Promise<void> {
     views.get(id)?.finalize();
-    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'svg', container: el(id), hover: true });
-    views.set(id, view);
-    await view.runAsync();
+    views.set(id, await renderChart(el(id), spec, true));
   }
 
   function markdown(): string {
@@ -458,8 +458,7 @@ export function initBenchTab(panel: HTMLElement, deps: BenchTabDeps) {
     limitsMessage,
     /** the engine's submission counters, for diagnosing where a page's step time goes */
     gpuStats: () => (g ? { dispatches: g.dispatchCount, submits: g.submitCount, idleSleeps: g.idleStats.sleeps, idleSleptMs: g.idleStats.sleptMs } : null),
-    setIdleWaits: (on: boolean) => {
-      if (g) g.idleWaits = on;
-    },
+    /** the page's idle-wait setting (src/runtime/settings.ts), for the browser tests' comparisons */
+    setIdleWaits: (on: boolean) => provideSettings({ idleWaits: on }, 'page'),
   };
 }
