@@ -60,6 +60,41 @@ describe('augmentation parameters', () => {
   });
 });
 
+describe('the anterior-posterior flip', () => {
+  it('mirrors the sampled column (source x = W - 1 - x) and leaves every other draw of the recipe as it was', () => {
+    const flipOnly = { ...augmentLevel('none'), flip: { p: 1 } };
+    const q = drawAugmentParams(flipOnly, 64, 80, 3, 1, 0);
+    expect(Array.from(q.subarray(AUG.matrix, AUG.matrix + 6))).toEqual([-1, 0, 63, -0, 1, 0]);
+    // a point maps back onto its mirror image, on top of a drawn rotation too
+    const both = { ...augmentLevel('none'), rotation: { p: 1, maxDegrees: 15 }, flip: { p: 1 } };
+    const rot = { ...augmentLevel('none'), rotation: { p: 1, maxDegrees: 15 } };
+    const [f, r] = [drawAugmentParams(both, 64, 80, 9, 2, 4), drawAugmentParams(rot, 64, 80, 9, 2, 4)];
+    const src = (m: Float32Array, x: number, y: number) => [m[AUG.matrix]! * x + m[AUG.matrix + 1]! * y + m[AUG.matrix + 2]!, m[AUG.matrix + 3]! * x + m[AUG.matrix + 4]! * y + m[AUG.matrix + 5]!];
+    for (const [x, y] of [[0, 0], [10, 70], [63, 5]] as const) {
+      const a = src(f, x, y);
+      const b = src(r, 63 - x, y);
+      expect(a[0]).toBeCloseTo(b[0]!, 4);
+      expect(a[1]).toBeCloseTo(b[1]!, 4);
+    }
+    // default-flip draws default's parameters, then the flip: where the flip does not fire, the two are equal
+    let same = 0;
+    let flipped = 0;
+    for (let i = 0; i < 200; i++) {
+      const d = drawAugmentParams(augmentLevel('default'), 64, 80, 42, 1, i);
+      const e = drawAugmentParams(augmentLevel('default-flip'), 64, 80, 42, 1, i);
+      if (d.every((v, k) => v === e[k])) same++;
+      else {
+        flipped++;
+        expect(e[AUG.matrix]).toBeCloseTo(-d[AUG.matrix]!, 6);
+      }
+    }
+    expect(same + flipped).toBe(200);
+    expect(flipped / 200, 'the flip fires about half of the time').toBeGreaterThan(0.35);
+    expect(flipped / 200).toBeLessThan(0.65);
+    expect(() => validateAugment({ ...augmentLevel('none'), flip: { p: 2 } })).toThrow(/flip probability 2 must be in \[0, 1\]/);
+  });
+});
+
 describe('presets', () => {
   it('fill only the options the user did not set', () => {
     const o = applyPreset({ size: '64x80', lr: '0.001', epochs: '100' }, 'cpu', (k) => k === 'size');
@@ -109,14 +144,14 @@ describe('docs/TRAINING.md', () => {
   it('the augmentation table matches AUGMENT_LEVELS', () => {
     const rows: [string, keyof typeof AUGMENT_LEVELS.default, string[]][] = [
       ['rotation', 'rotation', ['maxDegrees']], ['scale', 'scale', ['min', 'max']], ['translation', 'translate', ['maxFraction']], ['elastic', 'elastic', ['maxFraction']],
-      ['gamma', 'gamma', ['min', 'max']], ['contrast', 'contrast', ['min', 'max']], ['brightness', 'brightness', ['max']], ['noise', 'noise', ['maxSigma']], ['blur', 'blur', []],
+      ['gamma', 'gamma', ['min', 'max']], ['contrast', 'contrast', ['min', 'max']], ['brightness', 'brightness', ['max']], ['noise', 'noise', ['maxSigma']], ['blur', 'blur', []], ['flip', 'flip', []],
     ];
-    const levels = ['none', 'light', 'default', 'heavy'];
+    const levels = ['none', 'light', 'default', 'default-flip', 'heavy'];
     for (const [label, key, fields] of rows) {
       const cells = rowOf(label);
       expect(cells, `row ${label}`).toHaveLength(levels.length);
       levels.forEach((level, i) => {
-        const t = AUGMENT_LEVELS[level][key] as unknown as Record<string, number>;
+        const t = (AUGMENT_LEVELS[level][key] ?? { p: 0 }) as unknown as Record<string, number>;
         const want = t.p === 0 ? [] : [t.p, ...fields.map((f) => t[f])];
         const got = cells![i] === '-' ? [] : (cells![i].match(/\d*\.?\d+/g) ?? []).map(Number);
         expect(got, `${label} / ${level}: '${cells![i]}'`).toEqual(want);

@@ -160,7 +160,8 @@ export async function predictCohort(o: CohortPredictOptions): Promise<CohortPred
           // the run's own --checkpoint failing to load fails every study: stop at once
           throw model === runModel ? new RunModelError(e.message) : e;
         });
-        const fileOptions = { output: tmp, overlay: o.overlay, levels: o.levels, batchSize: o.batchSize, postprocess: model.postprocess, onProgress: o.onFileProgress };
+        // the checkpoint's own test-time augmentation (its inference.tta, part of the model's identity)
+        const fileOptions = { output: tmp, overlay: o.overlay, levels: o.levels, batchSize: o.batchSize, postprocess: model.postprocess, tta: predictor.tta, onProgress: o.onFileProgress };
         const results = input.kind === 'dicom' ? [await predictDicom(predictor.nets, input, fileOptions)] : await predictFiles(predictor.nets, inputs, fileOptions);
         writeFileAtomic(path.join(tmp, 'stats.csv'), await studyStats(study, results, predictor.configs[0]!.classes, tmp));
         const marker: DoneMarker = {

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { cohortRequested, runCohortPredict, type CohortFlags } from './predict-cohort.ts';
 import type { DicomFlags } from './predict-dicom.ts';
 import type { VolumeFormat } from '../app/volume-outputs.ts';
+import type { TtaMode } from '../model/predict.ts';
 
 export function register(program: Command): void {
   program
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--overlay', 'also write overlays of the prediction on the MRI to <output>/overlays')
     .option('--truth <dir>', 'true masks with the same file names, drawn beside the prediction in overlays')
     .option('--batch <n>', 'slices per forward pass', '4')
+    .option('--tta <mode>', "test-time augmentation: none | flip (also the anterior-posterior mirror) | full (flip and zooms 0.9, 1.1); default: what the checkpoint's cross-validation chose (its inference.tta), else none")
     .option('--levels', 'also name the levels (L1-L5, L1/L2-L5/S1, SPIDER codes) and measure them: <output>/levels/ (code maps), <stem>.levels.json/.csv, overlays/<stem>_levels.png (docs/MEASUREMENTS.md)')
     .option('--cohort', 'cohort mode: --input is a folder of studies, each predicted into <output>/studies/<id> with stats.csv and done.json (docs/COHORTS.md)')
     .option('--manifest <file.csv>', 'cohort mode: the studies as rows of id,input[,output,series,checkpoint] (paths relative to the manifest)')
@@ -44,8 +46,13 @@ export function register(program: Command): void {
       const dirs = checkpointDirsOrDefault(o.checkpoint);
       const predictor = await loadPredictor(dirs);
       const postprocess = o.postprocess ? predictor.postprocess : null;
+      const { TTA_MODES } = await import('../model/predict.ts');
+      const tta = (o as { tta?: string }).tta ?? predictor.tta;
+      if (!(TTA_MODES as readonly string[]).includes(tta)) throw new Error(`--tta '${tta}' is not one of ${TTA_MODES.join(', ')}`);
+      const { readConfidenceBlock } = await import('../app/confidence.ts');
+      const confidence = readConfidenceBlock(predictor.configs[0], predictor.files[0]!);
       if (o.postprocess) for (const note of predictor.notes) console.error(`spineseg predict: ${note}`);
-      console.error(`model: ${dirs.join(' + ')}${dirs.length > 1 ? ' (probabilities averaged)' : ''}; post-processing: ${postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off'}`);
+      console.error(`model: ${dirs.join(' + ')}${predictor.nets.length > 1 ? ` (${predictor.nets.length} networks, probabilities averaged)` : ''}; test-time augmentation: ${tta}; post-processing: ${postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off'}`);
       const predictOptions = {
         postprocess,
         output: o.output,
@@ -56,13 +63,14 @@ export function register(program: Command): void {
         onProgress: (done: number, total: number, file: string) => process.stderr.write(`\r${done}/${total} ${file}`.padEnd(80)),
         format: flags.format as VolumeFormat | undefined,
         saveProbabilities: Boolean(flags.saveProbabilities),
+        tta: tta as TtaMode,
         algorithmName: `spineseg U-Net (${dirs.map((d) => basename(d)).join(' + ')})`,
       };
       const results = input.kind === 'dicom'
         ? [await (await import('../app/predict-dicom.ts')).predictDicom(predictor.nets, input, predictOptions)]
         : await predictFiles(predictor.nets, input.files, predictOptions);
       process.stderr.write('\n');
-      if (flags.stats) writeStats(flags.stats, results, { model: dirs.join(' + '), postprocess: postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off' });
+      if (flags.stats) writeStats(flags.stats, results, { model: dirs.join(' + '), postprocess: postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off', tta, threshold: confidence?.threshold ?? null });
       for (const r of results) console.log(`${r.output}: vertebrae ${r.counts[1]}, canal ${r.counts[2]}, discs ${r.counts[3]} px${r.reoriented ? ` (input ${r.reoriented})` : ''}${r.extra?.length ? `; also ${r.extra.join(', ')}` : ''}`);
       if (o.levels) {
         const { levelsSummary } = await import('../app/levels-table.ts');

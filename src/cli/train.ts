@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--test-fraction <f>', 'fraction of patients held out as test patients (never used for training, early stopping or checkpoint choice)', '0.15')
     .option('--val-fraction <f>', 'fraction of patients used for validation (27 patients: 4 test, 3 validation, 20 training)', '0.12')
     .option('--fold <k/n>', 'patient-wise cross-validation: fold k of n of the non-test patients is the validation set')
+    .option('--folds <n>', 'cross-validation: train all n folds in turn into --out/fold-k (resumable at the fold and epoch reached), then decide TTA, post-processing and the confidence threshold out of fold and write --out/crossval.md and ensemble.json (predict --checkpoint OUT uses the folds as one model)')
     .option('--seed <n>', 'seed of the split, initialisation, shuffling, augmentation and dropout', '42')
     .option('--steps-per-epoch <n>', 'cap on steps per epoch (quick runs)')
     .option('--max-slices-per-patient <n>', 'use at most this many slices per patient')
@@ -66,7 +67,7 @@ export function register(program: Command): void {
         fold = m ? { k: Number(m[1]), n: Number(m[2]) } : undefined;
         if (!fold || fold.n < 2 || fold.k < 1 || fold.k > fold.n) throw new Error(`--fold '${o.fold}' must be k/n with 1 <= k <= n and n >= 2 (for example 1/5)`);
       }
-      const r = await runTraining({
+      const common = {
         data,
         out: String(o.out),
         width,
@@ -87,7 +88,19 @@ export function register(program: Command): void {
         stepsPerEpoch: o.stepsPerEpoch === undefined ? undefined : int('stepsPerEpoch'),
         maxSlicesPerPatient: o.maxSlicesPerPatient === undefined ? undefined : int('maxSlicesPerPatient'),
         resume: Boolean(o.resume),
-      }, console.log, terminalTrainProgress());
+      };
+      if (o.folds !== undefined) {
+        if (fold) throw new Error('--fold and --folds exclude each other: --folds trains every fold in turn');
+        const folds = parseNumber(String(o.folds), '--folds', { min: 2, integer: true });
+        const { runCrossval } = await import('../app/crossval.ts');
+        const { loadCheckpoint } = await import('../app/session.ts');
+        const { fold: _f, ...rest } = common;
+        const cv = await runCrossval({ ...rest, folds, load: async (dir) => { const c = await loadCheckpoint(dir); return { net: c.model, config: c.config }; } }, console.log, terminalTrainProgress());
+        console.log(`\n${cv.markdown}`);
+        console.log(`done: ${folds} folds in ${o.out}; tables in ${o.out}/crossval.md; predict with --checkpoint ${o.out} (the folds as one ensemble)`);
+        return;
+      }
+      const r = await runTraining(common, console.log, terminalTrainProgress());
       console.log(`done: ${r.state.epoch} epochs in ${r.seconds.toFixed(0)} s; best validation mean IoU ${r.state.bestMeanIoU.toFixed(3)} at epoch ${r.state.bestEpoch}; checkpoints in ${o.out}`);
     });
 }

@@ -25,6 +25,12 @@ export interface AugmentConfig {
   noise: { p: number; maxSigma: number };
   /** 3x3 Gaussian (1 2 1)/4 */
   blur: { p: number };
+  /**
+   * anterior-posterior mirror (the image's columns reversed): a sagittal slice of a patient facing the other way.
+   * The superior-inferior mirror is not offered: an upside-down spine is not an image the network meets. Absent in
+   * configs written before it existed (read as p = 0).
+   */
+  flip?: { p: number };
 }
 
 const off = { p: 0 };
@@ -32,6 +38,8 @@ export const AUGMENT_LEVELS: Record<string, AugmentConfig> = {
   none: { level: 'none', rotation: { ...off, maxDegrees: 0 }, scale: { ...off, min: 1, max: 1 }, translate: { ...off, maxFraction: 0 }, elastic: { ...off, maxFraction: 0 }, gamma: { ...off, min: 1, max: 1 }, contrast: { ...off, min: 1, max: 1 }, brightness: { ...off, max: 0 }, noise: { ...off, maxSigma: 0 }, blur: { ...off } },
   light: { level: 'light', rotation: { p: 0.2, maxDegrees: 10 }, scale: { p: 0.2, min: 0.9, max: 1.1 }, translate: { p: 0.2, maxFraction: 0.05 }, elastic: { p: 0, maxFraction: 0 }, gamma: { p: 0.15, min: 0.8, max: 1.25 }, contrast: { p: 0.1, min: 0.85, max: 1.15 }, brightness: { p: 0.1, max: 0.05 }, noise: { p: 0.1, maxSigma: 0.03 }, blur: { p: 0 } },
   default: { level: 'default', rotation: { p: 0.3, maxDegrees: 15 }, scale: { p: 0.3, min: 0.85, max: 1.25 }, translate: { p: 0.3, maxFraction: 0.08 }, elastic: { p: 0.2, maxFraction: 0.02 }, gamma: { p: 0.3, min: 0.7, max: 1.5 }, contrast: { p: 0.15, min: 0.75, max: 1.25 }, brightness: { p: 0.15, max: 0.1 }, noise: { p: 0.15, maxSigma: 0.05 }, blur: { p: 0.1 } },
+  /** default plus the anterior-posterior mirror half of the time, so that flip test-time augmentation sees images like its training's */
+  'default-flip': { level: 'default-flip', rotation: { p: 0.3, maxDegrees: 15 }, scale: { p: 0.3, min: 0.85, max: 1.25 }, translate: { p: 0.3, maxFraction: 0.08 }, elastic: { p: 0.2, maxFraction: 0.02 }, gamma: { p: 0.3, min: 0.7, max: 1.5 }, contrast: { p: 0.15, min: 0.75, max: 1.25 }, brightness: { p: 0.15, max: 0.1 }, noise: { p: 0.15, maxSigma: 0.05 }, blur: { p: 0.1 }, flip: { p: 0.5 } },
   heavy: { level: 'heavy', rotation: { p: 0.5, maxDegrees: 15 }, scale: { p: 0.5, min: 0.85, max: 1.25 }, translate: { p: 0.5, maxFraction: 0.1 }, elastic: { p: 0.3, maxFraction: 0.03 }, gamma: { p: 0.5, min: 0.7, max: 1.5 }, contrast: { p: 0.3, min: 0.7, max: 1.3 }, brightness: { p: 0.3, max: 0.15 }, noise: { p: 0.3, maxSigma: 0.08 }, blur: { p: 0.2 } },
 };
 
@@ -49,6 +57,7 @@ export function validateAugment(c: AugmentConfig, where = '--augment'): void {
     const p = c[k]?.p;
     if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw bad(`${k} probability`, p, 'must be in [0, 1]');
   }
+  if (c.flip !== undefined && !(typeof c.flip.p === 'number' && c.flip.p >= 0 && c.flip.p <= 1)) throw bad('flip probability', c.flip.p, 'must be in [0, 1]');
   if (!(c.rotation.maxDegrees >= 0 && c.rotation.maxDegrees <= 180)) throw bad('rotation', c.rotation.maxDegrees, 'must be in [0, 180] degrees');
   if (!(c.scale.min > 0 && c.scale.max >= c.scale.min)) throw bad('scale', `${c.scale.min}-${c.scale.max}`, 'must be a range 0 < min <= max');
   if (!(c.translate.maxFraction >= 0 && c.translate.maxFraction <= 1)) throw bad('translate', c.translate.maxFraction, 'must be in [0, 1] of the slice');
@@ -61,7 +70,7 @@ export function validateAugment(c: AugmentConfig, where = '--augment'): void {
 
 /** True when no transform can ever fire (training then skips the augmentation kernels). */
 export function augmentIsOff(c: AugmentConfig | undefined): boolean {
-  return !c || ['rotation', 'scale', 'translate', 'elastic', 'gamma', 'contrast', 'brightness', 'noise', 'blur'].every((k) => (c as unknown as Record<string, { p: number }>)[k].p === 0);
+  return !c || ['rotation', 'scale', 'translate', 'elastic', 'gamma', 'contrast', 'brightness', 'noise', 'blur', 'flip'].every((k) => ((c as unknown as Record<string, { p: number } | undefined>)[k]?.p ?? 0) === 0);
 }
 
 /** A 32-bit key of (seed, epoch, sample index), mixed so neighbouring keys give unrelated streams. */
@@ -111,6 +120,14 @@ export function drawAugmentParams(c: AugmentConfig, width: number, height: numbe
   if (fires(c.noise.p)) q[AUG.noiseSigma] = rng.uniform(0, c.noise.maxSigma);
   if (fires(c.blur.p)) q[AUG.blur] = 1;
   q[AUG.noiseKey] = rng.int(1 << 24);
+  // drawn last and only when it can fire, so the other draws of every earlier recipe stay as they were
+  if ((c.flip?.p ?? 0) > 0 && fires(c.flip!.p)) {
+    // sample the mirrored output column: source = M (W - 1 - x, y)
+    for (const row of [AUG.matrix, AUG.matrix + 3]) {
+      q[row + 2] = q[row + 2]! + q[row]! * (width - 1);
+      q[row] = -q[row]!;
+    }
+  }
   return q;
 }
 
