@@ -50,8 +50,18 @@ function itkPipelines(): Plugin {
   };
 }
 
-/** The shipped model (models/default), served from the app's own origin so the page segments without a dropped checkpoint. */
-export const SHIPPED_MODEL_FILES = ['config.json', 'model.safetensors'];
+/**
+ * The shipped model (models/default), served from the app's own origin so the page segments without a dropped
+ * checkpoint: config.json + model.safetensors, or an ensemble.json and those two files of each member it lists
+ * (src/app/ensemble.ts; checked in full by the page when it loads them).
+ */
+export function shippedModelFiles(dir: string): string[] {
+  const manifest = join(dir, 'ensemble.json');
+  if (!existsSync(manifest)) return ['config.json', 'model.safetensors'];
+  const members = (JSON.parse(readFileSync(manifest, 'utf8')) as { members?: unknown }).members;
+  const safe = Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string' && !m.split('/').includes('..') && !m.startsWith('/')) : [];
+  return ['ensemble.json', ...safe.flatMap((m) => [`${m}/config.json`, `${m}/model.safetensors`])];
+}
 
 function shippedModel(): Plugin {
   const dir = join(here, 'models', 'default');
@@ -60,13 +70,13 @@ function shippedModel(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const name = (req.url ?? '').split('?')[0].replace(/^\/models\/default\//, '');
-        if (!SHIPPED_MODEL_FILES.includes(name) || !existsSync(join(dir, name))) return next();
+        if (!shippedModelFiles(dir).includes(name) || !existsSync(join(dir, name))) return next();
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.end(readFileSync(join(dir, name)));
       });
     },
     generateBundle() {
-      for (const name of SHIPPED_MODEL_FILES) if (existsSync(join(dir, name))) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+      for (const name of shippedModelFiles(dir)) if (existsSync(join(dir, name))) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
     },
   };
 }

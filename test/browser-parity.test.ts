@@ -129,4 +129,41 @@ describe.skipIf(SKIP)('the page and the CLI give identical outputs (headless Chr
     expect(await page.$$eval('#curve-miou svg path', (p) => p.length), 'the validation curve drew paths').toBeGreaterThan(0);
     for (const key of Object.keys(settings)) expect(fromPage.training[key], `config.json training.${key}`).toEqual(cli.training[key]);
   });
+
+  it('takes a folder of folds (ensemble.json) as one model with its test-time augmentation, as `spineseg predict --checkpoint DIR` does', async () => {
+    // two members: the CLI run's best and last checkpoints, each recording flip TTA as cross-validation would
+    const ens = join(work, 'cv');
+    for (const [member, from] of [['fold-1', 'checkpoint-best'], ['fold-2', 'checkpoint-last']] as const) {
+      mkdirSync(join(ens, member), { recursive: true });
+      const config = JSON.parse(readFileSync(join(work, 'run', from, 'config.json'), 'utf8'));
+      writeFileSync(join(ens, member, 'config.json'), JSON.stringify({ ...config, inference: { tta: 'flip' } }, null, 2));
+      writeFileSync(join(ens, member, 'model.safetensors'), readFileSync(join(work, 'run', from, 'model.safetensors')));
+    }
+    writeFileSync(join(ens, 'ensemble.json'), JSON.stringify({ format: 'spineseg-ensemble', version: 1, members: ['fold-1', 'fold-2'] }));
+    const images = readdirSync(join(data, 'images')).sort().slice(0, 2).map((f) => join(data, 'images', f));
+    const predictor = await loadPredictor([ens]);
+    let node: number[][];
+    try {
+      expect(predictor.nets.length).toBe(2);
+      expect(predictor.tta).toBe('flip');
+      const out = await predictFiles(predictor.nets, images, { output: join(work, 'node-ens'), overlay: false, batchSize: 1, tta: predictor.tta });
+      node = out.map((o) => Array.from(mapGreyLevels(decodeGreyPng(o.output).data, o.output)));
+    } finally {
+      predictor.dispose();
+    }
+    await page.evaluate(() => window.spineseg.showTab('segment'));
+    // the folder picker: files arrive with their paths (cv/fold-1/config.json, ...)
+    await page.setInputFiles('#dicom-folder-input', ens);
+    await page.waitForFunction(() => /ensemble of 2/.test(window.spineseg.state.modelName) || window.spineseg.state.lastError !== null, null, { timeout: 60_000, polling: 250 });
+    expect(await page.evaluate(() => window.spineseg.state.lastError)).toBeNull();
+    expect(await page.inputValue('#tta'), "the page selects the checkpoint's TTA").toBe('flip');
+    await page.setInputFiles('#image-input', images);
+    await page.waitForFunction(() => window.spineseg.state.input !== null && window.spineseg.state.seg === null && !(document.getElementById('predict') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+    await page.click('#predict');
+    await page.waitForFunction(() => (window.spineseg.state.seg !== null && window.spineseg.state.busy === null) || window.spineseg.state.lastError !== null, null, { timeout: 120_000, polling: 250 });
+    expect(await page.evaluate(() => window.spineseg.state.lastError)).toBeNull();
+    const inPage = await page.evaluate(() => ({ labels: window.spineseg.state.seg!.labels.map((l) => Array.from(l)), members: window.spineseg.state.seg!.confidence!.map((c) => c.members) }));
+    expect(inPage.members, 'two networks x two views per slice').toEqual([4, 4]);
+    inPage.labels.forEach((labels, k) => expect(labels.reduce((n, v, i) => n + (v !== node[k]![i] ? 1 : 0), 0), `slice ${k}: pixels labelled differently`).toBe(0));
+  });
 });

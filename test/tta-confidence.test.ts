@@ -13,6 +13,7 @@ import { UNet, makeConfig } from '../src/model/unet.ts';
 import { modelProbabilities, flipColumns, zoomPlanes, sliceConfidence, predictSlices, ttaViews, type SegmentationNet, type SliceConfidence } from '../src/model/predict.ts';
 import { sliceScore, spearman, chooseThreshold, readConfidenceBlock, sliceFlag } from '../src/app/confidence.ts';
 import { segment, sliceInput } from '../src/app/segment.ts';
+import { groupCheckpointFiles, inferenceTta, parseEnsembleManifest } from '../src/app/ensemble.ts';
 import { Rng } from '../src/util/random.ts';
 
 const W = 24;
@@ -203,5 +204,28 @@ describe('confidence ranking and threshold', () => {
     const low: SliceConfidence = { members: 2, agreement: [1, 0.9, 0.7, 1], entropy: [0, 0, 0, 0], pixels: [1, 1, 1, 0] };
     expect(sliceFlag(low, block)).toEqual({ score: 0.7, threshold: 0.8, low: true });
     expect(sliceFlag(low, null).low).toBe(false);
+  });
+});
+
+describe('a folder of folds as one model (ensemble.json)', () => {
+  it('is checked field by field, groups dropped files by folder, and reads the recorded TTA', () => {
+    const manifest = { format: 'spineseg-ensemble', version: 1, members: ['fold-1/checkpoint-best', 'fold-2/checkpoint-best'] };
+    expect(parseEnsembleManifest(manifest, 'cv/ensemble.json').members.length).toBe(2);
+    expect(() => parseEnsembleManifest({ ...manifest, members: [] }, 'cv/ensemble.json')).toThrow(/cv\/ensemble\.json: members = \[\]: expected a non-empty list/);
+    expect(() => parseEnsembleManifest({ ...manifest, members: ['../x'] }, 'e.json')).toThrow(/members entry "\.\.\/x": must be a folder inside/);
+    expect(() => parseEnsembleManifest({ ...manifest, format: 'x' }, 'e.json')).toThrow(/format = "x"/);
+    const f = (name: string) => ({ name });
+    const files = ['cv/ensemble.json', 'cv/fold-1/checkpoint-best/config.json', 'cv/fold-1/checkpoint-best/model.safetensors', 'cv/fold-1/checkpoint-last/config.json', 'cv/fold-1/checkpoint-last/model.safetensors', 'cv/fold-2/checkpoint-best/config.json', 'cv/fold-2/checkpoint-best/model.safetensors'].map(f);
+    // without the manifest every complete folder is a member; with it, only the folders it lists
+    expect(groupCheckpointFiles(files).members.map((m) => m.dir)).toEqual(['cv/fold-1/checkpoint-best', 'cv/fold-1/checkpoint-last', 'cv/fold-2/checkpoint-best']);
+    const listed = groupCheckpointFiles(files, { dir: 'cv', parsed: parseEnsembleManifest(manifest, 'cv/ensemble.json') });
+    expect(listed.members.map((m) => m.dir)).toEqual(['cv/fold-1/checkpoint-best', 'cv/fold-2/checkpoint-best']);
+    expect(listed.manifestFile?.name).toBe('cv/ensemble.json');
+    expect(groupCheckpointFiles(files.slice(0, 2), { dir: 'cv', parsed: manifest as never }).missing).toMatch(/fold-1\/checkpoint-best \(listed by ensemble\.json\)|fold-2/);
+    expect(groupCheckpointFiles([f('config.json')]).missing).toBe('model.safetensors');
+    expect(groupCheckpointFiles([f('config.json'), f('model.safetensors')]).members.length).toBe(1);
+    expect(inferenceTta({ inference: { tta: 'flip' } }, 'c.json')).toBe('flip');
+    expect(inferenceTta({}, 'c.json')).toBe('none');
+    expect(() => inferenceTta({ inference: { tta: 'mirror' } }, 'cv/fold-1/config.json')).toThrow(/cv\/fold-1\/config\.json: inference\.tta = "mirror": expected one of none, flip, full/);
   });
 });

@@ -6,9 +6,9 @@ import { REPO_ROOT } from '../pipeline/dataset.ts';
 import { parsePostprocessBlock, type PostprocessBlock } from '../pipeline/postprocess.ts';
 import { loadCheckpoint, type RunConfig } from '../app/session.ts';
 import { resolveCheckpointDir, readJsonFile } from '../model/checkpoint.ts';
-import { ENSEMBLE_FILE, parseEnsembleManifest } from './ensemble.ts';
+import { ENSEMBLE_FILE, parseEnsembleManifest, inferenceTta } from './ensemble.ts';
 import type { UNet } from '../model/unet.ts';
-import { TTA_MODES, type TtaMode } from '../model/predict.ts';
+import type { TtaMode } from '../model/predict.ts';
 
 /** The model shipped with the repository (trained by `spineseg train` on SPIDER; see its MODEL.md). */
 export function defaultModelDir(repoRoot: string = REPO_ROOT): string {
@@ -53,14 +53,6 @@ export interface LoadedPredictor {
 export function postprocessOf(config: RunConfig, file: string): PostprocessBlock | null {
   const raw = (config as unknown as { postprocess?: unknown }).postprocess;
   return raw === undefined ? null : parsePostprocessBlock(raw, file, config.model.classes);
-}
-
-/** A checkpoint's recorded default test-time augmentation (`inference.tta`), checked; 'none' when absent. */
-export function inferenceTta(config: unknown, file: string): TtaMode {
-  const tta = (config as { inference?: { tta?: unknown } }).inference?.tta;
-  if (tta === undefined) return 'none';
-  if (!(TTA_MODES as readonly unknown[]).includes(tta)) throw new Error(`${file}: inference.tta = ${JSON.stringify(tta)}: expected one of ${TTA_MODES.join(', ')}`);
-  return tta as TtaMode;
 }
 
 /** Loads one checkpoint or an ensemble; members must share the input size and class count. */

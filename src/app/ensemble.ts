@@ -1,6 +1,7 @@
 // A folder of cross-validation folds as one model: ensemble.json lists the member checkpoints (relative to the
 // folder), whose probabilities are averaged. `spineseg predict --checkpoint runs/cv` and the page read it the same
 // way. Node-free: the caller reads the file.
+import { TTA_MODES, type TtaMode } from '../model/predict.ts';
 export const ENSEMBLE_FILE = 'ensemble.json';
 
 export interface EnsembleManifest {
@@ -26,3 +27,45 @@ export function parseEnsembleManifest(json: unknown, file: string): EnsembleMani
 
 /** A member's folder joined to the manifest's folder (a URL or a path, '/'-separated). */
 export const memberPath = (base: string, member: string): string => `${base.replace(/\/+$/, '')}/${member}`;
+
+/** A checkpoint's recorded default test-time augmentation (`inference.tta`, chosen by cross-validation), checked; 'none' when absent. */
+export function inferenceTta(config: unknown, file: string): TtaMode {
+  const tta = (config as { inference?: { tta?: unknown } } | null)?.inference?.tta;
+  if (tta === undefined) return 'none';
+  if (!(TTA_MODES as readonly unknown[]).includes(tta)) throw new Error(`${file}: inference.tta = ${JSON.stringify(tta)}: expected one of ${TTA_MODES.join(', ')}`);
+  return tta as TtaMode;
+}
+
+/** The folder part of a dropped file's name ('' for a bare file name). */
+export const dirOfFile = (name: string): string => name.replace(/\\/g, '/').replace(/[^/]*$/, '').replace(/\/$/, '');
+
+/**
+ * Dropped checkpoint files grouped into members by their folder (`cv/fold-1/checkpoint-best/config.json`): each folder
+ * holding a config.json and a model.safetensors is one member. Given the parsed ensemble.json found among them (and
+ * its folder), only the folders it lists, in its order. Returns the members, or what is missing, and the manifest file.
+ */
+export function groupCheckpointFiles<F extends { name: string }>(files: readonly F[], manifest?: { dir: string; parsed: EnsembleManifest }): { members: Array<{ dir: string; config: F; weights: F }>; missing: string | null; manifestFile: F | null } {
+  const dirOf = dirOfFile;
+  const byDir = new Map<string, { config?: F; weights?: F }>();
+  let manifestFile: F | null = null;
+  for (const f of files) {
+    const base = f.name.replace(/\\/g, '/').split('/').pop()!;
+    if (base === ENSEMBLE_FILE) manifestFile = f;
+    else if (/\.json$/i.test(base)) byDir.set(dirOf(f.name), { ...byDir.get(dirOf(f.name)), config: f });
+    else if (/\.safetensors$/i.test(base)) byDir.set(dirOf(f.name), { ...byDir.get(dirOf(f.name)), weights: f });
+  }
+  if (manifest) {
+    const members = manifest.parsed.members.map((m) => {
+      const dir = manifest.dir ? memberPath(manifest.dir, m) : m;
+      const v = byDir.get(dir);
+      return v?.config && v.weights ? { dir, config: v.config, weights: v.weights } : dir;
+    });
+    const absent = members.find((m) => typeof m === 'string');
+    if (absent !== undefined) return { members: [], missing: `config.json and model.safetensors in ${absent} (listed by ${ENSEMBLE_FILE})`, manifestFile };
+    return { members: members as Array<{ dir: string; config: F; weights: F }>, missing: null, manifestFile };
+  }
+  const members = [...byDir.entries()].filter(([, v]) => v.config && v.weights).map(([dir, v]) => ({ dir, config: v.config!, weights: v.weights! }));
+  const half = [...byDir.entries()].find(([, v]) => !(v.config && v.weights));
+  const missing = members.length ? null : half ? `${half[1].config ? 'model.safetensors' : 'config.json'}${half[0] ? ` in ${half[0]}` : ''}` : 'config.json and model.safetensors';
+  return { members: members.sort((a, b) => a.dir.localeCompare(b.dir, undefined, { numeric: true })), missing, manifestFile };
+}

@@ -4,6 +4,7 @@
 import { validateCheckpointBytes } from '../../src/model/checkpoint-validate.ts';
 import { UNet, makeConfig } from '../../src/model/unet.ts';
 import { loadParams, type CheckpointConfig } from '../../src/model/weights.ts';
+import { ENSEMBLE_FILE, memberPath, parseEnsembleManifest } from '../../src/app/ensemble.ts';
 
 /** Half the device memory the browser admits to (navigator.deviceMemory, GiB, capped by browsers at 8), 2 GiB if unknown. */
 export function pageMemoryBudget(): number {
@@ -32,14 +33,45 @@ export function checkpointModel(configName: string, configText: string, weightsN
 }
 
 /**
- * The shipped model (models/default), served by the app itself; null in a build without one (a server without
- * the model answers 404 or falls back to index.html).
+ * The shipped model (models/default), served by the app itself: an ensemble.json's members, or one checkpoint; null in
+ * a build without one (a server without the model answers 404 or falls back to index.html).
  */
-export async function fetchShippedModel(limits: Limits): Promise<{ model: UNet; config: CheckpointConfig } | null> {
-  const res = await fetch('./models/default/config.json');
-  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return null;
-  const text = await res.text();
-  const weights = await fetch('./models/default/model.safetensors');
-  if (!weights.ok) return null;
-  return checkpointModel('models/default/config.json', text, 'models/default/model.safetensors', new Uint8Array(await weights.arrayBuffer()), limits);
+export async function fetchShippedModel(limits: Limits): Promise<{ nets: UNet[]; config: CheckpointConfig; members: string[] } | null> {
+  const json = async (url: string) => {
+    const res = await fetch(url);
+    return res.ok && (res.headers.get('content-type') ?? '').includes('json') ? res.text() : null;
+  };
+  const base = './models/default';
+  const manifestText = await json(`${base}/${ENSEMBLE_FILE}`);
+  const members = manifestText === null ? [''] : parseEnsembleManifest(JSON.parse(manifestText), `models/default/${ENSEMBLE_FILE}`).members;
+  const nets: UNet[] = [];
+  let config: CheckpointConfig | null = null;
+  try {
+    for (const m of members) {
+      const dir = m ? memberPath(base, m) : base;
+      const name = dir.replace(/^\.\//, '');
+      const text = await json(`${dir}/config.json`);
+      if (text === null) {
+        if (manifestText === null) return null;
+        throw new Error(`${name}/config.json: not served (listed by models/default/${ENSEMBLE_FILE})`);
+      }
+      const weights = await fetch(`${dir}/model.safetensors`);
+      if (!weights.ok) throw new Error(`${name}/model.safetensors: not served (HTTP ${weights.status})`);
+      const one = checkpointModel(`${name}/config.json`, text, `${name}/model.safetensors`, new Uint8Array(await weights.arrayBuffer()), limits);
+      nets.push(one.model);
+      config ??= one.config;
+      checkSameGrid(config, one.config, name);
+    }
+  } catch (err) {
+    nets.forEach((n) => n.dispose());
+    throw err;
+  }
+  return { nets, config: config!, members };
+}
+
+/** Ensemble members must share the input grid and the classes (as the CLI's loadPredictor demands). */
+export function checkSameGrid(first: CheckpointConfig, other: CheckpointConfig, name: string): void {
+  const a = first.model;
+  const b = other.model;
+  if (a.width !== b.width || a.height !== b.height || a.classes !== b.classes) throw new Error(`${name}: ensemble members differ: ${a.width}x${a.height} with ${a.classes} classes vs ${b.width}x${b.height} with ${b.classes}`);
 }

@@ -11,11 +11,12 @@ import { TTA_MODES, type TtaMode } from '../../../src/model/predict.ts';
 import { CLASS_LABELS, volumeInput, sliceInput, segment, labelVolume, measures, type SegmentInput, type Segmentation } from '../../../src/app/segment.ts';
 import { sliceFlag, readConfidenceBlock } from '../../../src/app/confidence.ts';
 import { decodeImagePng, readMetaImage, writeLabelMetaImage, encodeGreyPng, fileBytes, download } from '../files.ts';
-import { checkpointModel, fetchShippedModel } from '../checkpoint.ts';
+import { checkpointModel, checkSameGrid, fetchShippedModel } from '../checkpoint.ts';
+import { ENSEMBLE_FILE, dirOfFile, groupCheckpointFiles, inferenceTta, parseEnsembleManifest } from '../../../src/app/ensemble.ts';
 import { levelsFor, levelsTableRows, drawLevels } from '../levels.ts';
 import { filesFromDataTransfer, isOtherFormat, readDroppedDicom, imageSeries, selectSeries, segmentationFromSeg, segBytes, niftiBytes, statsCsv, type DroppedDicom, type DicomSelection } from '../dicom.ts';
 import { elements, setStatus, errorText, dropZone } from '../dom.ts';
-import type { Shell } from '../shell.ts';
+import type { CurrentModel, Shell } from '../shell.ts';
 
 export interface SegmentTabDeps {
   /** the Train tab's model is on offer ("Use the model trained here") */
@@ -66,8 +67,8 @@ export function initSegmentTab(panel: HTMLElement, shell: Shell, deps: SegmentTa
   const state: SegmentTabState = { input: null, seg: null, slice: 0 };
   /** the dropped DICOM files and the series shown (web/src/dicom.ts) */
   let dicom: { dropped: DroppedDicom; selection: DicomSelection | null } | null = null;
-  /** checkpoint files dropped so far, waiting for their other half */
-  let pending: { config?: File; weights?: File } = {};
+  /** checkpoint files dropped so far (named with their folder), waiting for their other half */
+  let pending: Array<{ name: string; file: File }> = [];
 
   const status = (text: string, error = false) => {
     setStatus(ui.segmentStatus, text, error);
@@ -103,13 +104,20 @@ export function initSegmentTab(panel: HTMLElement, shell: Shell, deps: SegmentTa
       const shipped = await fetchShippedModel(await initGpu().then((g) => g.limits));
       if (!shipped) return;
       // a checkpoint dropped while the shipped one was fetched wins
-      if (shell.model) return shipped.model.dispose();
+      if (shell.model) return shipped.nets.forEach((n) => n.dispose());
       const c = shipped.config.model;
-      shell.setModel({ nets: [shipped.model], config: shipped.config, name: `shipped model (models/default, ${c.width}x${c.height}, width x${c.widthMult})`, owned: true });
+      const what = shipped.nets.length > 1 ? `an ensemble of ${shipped.nets.length} folds, ` : '';
+      useModel({ nets: shipped.nets, config: shipped.config, name: `shipped model (models/default, ${what}${c.width}x${c.height}, width x${c.widthMult})`, owned: true });
       status('shipped model loaded: drop an image and press Segment');
     } catch (err) {
       status(`shipped model: ${errorText(err)}`, true);
     }
+  }
+
+  /** Hands a model to the shell and selects the test-time augmentation its cross-validation chose. */
+  function useModel(model: CurrentModel): void {
+    shell.setModel(model);
+    ui.tta.value = inferenceTta(model.config, 'config.json');
   }
 
   /** Reads dropped DICOM files; returns the status line when the user has a series to choose first. */
@@ -177,21 +185,39 @@ export function initSegmentTab(panel: HTMLElement, shell: Shell, deps: SegmentTa
     return undefined;
   }
 
+  /**
+   * Dropped checkpoint files: one config.json + model.safetensors, or a folder of folds (every folder with both files
+   * is a member; with an ensemble.json, the folders it lists), whose probabilities are averaged as in the CLI.
+   */
   async function loadCheckpoint(files: File[]): Promise<void> {
-    for (const f of files) {
-      if (/\.json$/i.test(f.name)) pending.config = f;
-      else if (/\.safetensors$/i.test(f.name)) pending.weights = f;
-    }
-    const { config, weights } = pending;
-    if (!config || !weights) {
-      ui.modelName.textContent = `waiting for ${config ? 'model.safetensors' : 'config.json'}`;
+    pending.push(...files.map((file) => ({ name: file.webkitRelativePath || file.name, file })));
+    const manifestFile = pending.find((f) => f.name.split('/').pop() === ENSEMBLE_FILE);
+    const manifest = manifestFile ? { dir: dirOfFile(manifestFile.name), parsed: parseEnsembleManifest(JSON.parse(await manifestFile.file.text()), manifestFile.name) } : undefined;
+    const group = groupCheckpointFiles(pending, manifest);
+    if (group.members.length === 0) {
+      ui.modelName.textContent = `waiting for ${group.missing}`;
       return;
     }
-    // a damaged pair is dropped whole, so the next drop starts clean
-    pending = {};
+    // a damaged set is dropped whole, so the next drop starts clean
+    pending = [];
     const g = await initGpu();
-    const { model, config: cfg } = checkpointModel(config.name, await config.text(), weights.name, await fileBytes(weights), g.limits);
-    shell.setModel({ nets: [model], config: cfg, name: `${weights.name} (${cfg.model.width}x${cfg.model.height}, width x${cfg.model.widthMult})`, owned: true });
+    const nets: CurrentModel['nets'] = [];
+    let config: CurrentModel['config'] | null = null;
+    try {
+      for (const m of group.members) {
+        const one = checkpointModel(m.config.name, await m.config.file.text(), m.weights.name, await fileBytes(m.weights.file), g.limits);
+        nets.push(one.model);
+        config ??= one.config;
+        checkSameGrid(config, one.config, m.dir || m.config.name);
+      }
+    } catch (err) {
+      nets.forEach((n) => n.dispose());
+      throw err;
+    }
+    const c = config!.model;
+    const first = group.members[0]!;
+    const what = nets.length > 1 ? `ensemble of ${nets.length}: ${group.members.map((m) => m.dir).join(', ')}` : first.weights.name;
+    useModel({ nets, config: config!, name: `${what} (${c.width}x${c.height}, width x${c.widthMult})`, owned: true });
     clearView();
   }
 
