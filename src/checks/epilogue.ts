@@ -1,4 +1,4 @@
-// Checks of the fused convolution epilogues (src/kernels/epilogue.ts, shaders/epilogue.wgsl) and of
+// Checks of the fused convolution epilogues (src/kernels/epilogue.ts, shaders/include/epilogue.wgsl) and of
 // Winograd's tile bands (src/kernels/winograd.ts) against the float64 definitions: every kernel that
 // writes a convolution's output (direct register with pixel lanes and with channel lanes, workgroup-
 // tiled, Winograd with both GEMM mappings, the transposed conv's parity GEMMs), each epilogue the U-Net

@@ -1,4 +1,4 @@
-// Fused epilogues (shaders/epilogue.wgsl): what a convolution applies to conv + bias as it writes its
+// Fused epilogues (shaders/include/epilogue.wgsl): what a convolution applies to conv + bias as it writes its
 // output, instead of separate passes that each read and write the whole activation again:
 //   relu        ReLU                                     (every conv block of the U-Net, training too)
 //   affine      per-channel v * scale + shift, a [2, O]  (inference BatchNorm, batchNormInferenceAffine)

@@ -10,7 +10,7 @@ import { PipelineError, fieldError } from './errors.js';
 import { decodeGreyPngBytes, decodeIntensityPngBytes } from './png.js';
 import { mapGreyLevels, type UnknownLabelPolicy } from './labels.js';
 import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.js';
-import { seededRandom, shuffleInPlace } from './random.js';
+import { seededRandom, shuffleInPlace } from '../util/random.ts';
 
 export interface Sample {
   patient: string;
