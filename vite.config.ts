@@ -112,7 +112,7 @@ function nodeStubs(): Plugin {
     ['node:fs', 'export default new Proxy({}, { get(_, k) { throw new Error(`node:fs.${String(k)} is not available in the browser`); } });'],
     ['node:path', 'export default new Proxy({}, { get(_, k) { throw new Error(`node:path.${String(k)} is not available in the browser`); } });'],
     [
-      './io.js',
+      './io.ts',
       'const no = (what) => () => { throw new Error(`${what}: file IO of src/pipeline/io.ts is Node-only; the web app reads files with itk-wasm in the browser`); };\n' +
         "export const writeImage = no('writeImage');\nexport const writeTextAtomic = no('writeTextAtomic');\nexport const readImage = no('readImage');",
     ],

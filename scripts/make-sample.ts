@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import { setting } from '../src/runtime/settings.ts';
-import { defaultDataRoot, listSlicePairs, loadSlicePair, parseSliceName, sampleDataRoot } from '../src/pipeline/dataset.js';
-import { classesToGreyLevels } from '../src/pipeline/labels.js';
+import { defaultDataRoot, listSlicePairs, loadSlicePair, parseSliceName, sampleDataRoot } from '../src/pipeline/dataset.ts';
+import { classesToGreyLevels } from '../src/pipeline/labels.ts';
 
 const PATIENTS = 16;
 const SLICES_PER_PATIENT = 6;

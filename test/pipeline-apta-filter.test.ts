@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BLUE, GREEN, RED, BLACK, alignBorderPixels, apta, aptaAgreement, harmoniseNeighbours, isSingleton, redWhenNoRed,
   removeOutlines, removeSingletons, replaceColourRanges, type ColourImage,
-} from '../src/pipeline/apta.js';
+} from '../src/pipeline/apta.ts';
 import {
   FilterTally, balancedClassWeights, classCounts, filterSlice, foregroundFractionSpread, minorityPercent, paperImbalanceRatio, table1Rows, formatTable1,
-} from '../src/pipeline/filter.js';
-import { generatePhantom } from '../src/pipeline/phantom.js';
-import { extractSagittalSlices } from '../src/pipeline/extract.js';
+} from '../src/pipeline/filter.ts';
+import { generatePhantom } from '../src/pipeline/phantom.ts';
+import { extractSagittalSlices } from '../src/pipeline/extract.ts';
 
 const img = (rows: number[][]): ColourImage => ({ pixels: Int32Array.from(rows.flat()), width: rows[0]!.length, height: rows.length });
 const grid = (c: ColourImage) => Array.from({ length: c.height }, (_, y) => Array.from(c.pixels.subarray(y * c.width, (y + 1) * c.width)));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { withSettings, setting } from '../src/runtime/settings.ts';
-import { batches, defaultDataRoot, loadSliceDataset, patientSplit, patientSplit3, sampleDataRoot, type Sample } from '../src/pipeline/dataset.js';
+import { batches, defaultDataRoot, loadSliceDataset, patientSplit, patientSplit3, sampleDataRoot, type Sample } from '../src/pipeline/dataset.ts';
 
 const sample = loadSliceDataset(sampleDataRoot());
 

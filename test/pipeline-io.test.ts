@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readImageNode } from '@itk-wasm/image-io';
-import { readImage, readLabels, writeImage } from '../src/pipeline/io.js';
-import { directionFromTransformMatrix, parseMetaImageHeader } from '../src/pipeline/mha.js';
-import { PipelineError } from '../src/pipeline/errors.js';
-import type { Volume } from '../src/pipeline/volume.js';
+import { readImage, readLabels, writeImage } from '../src/pipeline/io.ts';
+import { directionFromTransformMatrix, parseMetaImageHeader } from '../src/pipeline/mha.ts';
+import { PipelineError } from '../src/pipeline/errors.ts';
+import type { Volume } from '../src/pipeline/volume.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-io-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generatePhantom, PHANTOM_VARIANTS } from '../src/pipeline/phantom.js';
-import { planSagittalReorientation, reorientToSagittal, sagittalAxis, permuteFlipVolume } from '../src/pipeline/orientation.js';
-import { extractSagittalSlices } from '../src/pipeline/extract.js';
-import { mapSpiderLabels, spiderLabelClass, classesToGreyLevels, mapGreyLevels } from '../src/pipeline/labels.js';
-import { indexToPhysical, type Volume } from '../src/pipeline/volume.js';
+import { generatePhantom, PHANTOM_VARIANTS } from '../src/pipeline/phantom.ts';
+import { planSagittalReorientation, reorientToSagittal, sagittalAxis, permuteFlipVolume } from '../src/pipeline/orientation.ts';
+import { extractSagittalSlices } from '../src/pipeline/extract.ts';
+import { mapSpiderLabels, spiderLabelClass, classesToGreyLevels, mapGreyLevels } from '../src/pipeline/labels.ts';
+import { indexToPhysical, type Volume } from '../src/pipeline/volume.ts';
 
 const SMALL: [number, number, number] = [8, 40, 48];
 

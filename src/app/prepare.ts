@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
-import { PipelineError, fieldError } from '../pipeline/errors.js';
-import { imageFormat, readImage, readLabels } from '../pipeline/io.js';
-import { classesToGreyLevels, type UnknownLabelPolicy } from '../pipeline/labels.js';
-import { extractPngSlice, extractSagittalSlices, type SagittalSlice } from '../pipeline/extract.js';
-import { addAgreements, apta as runApta, compareClassMaps, type AptaAgreement } from '../pipeline/apta.js';
+import { PipelineError, fieldError } from '../pipeline/errors.ts';
+import { imageFormat, readImage, readLabels } from '../pipeline/io.ts';
+import { classesToGreyLevels, type UnknownLabelPolicy } from '../pipeline/labels.ts';
+import { extractPngSlice, extractSagittalSlices, type SagittalSlice } from '../pipeline/extract.ts';
+import { addAgreements, apta as runApta, compareClassMaps, type AptaAgreement } from '../pipeline/apta.ts';
 import {
   DEFAULT_IMBALANCE_RULE,
   DEFAULT_IMBALANCE_THRESHOLD,
@@ -16,10 +16,10 @@ import {
   filterSlice,
   table1Rows,
   type ImbalanceRule,
-} from '../pipeline/filter.js';
-import { parseSliceName } from '../pipeline/dataset.js';
+} from '../pipeline/filter.ts';
+import { parseSliceName } from '../pipeline/dataset.ts';
 import { replaceDirAtomic } from '../pipeline/atomic-write.ts';
-import { formatPrepareReport, summariseSequences, type DroppedSlice, type PrepareReport, type ReorientedFile } from '../pipeline/report.js';
+import { formatPrepareReport, summariseSequences, type DroppedSlice, type PrepareReport, type ReorientedFile } from '../pipeline/report.ts';
 
 export interface PrepareOptions {
   input: string;

@@ -1,10 +1,10 @@
 /** `spineseg phantom`: synthetic SPIDER-layout lumbar volumes for tests and the demo. */
 import type { Command } from 'commander';
-import { fieldError } from '../pipeline/errors.js';
-import { writePhantomDataset } from '../pipeline/phantom.js';
-import { LEVEL_PHANTOM_NAMES, writeLevelPhantoms } from '../pipeline/phantom-levels.js';
-import type { Vec3 } from '../pipeline/volume.js';
-import { reportCliError } from './prepare.js';
+import { fieldError } from '../pipeline/errors.ts';
+import { writePhantomDataset } from '../pipeline/phantom.ts';
+import { LEVEL_PHANTOM_NAMES, writeLevelPhantoms } from '../pipeline/phantom-levels.ts';
+import type { Vec3 } from '../pipeline/volume.ts';
+import { reportCliError } from './prepare.ts';
 
 function parseInteger(flag: string, text: string, min: number): number {
   const n = Number(text);

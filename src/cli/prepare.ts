@@ -1,11 +1,11 @@
 /** `spineseg prepare`: parses the flags, runs the prepare workflow (src/app/prepare.ts), prints its report. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { PipelineError, fieldError } from '../pipeline/errors.js';
-import type { UnknownLabelPolicy } from '../pipeline/labels.js';
-import { DEFAULT_IMBALANCE_RULE, DEFAULT_IMBALANCE_THRESHOLD, IMBALANCE_RULES, type ImbalanceRule } from '../pipeline/filter.js';
-import { formatPrepareReport } from '../pipeline/report.js';
-import { runPrepare } from '../app/prepare.js';
+import { PipelineError, fieldError } from '../pipeline/errors.ts';
+import type { UnknownLabelPolicy } from '../pipeline/labels.ts';
+import { DEFAULT_IMBALANCE_RULE, DEFAULT_IMBALANCE_THRESHOLD, IMBALANCE_RULES, type ImbalanceRule } from '../pipeline/filter.ts';
+import { formatPrepareReport } from '../pipeline/report.ts';
+import { runPrepare } from '../app/prepare.ts';
 
 /** "512x640" -> width 512, height 640. */
 export function parseSliceSize(text: string): { width: number; height: number } {

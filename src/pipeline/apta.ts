@@ -5,7 +5,7 @@
  * Neighbourhoods: "adjacent" = the 4 edge neighbours, "neighbouring" = the 8 surrounding pixels; pixels outside
  * the image are not neighbours (this is how image-border pixels are handled everywhere).
  */
-import { NUM_CLASSES } from './labels.js';
+import { NUM_CLASSES } from './labels.ts';
 
 export const RED = 0xff0000;
 export const GREEN = 0x00ff00;

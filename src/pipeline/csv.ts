@@ -1,6 +1,6 @@
 // CSV as cohort manifests, failure lists and statistics tables use it: RFC 4180 (comma, double quotes,
 // CRLF or LF), a header row, every row as wide as the header. Errors name the file, the row and the field.
-import { PipelineError } from './errors.js';
+import { PipelineError } from './errors.ts';
 
 export interface CsvTable {
   header: string[];

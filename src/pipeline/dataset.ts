@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PipelineError, fieldError } from './errors.js';
-import { decodeGreyPngBytes, decodeIntensityPngBytes } from './png.js';
-import { mapGreyLevels, type UnknownLabelPolicy } from './labels.js';
-import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.js';
+import { PipelineError, fieldError } from './errors.ts';
+import { decodeGreyPngBytes, decodeIntensityPngBytes } from './png.ts';
+import { mapGreyLevels, type UnknownLabelPolicy } from './labels.ts';
+import { cropOrPadCentred, resizeArea, resizeNearest } from './resample.ts';
 import { seededRandom, shuffleInPlace } from '../util/random.ts';
 
 export interface Sample {

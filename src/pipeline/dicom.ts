@@ -7,9 +7,9 @@
  * and RescaleSlope/Intercept are applied per slice. Every refusal is a PipelineError naming the file and field.
  */
 import dcmjs from 'dcmjs';
-import { PipelineError, fieldError } from './errors.js';
-import { DEFAULT_SIZE_BUDGET_BYTES } from './mha.js';
-import type { Vec3, Volume } from './volume.js';
+import { PipelineError, fieldError } from './errors.ts';
+import { DEFAULT_SIZE_BUDGET_BYTES } from './mha.ts';
+import type { Vec3, Volume } from './volume.ts';
 
 const { DicomMessage, DicomMetaDictionary, ReadBufferStream } = dcmjs.data;
 // dcmjs logs its own warnings (private tags, the implicit-VR pixel data VR); our errors say what matters, in one line

@@ -4,11 +4,11 @@
  * voxels (zero is air/padding in MRI and would drag the low percentile) and scale linearly to [0, 1].
  * Masks: nearest neighbour, so no class is ever invented at a boundary.
  */
-import { PipelineError } from './errors.js';
-import { mapSpiderLabels, type LabelMapOptions } from './labels.js';
-import { reorientToSagittal, type OrientationReport } from './orientation.js';
-import { resizeBilinear, resizeNearest } from './resample.js';
-import { indexToPhysical, voxelCount, type Vec3, type Volume } from './volume.js';
+import { PipelineError } from './errors.ts';
+import { mapSpiderLabels, type LabelMapOptions } from './labels.ts';
+import { reorientToSagittal, type OrientationReport } from './orientation.ts';
+import { resizeBilinear, resizeNearest } from './resample.ts';
+import { indexToPhysical, voxelCount, type Vec3, type Volume } from './volume.ts';
 
 export const DEFAULT_SLICE_WIDTH = 512;
 export const DEFAULT_SLICE_HEIGHT = 640;

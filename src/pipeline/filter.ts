@@ -13,7 +13,7 @@
  * So: 'paper-ratio' is the literal formula, 'foreground-spread' (default) the percentage that fits Table 1,
  * 'minority-percent' the other percentage.
  */
-import { NUM_CLASSES } from './labels.js';
+import { NUM_CLASSES } from './labels.ts';
 
 export type ImbalanceRule = 'none' | 'paper-ratio' | 'foreground-spread' | 'minority-percent';
 export const IMBALANCE_RULES: readonly ImbalanceRule[] = ['none', 'paper-ratio', 'foreground-spread', 'minority-percent'];

@@ -8,11 +8,11 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { Image, ImageType, IntTypes, FloatTypes, PixelTypes } from 'itk-wasm';
-import { PipelineError, fieldError } from './errors.js';
-import { DEFAULT_SIZE_BUDGET_BYTES, parseMetaImageHeader, type MetaImageHeader } from './mha.js';
-import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.js';
-import { voxelCount, type Volume, type VoxelArray } from './volume.js';
-import { itkImageToVolume } from './itk-volume.js';
+import { PipelineError, fieldError } from './errors.ts';
+import { DEFAULT_SIZE_BUDGET_BYTES, parseMetaImageHeader, type MetaImageHeader } from './mha.ts';
+import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.ts';
+import { voxelCount, type Volume, type VoxelArray } from './volume.ts';
+import { itkImageToVolume } from './itk-volume.ts';
 import { writeFileAtomicWith } from './atomic-write.ts';
 
 export interface ReadImageOptions {

@@ -2,8 +2,8 @@
 // copied from ITK's row-major direction, and what itk-wasm returned checked against its own header
 // (size, spacing, voxel count, finite floats), each failure a PipelineError naming the file.
 import { PixelTypes, type Image } from 'itk-wasm';
-import { PipelineError, fieldError } from './errors.js';
-import { voxelCount, type Vec3, type Volume, type VoxelArray } from './volume.js';
+import { PipelineError, fieldError } from './errors.ts';
+import { voxelCount, type Vec3, type Volume, type VoxelArray } from './volume.ts';
 
 export function itkImageToVolume(file: string, image: Image): Volume {
   const t = image.imageType;

@@ -1,5 +1,5 @@
 /** SPIDER label codes and PNG grey levels mapped to the four training classes. */
-import { PipelineError } from './errors.js';
+import { PipelineError } from './errors.ts';
 
 /** Short class names (report keys, file fields). */
 export const CLASS_NAMES = ['background', 'vertebra', 'canal', 'disc'] as const;

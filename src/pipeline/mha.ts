@@ -3,7 +3,7 @@
  * file gives an error naming the file, the field and the value instead of a wasm abort or a huge allocation.
  * Plain TypeScript (no Node APIs) so it also runs in the browser.
  */
-import { fieldError, PipelineError } from './errors.js';
+import { fieldError, PipelineError } from './errors.ts';
 
 export const METAIMAGE_ELEMENT_BYTES = {
   MET_UCHAR: 1,

@@ -5,8 +5,8 @@
  * axis 1 = image rows running superior -> inferior (head at the top, like the paper's PNGs),
  * axis 2 = sagittal slices running right -> left. A slice k is then one contiguous row-major 2-D image.
  */
-import { PipelineError } from './errors.js';
-import { axisDirection, indexToPhysical, type Vec3, type Volume, type VoxelArray } from './volume.js';
+import { PipelineError } from './errors.ts';
+import { axisDirection, indexToPhysical, type Vec3, type Volume, type VoxelArray } from './volume.ts';
 
 export type AcquisitionPlane = 'sagittal' | 'coronal' | 'axial';
 

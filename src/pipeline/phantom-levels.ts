@@ -12,8 +12,8 @@
  * field of view). Deterministic from a seed (only the image noise uses it).
  */
 import { gaussian, seededRandom } from '../util/random.ts';
-import { levelName } from './level-codes.js';
-import type { Volume } from './volume.js';
+import { levelName } from './level-codes.ts';
+import type { Volume } from './volume.ts';
 
 export type LevelPhantomName = 'straight' | 'lordotic' | 'oblique' | 'cut-top' | 'four-lumbar' | 'six-lumbar';
 
@@ -220,8 +220,8 @@ export function generateLevelPhantom(name: LevelPhantomName, seed = 1): LevelPha
 export async function writeLevelPhantoms(dir: string, seed = 1): Promise<LevelPhantomName[]> {
   const fs = await import('node:fs');
   const path = await import('node:path');
-  const { writeImage, writeTextAtomic } = await import('./io.js');
-  const { PipelineError } = await import('./errors.js');
+  const { writeImage, writeTextAtomic } = await import('./io.ts');
+  const { PipelineError } = await import('./errors.ts');
   if (fs.existsSync(dir)) throw new PipelineError(`${dir}: output folder already exists`, { file: dir, field: 'out' });
   const tmp = path.join(path.dirname(path.resolve(dir)), `.${path.basename(dir)}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });

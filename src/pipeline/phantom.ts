@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PipelineError } from './errors.js';
+import { PipelineError } from './errors.ts';
 import { gaussian, seededRandom } from '../util/random.ts';
-import { permuteFlipVolume } from './orientation.js';
-import { writeImage, writeTextAtomic } from './io.js';
-import type { Vec3, Volume } from './volume.js';
+import { permuteFlipVolume } from './orientation.ts';
+import { writeImage, writeTextAtomic } from './io.ts';
+import type { Vec3, Volume } from './volume.ts';
 
 export type PhantomSequence = 't1' | 't2' | 't2_SPACE';
 export const PHANTOM_SEQUENCES: readonly PhantomSequence[] = ['t1', 't2', 't2_SPACE'];

@@ -1,6 +1,6 @@
 // Grey PNG slices and masks (pure: the Node loaders and the web app share it).
 import { decode } from 'fast-png';
-import { PipelineError, fieldError } from './errors.js';
+import { PipelineError, fieldError } from './errors.ts';
 
 /** Decodes an 8-bit grey PNG (or an RGB(A) one whose channels agree), as masks are; anything else is an error naming `file`. */
 export function decodeGreyPngBytes(file: string, bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): { data: Uint8Array; width: number; height: number } {

@@ -1,6 +1,6 @@
 /** report.json + report.md for `spineseg prepare`: what went in, what came out, what was changed and dropped. */
-import { CLASS_NAMES } from './labels.js';
-import type { AptaAgreement } from './apta.js';
+import { CLASS_NAMES } from './labels.ts';
+import type { AptaAgreement } from './apta.ts';
 import {
   foregroundFractionSpread,
   formatTable1,
@@ -10,7 +10,7 @@ import {
   type FilterTally,
   type ImbalanceRule,
   type Table1Row,
-} from './filter.js';
+} from './filter.ts';
 
 export interface ReorientedFile {
   file: string;

@@ -1,6 +1,6 @@
 // Patient-wise splits: every slice of a patient lands on the same side (neighbouring slices are near copies).
 // Node-free, so that `spineseg train` and the page's training split dropped data the same way.
-import { PipelineError, fieldError } from './errors.js';
+import { PipelineError, fieldError } from './errors.ts';
 import { seededRandom, shuffleInPlace } from '../util/random.ts';
 
 const SLICE_NAME = /^(.+?)_(t1|t2|t2_SPACE)_slice(\d+)\.png$/;

@@ -1,7 +1,7 @@
 // Stand-in for src/cli/main.ts in tests: a fresh commander program with the pipeline verbs only.
 import { Command } from 'commander';
-import { register as registerPrepare } from '../../src/cli/prepare.js';
-import { register as registerPhantom } from '../../src/cli/phantom.js';
+import { register as registerPrepare } from '../../src/cli/prepare.ts';
+import { register as registerPhantom } from '../../src/cli/phantom.ts';
 
 const program = new Command('spineseg').exitOverride((err) => {
   process.exitCode = err.exitCode === 0 ? 0 : 2;
