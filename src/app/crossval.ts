@@ -117,6 +117,24 @@ interface OutOfFold {
   confidence: SliceConfidence;
 }
 
+/**
+ * One network on labelled slices at their original resolution under each TTA mode: per-slice labels (no
+ * post-processing), confidences, mean per-slice Dice per foreground class and milliseconds per slice.
+ */
+export async function ttaScores(nets: SegmentationNet | readonly SegmentationNet[], samples: readonly Sample[], modes: readonly TtaMode[], batchSize: number): Promise<Array<{ tta: TtaMode; raw: Uint8Array[]; confidence: SliceConfidence[]; dice: (number | null)[]; msPerSlice: number }>> {
+  const classes = (Array.isArray(nets) ? (nets as readonly SegmentationNet[])[0]! : (nets as SegmentationNet)).config.classes;
+  const out = [];
+  for (const tta of modes) {
+    const confidence: SliceConfidence[] = [];
+    const t0 = performance.now();
+    const raw = await predictSlices(nets, [...samples], batchSize, undefined, 'probabilities', undefined, { tta, onSliceConfidence: (i, c) => (confidence[i] = c) });
+    const msPerSlice = (performance.now() - t0) / samples.length;
+    const dice = Array.from({ length: classes - 1 }, (_, i) => meanDice(raw, samples.map((s) => s.labels), i + 1));
+    out.push({ tta, raw, confidence, dice, msPerSlice });
+  }
+  return out;
+}
+
 async function evaluateFolds(out: string, plan: Plan, o: CrossvalOptions, log: (line: string) => void): Promise<CrossvalResult> {
   const modes = o.ttaModes ?? TTA_MODES;
   const scores: FoldScores[] = [];
@@ -131,15 +149,10 @@ async function evaluateFolds(out: string, plan: Plan, o: CrossvalOptions, log: (
       grid = net.config;
       const patients = config.split.val;
       const samples = loadOriginalSlices(plan.data, patients);
-      for (const tta of modes) {
-        const conf: SliceConfidence[] = [];
-        const t0 = performance.now();
-        const raw = await predictSlices(net, samples, plan.batchSize, undefined, 'probabilities', undefined, { tta, onSliceConfidence: (i, c) => (conf[i] = c) });
-        const ms = (performance.now() - t0) / samples.length;
-        const dice = Array.from({ length: net.config.classes - 1 }, (_, i) => meanDice(raw, samples.map((s) => s.labels), i + 1));
-        scores.push({ fold: k, patients, slices: samples.length, tta, dice, msPerSlice: ms });
-        samples.forEach((sample, i) => oof.get(tta)!.push({ fold: k, sample, raw: raw[i]!, confidence: conf[i]! }));
-        log(`fold ${k}: ${samples.length} validation slices of ${patients.join(', ')}, TTA ${tta}: Dice ${dice.map((d) => d?.toFixed(4) ?? 'n/a').join(' / ')}, ${ms.toFixed(0)} ms per slice`);
+      for (const r of await ttaScores(net, samples, modes, plan.batchSize)) {
+        scores.push({ fold: k, patients, slices: samples.length, tta: r.tta, dice: r.dice, msPerSlice: r.msPerSlice });
+        samples.forEach((sample, i) => oof.get(r.tta)!.push({ fold: k, sample, raw: r.raw[i]!, confidence: r.confidence[i]! }));
+        log(`fold ${k}: ${samples.length} validation slices of ${patients.join(', ')}, TTA ${r.tta}: Dice ${r.dice.map((d) => d?.toFixed(4) ?? 'n/a').join(' / ')}, ${r.msPerSlice.toFixed(0)} ms per slice`);
       }
     } finally {
       net.dispose();
