@@ -1,6 +1,7 @@
 // Checks of the convolutions (src/graph/conv.ts, src/kernels/conv2d.ts) against src/reference/conv.ts:
 // forward against the float64 definition, backward by finite differences of it, both kernel variants,
 // the hand-computed Conv2DTranspose example and the U-Net-sized forward the issue asks for.
+import { withSettings } from '../runtime/settings.ts';
 import type { Check, CheckResult } from './harness.ts';
 import { gradCheck, compare } from './harness.ts';
 import { conv2d, conv2dTranspose } from '../graph/conv.ts';
@@ -15,7 +16,6 @@ import {
   conv2dTransposeForward,
   conv2dTransposeInputGrad,
   conv2dTransposeFilterGrad,
-  setChannelLaneMode,
   type ConvVariant,
 } from '../kernels/conv2d.ts';
 
@@ -163,13 +163,13 @@ for (const variant of ['register', 'register-pixel-lanes', 'tiled'] as (ConvVari
         const B = Tensor.fromData(Float32Array.from(b), [O]);
         const DY = Tensor.fromData(Float32Array.from(dy), [N, Ho, Wo, O]);
         // the register variant picks channel lanes for vec4-aligned channels >= 32; force the pixel-lane kernel too
-        setChannelLaneMode(variant === 'register-pixel-lanes' ? 'pixel' : null);
         const opts = { variant: (variant === 'register-pixel-lanes' ? 'register' : variant) as ConvVariant };
         const kk: [number, number] = [k, k];
-        const Y = transposed ? conv2dTransposeForward(X, Wt, B, opts) : conv2dForward(X, Wt, B, opts);
-        const DX = transposed ? conv2dTransposeInputGrad(DY, Wt, opts) : conv2dInputGrad(DY, Wt, opts);
-        const DW = transposed ? conv2dTransposeFilterGrad(X, DY, kk, opts) : conv2dFilterGrad(X, DY, kk, opts);
-        setChannelLaneMode(null);
+        const [Y, DX, DW] = withSettings({ channelLanes: variant === 'register-pixel-lanes' ? 'pixel' : null }, () => [
+          transposed ? conv2dTransposeForward(X, Wt, B, opts) : conv2dForward(X, Wt, B, opts),
+          transposed ? conv2dTransposeInputGrad(DY, Wt, opts) : conv2dInputGrad(DY, Wt, opts),
+          transposed ? conv2dTransposeFilterGrad(X, DY, kk, opts) : conv2dFilterGrad(X, DY, kk, opts),
+        ]);
         const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
         [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
         await gpu().sync();

@@ -13,8 +13,9 @@ import { reluRef } from '../reference/core.ts';
 import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
-import { conv2dForward, conv2dTransposeForward, setChannelLaneMode, type ConvVariant } from '../kernels/conv2d.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, setWinogradBandBytes, type WinogradLanes } from '../kernels/winograd.ts';
+import { conv2dForward, conv2dTransposeForward, type ConvVariant } from '../kernels/conv2d.ts';
+import { withSettings } from '../runtime/settings.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
 import { batchNormInferenceAffine } from '../kernels/batchnorm.ts';
 import type { Epilogue } from '../kernels/epilogue.ts';
 
@@ -93,14 +94,12 @@ for (const path of paths) {
         const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
         const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
         const B = Tensor.fromData(Float32Array.from(b), [O]);
-        setChannelLaneMode(path.lanes ?? null);
         try {
-          const got = await withEpilogue(kind, bn, 0.1, (e) =>
-            path.winograd ? winogradForward(X, Wt, B, { lanes: path.winograd, epilogue: e }) : conv2dForward(X, Wt, B, { variant: path.variant, epilogue: e }),
+          const got = await withSettings({ channelLanes: path.lanes ?? null }, () =>
+            withEpilogue(kind, bn, 0.1, (e) => (path.winograd ? winogradForward(X, Wt, B, { lanes: path.winograd, epilogue: e }) : conv2dForward(X, Wt, B, { variant: path.variant, epilogue: e }))),
           );
           return compare(`fused ${kind}`, got, epilogueRef(kind, conv2dRef(x, w, b, s), bn, 0.1), [N, H, W, O], tol(9 * C));
         } finally {
-          setChannelLaneMode(null);
           [X, Wt, B].forEach((t) => t.dispose());
         }
       },
@@ -183,8 +182,8 @@ for (const [N, H, W, C, O, capTiles] of [
       const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
       const B = Tensor.fromData(Float32Array.from(b), [O]);
       const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
-      setWinogradBandBytes(16 * 4 * Math.max(C, O) * capTiles);
       try {
+        return await withSettings({ winogradBandBytes: 16 * 4 * Math.max(C, O) * capTiles }, async () => {
         const y = await withEpilogue('relu+bn', bn, 0.1, (e) => winogradForward(X, Wt, B, { epilogue: e }));
         const DX = winogradInputGrad(DY, Wt);
         const DW = winogradFilterGrad(X, DY);
@@ -198,8 +197,8 @@ for (const [N, H, W, C, O, capTiles] of [
           compare('dW', dw, g.dw, [3, 3, C, O], tol(N * H * W)),
         ];
         return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
+        });
       } finally {
-        setWinogradBandBytes(null);
         [X, Wt, B, DY].forEach((t) => t.dispose());
       }
     },

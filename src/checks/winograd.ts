@@ -11,7 +11,8 @@ import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
-import { setConvAlgorithm, type ConvAlgorithm } from '../kernels/conv_algorithm.ts';
+import type { ConvAlgorithm } from '../kernels/conv_algorithm.ts';
+import { withSettings } from '../runtime/settings.ts';
 import { reluRef } from '../reference/core.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 
@@ -70,9 +71,8 @@ export async function conv3x3GradCheck([N, H, W, C, O]: [number, number, number,
   const rng = new Rng(seed);
   const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
   const input = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
-  setConvAlgorithm(algorithm);
-  try {
-    return await gradCheck({
+  return withSettings({ convAlgorithm: algorithm }, () =>
+    gradCheck({
       inputs: [input([N, H, W, C]), input([3, 3, C, O]), input([O])],
       gpu: ([x, w, b]) => conv2d(x, w, b, relu ? { relu: true } : undefined),
       reference: ([x, w, b]) => (relu ? reluRef(conv2dRef(x, w, b, s)) : conv2dRef(x, w, b, s)),
@@ -80,10 +80,8 @@ export async function conv3x3GradCheck([N, H, W, C, O]: [number, number, number,
       forwardTol: tol(9 * C),
       gradTol: { atol: 2e-3, rtol: 2e-3 },
       samples: 32,
-    });
-  } finally {
-    setConvAlgorithm(null);
-  }
+    }),
+  );
 }
 
 for (const [N, H, W, C, O] of [[1, 5, 7, 3, 17], [2, 3, 5, 8, 4]] as [number, number, number, number, number][]) {

@@ -1,5 +1,6 @@
 // spineseg command line: verbs in the nnU-Net habit (doctor | phantom | prepare | train | evaluate |
 // predict | demo | summary | bench). Each verb lives in its own module with a register(program) function.
+import { setting } from '../runtime/settings.ts';
 import { Command, CommanderError } from 'commander';
 
 /** Verb modules, loaded lazily so `spineseg doctor` does not pay for itk-wasm or the model. */
@@ -34,7 +35,14 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof CommanderError) code = e.exitCode;
     else {
       process.stderr.write(`spineseg: ${(e as Error).message ?? String(e)}\n`);
-      if (process.env.SPINESEG_DEBUG) console.error(e);
+      // the `debug` setting (SPINESEG_DEBUG); a malformed variable must not throw again in this handler
+      let debug = false;
+      try {
+        debug = setting('debug');
+      } catch {
+        debug = Boolean(process.env.SPINESEG_DEBUG);
+      }
+      if (debug) console.error(e);
       // a run stopped by a signal exits as the shell expects (130 for SIGINT, 143 for SIGTERM)
       const own = (e as { exitCode?: unknown }).exitCode;
       code = typeof own === 'number' && Number.isInteger(own) && own > 0 ? own : 1;

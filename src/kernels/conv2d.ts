@@ -36,7 +36,7 @@ import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
-import { setting, provideSettings } from '../runtime/settings.ts';
+import { setting } from '../runtime/settings.ts';
 import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
@@ -101,14 +101,6 @@ interface GemmGeometry {
 
 function checkShape(what: string, t: Tensor, rank: number): void {
   if (t.shape.length !== rank) throw new Error(`${what}: expected rank ${rank}, got [${t.shape}]`);
-}
-
-/**
- * @deprecated Only src/checks (conv.ts, epilogue.ts) still call it; use `withSettings({ channelLanes }, fn)`.
- * Forces the register thread mapping ('channel' / 'pixel') or lets the shape decide (null), a thin use of the settings module.
- */
-export function setChannelLaneMode(m: 'channel' | 'pixel' | null): void {
-  provideSettings({ channelLanes: m ?? undefined }, 'override');
 }
 
 /**

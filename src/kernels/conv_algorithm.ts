@@ -8,7 +8,7 @@ import { winogradFits, type WinogradLanes, type WinogradTile } from './winograd.
 /** The direct kernel's two GEMM variants (workgroup-tiled for GPUs, barrier-free register tiles for CPU adapters). */
 export type ConvVariant = 'register' | 'tiled';
 import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
-import { settings, setting, provideSettings, type ConvChoiceSetting } from '../runtime/settings.ts';
+import { settings, setting, type ConvChoiceSetting } from '../runtime/settings.ts';
 
 export type ConvAlgorithm = 'direct' | 'winograd';
 export type ConvPass = 'forward' | 'input-grad' | 'filter-grad';
@@ -23,14 +23,6 @@ export interface ConvChoice extends ConvChoiceSetting {
   tile?: WinogradTile;
   /** Winograd channel lanes: the GEMM's workgroup size (default min(64, columns / 4)) */
   wgx?: number;
-}
-
-/**
- * @deprecated Only src/checks/winograd.ts still calls it; use `withSettings({ convAlgorithm }, fn)`.
- * Forces one algorithm (null: back to SPINESEG_CONV's, or per shape), a thin use of the settings module.
- */
-export function setConvAlgorithm(a: ConvAlgorithm | null): void {
-  provideSettings({ convAlgorithm: a ?? undefined }, 'override');
 }
 
 /** Key of one pass of one layer shape: activations [N, H, W, C], C -> O channels, 3x3 kernel. */

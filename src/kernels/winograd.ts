@@ -29,7 +29,7 @@ import { gpu, isCpuAdapter } from '../runtime/gpu.ts';
 import { defineKernel, grid1d } from './runner.ts';
 import { columnSum } from './reduce.ts';
 import { Tensor } from '../runtime/tensor.ts';
-import { setting, provideSettings } from '../runtime/settings.ts';
+import { setting } from '../runtime/settings.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const winogradInputKernel = defineKernel({ name: 'winograd_input', shader: 'winograd_input', doc: 'Winograd F(2x2,3x3) input transform B^T d B into [16, tiles, C]' });
@@ -74,14 +74,6 @@ function tiling(N: number, H: number, W: number, m: WinogradTile = 2): Tiling {
   const tilesH = Math.ceil(H / m);
   const tilesW = Math.ceil(W / m);
   return { tilesH, tilesW, T: N * tilesH * tilesW, E: (m + 2) * (m + 2) };
-}
-
-/**
- * @deprecated Only src/checks/epilogue.ts still calls it; use `withSettings({ winogradBandBytes }, fn)`.
- * Caps the bytes of one band's transformed tensor (null: no cap), a thin use of the settings module.
- */
-export function setWinogradBandBytes(bytes: number | null): void {
-  provideSettings({ winogradBandBytes: bytes ?? undefined }, 'override');
 }
 
 /**

@@ -59,7 +59,7 @@ const PANEL = `
     <label>Warm-up steps <input type="number" id="bench-warmup" value="1" min="0" max="20" /></label>
     <label><input type="checkbox" id="bench-tfjs" checked /> tfjs-backend-webgpu</label>
     <label title="the same U-Net in jax-js (forward, gradient and Adam in one jit), checked against ours on a small shape before it is timed"><input type="checkbox" id="bench-jaxjs" /> jax-js</label>
-    <label title="time both conv and matmul variants (register / workgroup-tiled) first and keep the faster (--tune)"><input type="checkbox" id="bench-tune" /> tune kernel variants</label>
+    <label title="run spineseg tune (every conv algorithm and thread mapping per layer shape) at this size, batch and width first, and time the steps with its choices (--tune)"><input type="checkbox" id="bench-tune" /> tune convolutions first</label>
     <label title="one more step with GPU timestamps per dispatch (--profile)"><input type="checkbox" id="bench-profile" /> per-kernel GPU times</label>
     <button id="bench-paper" title="512 × 640, batch 8, full width">Paper setting</button>
     <p class="note" id="bench-limits"></p>
