@@ -7,19 +7,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildApp, launchChromium, serveStatic } from './browser-harness.ts';
 import { checkTrainResult } from '../bench/schema.ts';
+import { parseBenchArgs } from '../bench/args.ts';
 
-const arg = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-const size = arg('--size', '64x80');
-const json = resolve(arg('--json'));
+// the bench scripts' one strict parser: an unknown flag or a non-number is refused naming it
+const o = parseBenchArgs('scripts/bench-page.ts', {
+  '--size': { kind: 'size', doc: 'model input WIDTHxHEIGHT (one of the Benchmark tab\'s sizes)', default: '64x80' },
+  '--batch': { kind: 'number', doc: 'batch size', default: 2, min: 1, integer: true },
+  '--width-mult': { kind: 'string', doc: 'channel width multiplier (one of the tab\'s: 0.125, 0.25, 0.5, 1)', default: '0.25' },
+  '--steps': { kind: 'number', doc: 'timed steps', default: 5, min: 1, integer: true },
+  '--warmup': { kind: 'number', doc: 'warm-up steps', default: 1, min: 0, integer: true },
+  '--json': { kind: 'string', doc: 'where to save the downloaded result JSON' },
+  '--dist': { kind: 'string', doc: 'a built app to serve (default: a fresh vite build)' },
+}, process.argv.slice(2));
+if (!o.json) throw new Error('scripts/bench-page.ts: --json FILE is required');
+const size = `${o.size.width}x${o.size.height}`;
+const json = resolve(o.json);
 const work = mkdtempSync(join(tmpdir(), 'spineseg-bench-page-'));
 try {
-  const dist = process.argv.includes('--dist') ? resolve(arg('--dist')) : join(work, 'web');
-  if (!process.argv.includes('--dist')) await buildApp(dist);
+  const dist = o.dist ? resolve(o.dist) : join(work, 'web');
+  if (!o.dist) await buildApp(dist);
   const server = await serveStatic(dist);
   const context = await launchChromium(join(work, 'profile'));
   try {
@@ -31,10 +37,10 @@ try {
       await page.$eval('#bench-size', (s, v) => s.append(new Option(v, v)), size);
     }
     await page.selectOption('#bench-size', size);
-    await page.fill('#bench-batch', arg('--batch', '2'));
-    await page.selectOption('#bench-width', arg('--width-mult', '0.25'));
-    await page.fill('#bench-steps', arg('--steps', '5'));
-    await page.fill('#bench-warmup', arg('--warmup', '1'));
+    await page.fill('#bench-batch', String(o.batch));
+    await page.selectOption('#bench-width', o.widthMult);
+    await page.fill('#bench-steps', String(o.steps));
+    await page.fill('#bench-warmup', String(o.warmup));
     await page.click('#bench-run');
     await page.waitForFunction(() => !(document.getElementById('bench-run') as HTMLButtonElement).disabled, null, { timeout: 0, polling: 500 });
     console.log((await page.evaluate(() => window.spineseg.bench.log())).join('\n'));
