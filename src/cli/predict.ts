@@ -53,6 +53,9 @@ export function register(program: Command): void {
       const confidence = readConfidenceBlock(predictor.configs[0], predictor.files[0]!);
       if (o.postprocess) for (const note of predictor.notes) console.error(`spineseg predict: ${note}`);
       console.error(`model: ${dirs.join(' + ')}${predictor.nets.length > 1 ? ` (${predictor.nets.length} networks, probabilities averaged)` : ''}; test-time augmentation: ${tta}; post-processing: ${postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off'}`);
+      // the pipelines the last prediction with this model dispatched, compiled in parallel now; this run's list is saved at the end
+      const { compileWithProgress } = await import('./compile-progress.ts');
+      const warm = await compileWithProgress(JSON.stringify(['predict', predictor.configs.map((c) => c.model), o.batch, tta]));
       const predictOptions = {
         postprocess,
         output: o.output,
@@ -70,6 +73,7 @@ export function register(program: Command): void {
         ? [await (await import('../app/predict-dicom.ts')).predictDicom(predictor.nets, input, predictOptions)]
         : await predictFiles(predictor.nets, input.files, predictOptions);
       process.stderr.write('\n');
+      warm.save();
       if (flags.stats) writeStats(flags.stats, results, { model: dirs.join(' + '), postprocess: postprocess ? describePostprocess(postprocess, predictor.configs[0]!.classes) : 'off', tta, threshold: confidence?.threshold ?? null });
       for (const r of results) console.log(`${r.output}: vertebrae ${r.counts[1]}, canal ${r.counts[2]}, discs ${r.counts[3]} px${r.reoriented ? ` (input ${r.reoriented})` : ''}${r.extra?.length ? `; also ${r.extra.join(', ')}` : ''}`);
       if (o.levels) {

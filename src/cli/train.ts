@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseNumber, parseSize } from './options.ts';
 import { applyPreset, presetHelp } from '../model/presets.ts';
 import { terminalTrainProgress } from './progress.ts';
+import type { TrainProgress } from '../app/session.ts';
 
 export function register(program: Command): void {
   program
@@ -89,18 +90,26 @@ export function register(program: Command): void {
         maxSlicesPerPatient: o.maxSlicesPerPatient === undefined ? undefined : int('maxSlicesPerPatient'),
         resume: Boolean(o.resume),
       };
+      // the pipelines the last run of this config dispatched, compiled in parallel now; this run's list is saved after its first epoch and at the end
+      const { compileWithProgress } = await import('./compile-progress.ts');
+      const warm = await compileWithProgress(JSON.stringify(['train', width, height, common.widthMult, common.batchSize, augment.level]));
+      const bar = terminalTrainProgress();
+      let saved = false;
+      const progress: TrainProgress = { step: (p) => bar?.step(p), endEpoch: () => { bar?.endEpoch(); if (!saved) warm.save(); saved = true; } };
       if (o.folds !== undefined) {
         if (fold) throw new Error('--fold and --folds exclude each other: --folds trains every fold in turn');
         const folds = parseNumber(String(o.folds), '--folds', { min: 2, integer: true });
         const { runCrossval } = await import('../app/crossval.ts');
         const { loadCheckpoint } = await import('../app/session.ts');
         const { fold: _f, ...rest } = common;
-        const cv = await runCrossval({ ...rest, folds, load: async (dir) => { const c = await loadCheckpoint(dir); return { net: c.model, config: c.config }; } }, console.log, terminalTrainProgress());
+        const cv = await runCrossval({ ...rest, folds, load: async (dir) => { const c = await loadCheckpoint(dir); return { net: c.model, config: c.config }; } }, console.log, progress);
+        warm.save();
         console.log(`\n${cv.markdown}`);
         console.log(`done: ${folds} folds in ${o.out}; tables in ${o.out}/crossval.md; predict with --checkpoint ${o.out} (the folds as one ensemble)`);
         return;
       }
-      const r = await runTraining(common, console.log, terminalTrainProgress());
+      const r = await runTraining(common, console.log, progress);
+      warm.save();
       console.log(`done: ${r.state.epoch} epochs in ${r.seconds.toFixed(0)} s; best validation mean IoU ${r.state.bestMeanIoU.toFixed(3)} at epoch ${r.state.bestEpoch}; checkpoints in ${o.out}`);
     });
 }

@@ -1,6 +1,10 @@
 // Kernel runner: a kernel is a WGSL file in shaders/ plus a KernelSpec. Bind-group layouts, the
 // uniform struct's member offsets and the workgroup size (for the dispatch math: `grid`, `groupsFor`,
 // `threads`) are read from the shader with wgsl_reflect, never written twice.
+// A pipeline is one kernel with one set of override constants; its key (`pipelineKey`) names both. A pipeline is
+// created synchronously on its first dispatch unless `precompile` made it earlier (createComputePipelineAsync, in
+// parallel: src/kernels/pipeline-cache.ts); the keys a process dispatched are listed by `usedPipelineKeys` so the
+// next run of the same work can precompile exactly those.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { Gpu } from '../runtime/gpu.ts';
 import { shaderSource } from '../runtime/shaders.ts';
@@ -44,9 +48,26 @@ function scalarOf(type: { name: string; format?: { name: string } | null }): ['f
   return [base, count];
 }
 
+type Compiled = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; used: boolean };
+
+/** Keys of the pipelines this process has dispatched, in first-use order (a precompiled pipeline counts once dispatched). */
+const usedKeys = new Set<string>();
+
+/** `<kernel name> <constants as JSON>`: one pipeline of one kernel (names have no spaces). */
+export function pipelineKey(kernel: string, constants: Record<string, number>): string {
+  return `${kernel} ${JSON.stringify(constants)}`;
+}
+
+/** The pipelines this process has dispatched so far, by `pipelineKey`. */
+export function usedPipelineKeys(): string[] {
+  return [...usedKeys];
+}
+
 export class Kernel {
   private reflected: { entry: string; bindings: BindingInfo[]; uniform: { name: string; size: number; members: UniformMember[] } | null; workgroupSize: number[] } | null = null;
-  private pipelines = new WeakMap<GPUDevice, Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
+  private pipelines = new WeakMap<GPUDevice, Map<string, Compiled>>();
+  /** one shader module per device, shared by every constants variant (WGSL is parsed once) */
+  private modules = new WeakMap<GPUDevice, { module: GPUShaderModule; layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout }>();
 
   /** identifies this kernel in the Gpu's submission signatures */
   private readonly nameHash: number;
@@ -125,26 +146,61 @@ export class Kernel {
     return this.reflect().bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
   }
 
-  private pipeline(device: GPUDevice, constants: Record<string, number>) {
-    let perDevice = this.pipelines.get(device);
-    if (!perDevice) this.pipelines.set(device, (perDevice = new Map()));
-    const key = JSON.stringify(constants);
-    let p = perDevice.get(key);
-    if (p) return p;
+  private moduleFor(device: GPUDevice) {
+    let m = this.modules.get(device);
+    if (m) return m;
     const { bindings } = this.reflect();
     const layout = device.createBindGroupLayout({
       label: this.spec.name,
       entries: bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind } })),
     });
     const module = device.createShaderModule({ code: shaderSource(this.spec.shader), label: this.spec.shader });
-    const pipeline = device.createComputePipeline({
-      label: this.spec.name,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: this.reflect().entry, constants },
-    });
-    p = { pipeline, layout };
-    perDevice.set(key, p);
+    m = { module, layout, pipelineLayout: device.createPipelineLayout({ bindGroupLayouts: [layout] }) };
+    this.modules.set(device, m);
+    return m;
+  }
+
+  private compiled(device: GPUDevice): Map<string, Compiled> {
+    let perDevice = this.pipelines.get(device);
+    if (!perDevice) this.pipelines.set(device, (perDevice = new Map()));
+    return perDevice;
+  }
+
+  private descriptor(device: GPUDevice, constants: Record<string, number>): GPUComputePipelineDescriptor {
+    const { module, pipelineLayout } = this.moduleFor(device);
+    return { label: this.spec.name, layout: pipelineLayout, compute: { module, entryPoint: this.reflect().entry, constants } };
+  }
+
+  private pipeline(device: GPUDevice, constants: Record<string, number>): Compiled {
+    const perDevice = this.compiled(device);
+    const key = JSON.stringify(constants);
+    let p = perDevice.get(key);
+    if (!p) {
+      p = { pipeline: device.createComputePipeline(this.descriptor(device, constants)), layout: this.moduleFor(device).layout, used: false };
+      perDevice.set(key, p);
+    }
+    if (!p.used) {
+      p.used = true;
+      usedKeys.add(pipelineKey(this.spec.name, constants));
+    }
     return p;
+  }
+
+  /** Whether the pipeline for these constants exists on `device` (created or precompiled). */
+  hasPipeline(device: GPUDevice, constants: Record<string, number> = {}): boolean {
+    return this.pipelines.get(device)?.has(JSON.stringify(constants)) ?? false;
+  }
+
+  /**
+   * Creates the pipeline for these constants with createComputePipelineAsync (Dawn compiles it off the JavaScript
+   * thread), so the first dispatch finds it ready. Rejects when the pipeline is invalid (GPUPipelineError).
+   */
+  async precompile(device: GPUDevice, constants: Record<string, number> = {}): Promise<void> {
+    const perDevice = this.compiled(device);
+    const key = JSON.stringify(constants);
+    if (perDevice.has(key)) return;
+    const pipeline = await device.createComputePipelineAsync(this.descriptor(device, constants));
+    if (!perDevice.has(key)) perDevice.set(key, { pipeline, layout: this.moduleFor(device).layout, used: false });
   }
 
   /** Packs `params` into the shader's uniform struct by the reflected member offsets. */

@@ -43,6 +43,8 @@ export interface Settings {
   flushEvery: number;
   /** Where the autotuner's cache lives (null: $XDG_CACHE_HOME/spineseg or ~/.cache/spineseg; 'off': none). SPINESEG_TUNE_DIR */
   tuneDir: string | null;
+  /** Record the pipelines a run dispatches beside the tune cache and precompile that list, in parallel, when the same run starts again (src/app/warmup.ts). SPINESEG_PRECOMPILE=0|1 */
+  precompile: boolean;
   /** Memory a model may take, MiB (null: 80 % of the machine's memory). SPINESEG_MEMORY_BUDGET_MB */
   memoryBudgetMb: number | null;
   /** Fault injection: destroy the WebGPU device after this training step (null: never). SPINESEG_INJECT_DEVICE_LOSS_AT_STEP */
@@ -118,6 +120,7 @@ const specs: { [K in SettingName]: Spec<Settings[K]> } = {
     check: (v) => (Number.isInteger(v) && v >= 0 ? null : 'expected an integer >= 0'),
   },
   tuneDir: { doc: "the autotuner's cache folder ('off': none)", default: null, env: 'SPINESEG_TUNE_DIR', parse: (raw) => raw, show: (v) => v ?? '$XDG_CACHE_HOME/spineseg or ~/.cache/spineseg' },
+  precompile: { doc: "record a run's pipelines beside the tune cache and precompile them in parallel at the next start", default: true, env: 'SPINESEG_PRECOMPILE', parse: bool, show: (v) => (v ? 'on' : 'off') },
   memoryBudgetMb: {
     doc: 'memory a model may take, MiB',
     default: null,

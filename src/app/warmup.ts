@@ -1,0 +1,83 @@
+// Cold start in Node: the pipelines a run dispatched are written next to the tune cache, as
+// pipelines-<adapter key>-<run key>.json in the `tuneDir` folder (~/.cache/spineseg, $SPINESEG_TUNE_DIR), and the
+// next run of the same work (same verb, model config, batch, conv choices and kernel settings, same adapter) compiles
+// exactly that list before it starts, all at once with createComputePipelineAsync (src/kernels/pipeline-cache.ts).
+// A first run finds no list and creates pipelines lazily, as before. `SPINESEG_PRECOMPILE=0` turns both off.
+//
+// Dawn keeps no compiled pipelines between processes here: its blob cache needs load/store callbacks from the
+// embedder (DawnCacheDeviceDescriptor or a platform CachingInterface), and the `webgpu` package's requestDevice
+// chains only toggles (bench/RESULTS.md, "Cold start"). Mesa's own disk cache (~/.cache/mesa_shader_cache_db) does
+// keep lavapipe's compiled shaders, so a warm machine compiles faster with or without this list.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../pipeline/atomic-write.ts';
+import { gpu, adapterName } from '../runtime/gpu.ts';
+import { settings } from '../runtime/settings.ts';
+import { adapterKey } from '../kernels/autotune.ts';
+import { pipelineList, precompilePipelines, usedPipelineKeys, validatePipelineList } from '../kernels/pipeline-cache.ts';
+import { tuneDir } from './tune-store-node.ts';
+
+/** What decides which pipelines a run creates, besides the adapter: the host's description of the work and the kernel settings. */
+function runKey(run: string): string {
+  const s = settings();
+  const text = JSON.stringify([run, s.convAlgorithm, s.fusedEpilogues, s.matmulVariant, s.convVariant, s.channelLanes, s.winogradBandBytes, s.convChoices]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/** The list file of this run on this adapter, or null when the cache folder is off (or precompiling is). */
+export function pipelineListFile(run: string): string | null {
+  const dir = tuneDir();
+  if (!dir || !settings().precompile) return null;
+  return join(dir, `pipelines-${adapterKey(gpu().adapter)}-${runKey(run)}.json`);
+}
+
+export interface PipelineWarmup {
+  /** the list file (null: none used) */
+  file: string | null;
+  /** pipelines compiled from the list before the run */
+  compiled: number;
+  /** seconds the precompilation took */
+  seconds: number;
+  /** writes the pipelines this process has dispatched so far as the run's list (a no-op without a file) */
+  save(): void;
+}
+
+/**
+ * Before a run: precompiles the pipelines the last run of `run` dispatched (when a list exists), reporting
+ * (done, total) to `onProgress`. A list that cannot be read or is of another version is ignored with one line to
+ * `log`, and entries it names that this version lacks are skipped with one line; neither is an error.
+ */
+export async function warmUpPipelines(run: string, onProgress?: (done: number, total: number) => void, log: (line: string) => void = console.error): Promise<PipelineWarmup> {
+  const file = pipelineListFile(run);
+  const warm: PipelineWarmup = {
+    file,
+    compiled: 0,
+    seconds: 0,
+    save() {
+      const keys = usedPipelineKeys();
+      if (!file || keys.length === 0) return;
+      try {
+        writeFileAtomic(file, JSON.stringify(pipelineList(adapterName(gpu().adapter), run, keys), null, 1) + '\n');
+      } catch (e) {
+        log(`${file}: the pipeline list was not saved (${(e as Error).message.split('\n')[0]})`);
+      }
+    },
+  };
+  if (!file || !existsSync(file)) return warm;
+  let keys: string[];
+  try {
+    keys = validatePipelineList(JSON.parse(readFileSync(file, 'utf8')), file).keys;
+  } catch (e) {
+    const m = (e as Error).message.split('\n')[0]!;
+    log(`${m.startsWith(file) ? m : `${file}: ${m}`}; ignored (pipelines are created as they are first used, and the list is written again)`);
+    return warm;
+  }
+  const t0 = performance.now();
+  const r = await precompilePipelines(gpu().device, keys, onProgress);
+  warm.compiled = r.compiled;
+  warm.seconds = (performance.now() - t0) / 1000;
+  if (r.problems.length > 0) log(`${file}: ${r.problems.length} of ${keys.length} pipelines skipped (${r.problems[0]}${r.problems.length > 1 ? ', ...' : ''}); they are created when first used`);
+  return warm;
+}
