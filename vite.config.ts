@@ -55,6 +55,9 @@ function itkPipelines(): Plugin {
  * checkpoint: config.json + model.safetensors, or an ensemble.json and those two files of each member it lists
  * (src/app/ensemble.ts; checked in full by the page when it loads them).
  */
+/** The shipped model's file list, served beside it (web/src/checkpoint.ts reads it first). */
+export const SHIPPED_INDEX = 'files.json';
+
 export function shippedModelFiles(dir: string): string[] {
   const manifest = join(dir, 'ensemble.json');
   if (!existsSync(manifest)) return ['config.json', 'model.safetensors'];
@@ -70,13 +73,22 @@ function shippedModel(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const name = (req.url ?? '').split('?')[0].replace(/^\/models\/default\//, '');
-        if (!shippedModelFiles(dir).includes(name) || !existsSync(join(dir, name))) return next();
+        const files = shippedModelFiles(dir);
+        if (name === SHIPPED_INDEX && existsSync(join(dir, files[0]!))) {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify(files));
+          return;
+        }
+        if (!files.includes(name) || !existsSync(join(dir, name))) return next();
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.end(readFileSync(join(dir, name)));
       });
     },
     generateBundle() {
-      for (const name of shippedModelFiles(dir)) if (existsSync(join(dir, name))) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+      const files = shippedModelFiles(dir).filter((name) => existsSync(join(dir, name)));
+      for (const name of files) this.emitFile({ type: 'asset', fileName: `models/default/${name}`, source: readFileSync(join(dir, name)) });
+      // the list the page reads first, so it asks only for files that are there
+      if (files.length) this.emitFile({ type: 'asset', fileName: `models/default/${SHIPPED_INDEX}`, source: JSON.stringify(files) });
     },
   };
 }

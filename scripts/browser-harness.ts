@@ -1,10 +1,11 @@
 // Shared by test/browser.test.ts and scripts/web-screenshot.ts: build the web app, serve it from 127.0.0.1
 // (recording every request), and start Debian's Chromium headless with WebGPU and no background networking.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { setting } from '../src/runtime/settings.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
@@ -91,4 +92,45 @@ export async function launchChromium(profileDir: string): Promise<BrowserContext
     viewport: { width: 1280, height: 860 },
     args: CHROMIUM_ARGS,
   });
+}
+
+/** The built app open in headless Chromium: its temporary folder, server, browser and page. */
+export interface OpenApp {
+  /** a fresh temporary folder; the build is in work/web, the browser profile in work/profile */
+  work: string;
+  server: StaticServer;
+  context: BrowserContext;
+  page: Page;
+  /** closes the browser and the server and removes the folder */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app into a fresh temporary folder (`prefix` names it), serves it, opens it in headless Chromium and waits
+ * for `window.spineseg.ready`. `prepare(work)` writes fixtures before the browser starts; `watch(context, page)`
+ * attaches listeners (requests, page errors) before the page loads.
+ */
+export async function openApp(prefix: string, o: { prepare?: (work: string) => Promise<void> | void; watch?: (context: BrowserContext, page: Page) => void } = {}): Promise<OpenApp> {
+  requireChromium();
+  const work = mkdtempSync(join(tmpdir(), `spineseg-${prefix}-`));
+  const opened: Partial<OpenApp> = { work };
+  const close = async () => {
+    await opened.context?.close();
+    await opened.server?.close();
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    await buildApp(join(work, 'web'));
+    await o.prepare?.(work);
+    const server = (opened.server = await serveStatic(join(work, 'web')));
+    const context = (opened.context = await launchChromium(join(work, 'profile')));
+    const page = context.pages()[0] ?? (await context.newPage());
+    o.watch?.(context, page);
+    await page.goto(`${server.origin}/`);
+    await page.evaluate(() => (window as unknown as { spineseg: { ready: Promise<void> } }).spineseg.ready);
+    return { work, server, context, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

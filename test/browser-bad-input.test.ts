@@ -4,24 +4,23 @@
 // afterwards), and every request goes to the page's own origin with GET (nothing is sent anywhere).
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encode } from 'fast-png';
 import { encodeSafetensors } from '../src/model/safetensors.ts';
 import { decodeIntensityPngBytes } from '../src/pipeline/png.ts';
-import { buildApp, launchChromium, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { openApp, type OpenApp, type StaticServer } from '../scripts/browser-harness.ts';
 import { writeFixtureCheckpoint, fixtureArrays } from './helpers/checkpoint-fixture.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-bad-input] skipped: SPINESEG_SKIP_BROWSER=1 (the web app under bad input was NOT tested)');
 
 describe.skipIf(SKIP)('web app under bad input (headless Chromium)', () => {
+  let app: OpenApp;
   let work: string;
   let server: StaticServer;
-  let context: BrowserContext;
   let page: Page;
   const requests: Array<{ url: string; method: string }> = [];
   const pageErrors: string[] = [];
@@ -29,27 +28,23 @@ describe.skipIf(SKIP)('web app under bad input (headless Chromium)', () => {
   let goodPng: string;
 
   beforeAll(async () => {
-    requireChromium();
-    work = mkdtempSync(join(tmpdir(), 'spineseg-browser-bad-'));
-    await buildApp(join(work, 'web'));
-    const ck = writeFixtureCheckpoint(join(work, 'good'));
-    good = { config: join(ck, 'config.json'), weights: join(ck, 'model.safetensors') };
-    goodPng = join(work, 'good_slice.png');
-    writeFileSync(goodPng, encode({ width: 32, height: 32, channels: 1, depth: 8, data: Uint8Array.from({ length: 1024 }, (_, i) => (i * 13) % 256) }));
-    server = await serveStatic(join(work, 'web'));
-    context = await launchChromium(join(work, 'profile'));
-    context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.origin}/`);
-    await page.evaluate(() => window.spineseg.ready);
+    app = await openApp('browser-bad', {
+      prepare: (w) => {
+        work = w;
+        const ck = writeFixtureCheckpoint(join(work, 'good'));
+        good = { config: join(ck, 'config.json'), weights: join(ck, 'model.safetensors') };
+        goodPng = join(work, 'good_slice.png');
+        writeFileSync(goodPng, encode({ width: 32, height: 32, channels: 1, depth: 8, data: Uint8Array.from({ length: 1024 }, (_, i) => (i * 13) % 256) }));
+      },
+      watch: (context, p) => {
+        context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
+        p.on('pageerror', (e) => pageErrors.push(e.message));
+      },
+    });
+    ({ page, server } = app);
   }, 240_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(async () => app?.close());
 
   /** Writes `files` (name -> bytes) into a fresh folder and returns their paths. */
   function files(folder: string, content: Record<string, Uint8Array | string>): string[] {

@@ -6,20 +6,20 @@
 // kernels (each checked against ours first), and no request leaves the page's origin.
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason; without that, a missing Chromium is a failure.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { checkTrainResult, checkKernelResult, checkInterleavedResult } from '../bench/schema.ts';
 import { missingLimits } from '../bench/train-core.ts';
 import { makeConfig } from '../src/model/unet.ts';
 import { unetConv3x3Shapes } from '../src/app/tune.ts';
-import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { openApp, repoRoot, type OpenApp, type StaticServer } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-bench] skipped: SPINESEG_SKIP_BROWSER=1 (the Benchmark tab and the static build were NOT tested)');
 
 describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', () => {
+  let app: OpenApp;
   let work: string;
   let outDir: string;
   let server: StaticServer;
@@ -29,26 +29,19 @@ describe.skipIf(SKIP)('Benchmark tab of the static build in headless Chromium', 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    requireChromium();
-    work = mkdtempSync(join(tmpdir(), 'spineseg-bench-page-'));
-    outDir = join(work, 'web');
     const t0 = performance.now();
-    await buildApp(outDir);
-    console.log(`[browser-bench] vite build: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    server = await serveStatic(outDir);
-    context = await launchChromium(join(work, 'profile'));
-    context.on('request', (r) => requests.push(r.url()));
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.origin}/`);
-    await page.evaluate(() => window.spineseg.ready);
+    app = await openApp('bench-page', {
+      watch: (c, p) => {
+        c.on('request', (r) => requests.push(r.url()));
+        p.on('pageerror', (e) => pageErrors.push(e.message));
+      },
+    });
+    console.log(`[browser-bench] vite build and page start: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    ({ work, server, context, page } = app);
+    outDir = join(work, 'web');
   }, 180_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(async () => app?.close());
 
   // tfjs-backend-webgpu's chunk (jax-js has a WebGPUBackend class too: the tfjs flag names tell them apart)
   const tfjsChunk = () => readdirSync(join(outDir, 'assets')).find((f) => readFileSync(join(outDir, 'assets', f), 'utf8').includes('WEBGPU_CPU_FORWARD'));

@@ -4,26 +4,25 @@
 // shown without the model (test-artifacts/browser-dicom-seg.png, the README's docs/dicom-seg.png); a truncated file is a visible message;
 // every request stays on the page's origin. SPINESEG_SKIP_BROWSER=1 skips it with a printed reason.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { readImage } from '../src/pipeline/io.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { chooseSeries, seriesToVolume, type DicomSource } from '../src/pipeline/dicom.ts';
 import { scanDicom } from '../src/app/dicom-input.ts';
 import { readSeg } from '../src/app/dicom-seg.ts';
 import { semanticClassOfCode } from '../src/app/dicom-seg-codes.ts';
-import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { openApp, repoRoot, type OpenApp, type StaticServer } from '../scripts/browser-harness.ts';
 import { sampleSliceStack, writeDicomSeries, type WrittenSeries } from './helpers/dicom-series.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-dicom] skipped: SPINESEG_SKIP_BROWSER=1 (DICOM in the page was NOT tested)');
 
 describe.skipIf(SKIP)('DICOM in the page (headless Chromium)', () => {
+  let app: OpenApp;
   let work: string;
   let server: StaticServer;
-  let context: BrowserContext;
   let page: Page;
   let study: string;
   let sample: WrittenSeries;
@@ -31,29 +30,26 @@ describe.skipIf(SKIP)('DICOM in the page (headless Chromium)', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    requireChromium();
-    work = mkdtempSync(join(tmpdir(), 'spineseg-browser-dicom-'));
+    app = await openApp('browser-dicom', {
+      prepare: (w) => writeStudy(w),
+      watch: (context) => context.on('request', (r) => requests.push(r.url())),
+    });
+    ({ page, server } = app);
+    await page.waitForFunction(() => /shipped model/.test(window.spineseg.state.modelName), null, { timeout: 120_000, polling: 250 });
+  }, 300_000);
+
+  afterAll(async () => app?.close());
+
+  /** The sample slices of patient 118 stacked into a sagittal series, and an axial phantom series beside it. */
+  async function writeStudy(w: string): Promise<void> {
+    work = w;
     // the sample slices of patient 118 stacked into a sagittal series, and an axial phantom series beside it
     const vol = await sampleSliceStack(repoRoot, [56, 60, 64, 68]);
     study = join(work, 'study');
     sample = writeDicomSeries(vol, join(study, 'T2_SAG'), { seriesNumber: 3, seriesDescription: 'T2 SAG (sample slices)' });
     writeDicomSeries(generatePhantom({ seed: 2, variant: 'axial', sizeLrApSi: [8, 32, 40] }).image, join(study, 'T2_AX'), { seriesNumber: 4, seriesDescription: 'T2 AX phantom', studyUID: sample.studyUID });
     source = seriesToVolume(chooseSeries(scanDicom([join(study, 'T2_SAG')]).series, 'sample')).source;
-    await buildApp(join(work, 'web'));
-    server = await serveStatic(join(work, 'web'));
-    context = await launchChromium(join(work, 'profile'));
-    context.on('request', (r) => requests.push(r.url()));
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.origin}/`);
-    await page.evaluate(() => window.spineseg.ready);
-    await page.waitForFunction(() => /shipped model/.test(window.spineseg.state.modelName), null, { timeout: 120_000, polling: 250 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  }
 
   async function saveDownload(button: string, name: string): Promise<string> {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click(button)]);

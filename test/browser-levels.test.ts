@@ -3,43 +3,31 @@
 // it; the table is what src/app gives for the label map the page lets the user download.
 // A screenshot goes to test-artifacts/browser-levels.png. SPINESEG_SKIP_BROWSER=1 skips it with a printed reason (as test/browser.test.ts).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { readImage } from '../src/pipeline/io.ts';
 import { mapGreyLevels } from '../src/pipeline/labels.ts';
 import { labelLevels } from '../src/app/levels.ts';
 import { measureLevels } from '../src/app/measurements.ts';
 import { levelsReport } from '../src/app/levels-table.ts';
 import { levelsTableRows } from '../web/src/levels.ts';
-import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { openApp, repoRoot, type OpenApp } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-levels] skipped: SPINESEG_SKIP_BROWSER=1 (the page\'s levels table was NOT tested)');
 
 describe.skipIf(SKIP)('spine levels in the page (headless Chromium)', () => {
+  let app: OpenApp;
   let work: string;
-  let server: StaticServer;
-  let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    requireChromium();
-    work = mkdtempSync(join(tmpdir(), 'spineseg-browser-levels-'));
-    await buildApp(join(work, 'web'));
-    server = await serveStatic(join(work, 'web'));
-    context = await launchChromium(join(work, 'profile'));
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.origin}/`);
-    await page.evaluate(() => window.spineseg.ready);
+    app = await openApp('browser-levels');
+    ({ work, page } = app);
   }, 240_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(async () => app?.close());
 
   it('a segmented real slice: the levels table beside the overlay, names drawn on it, the same rows as src/app', async () => {
     await page.waitForFunction(() => /shipped model/.test(window.spineseg.state.modelName), null, { timeout: 120_000, polling: 250 });

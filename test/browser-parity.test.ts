@@ -7,11 +7,10 @@
 //      render under its content security policy, which has no 'unsafe-eval'.
 // SPINESEG_SKIP_BROWSER=1 skips it with a printed reason (as test/browser.test.ts).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { predictFiles } from '../src/app/predict-files.ts';
 import { loadPredictor, defaultModelDir } from '../src/app/checkpoints.ts';
 import { runTraining } from '../src/app/session.ts';
@@ -19,7 +18,7 @@ import { decodeGreyPng } from '../src/pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../src/pipeline/labels.ts';
 import { generatePhantom } from '../src/pipeline/phantom.ts';
 import { extractSagittalSlices } from '../src/pipeline/extract.ts';
-import { buildApp, launchChromium, repoRoot, requireChromium, serveStatic, type StaticServer } from '../scripts/browser-harness.ts';
+import { openApp, repoRoot, type OpenApp } from '../scripts/browser-harness.ts';
 
 const SKIP = process.env.SPINESEG_SKIP_BROWSER === '1';
 if (SKIP) console.log('[browser-parity] skipped: SPINESEG_SKIP_BROWSER=1 (page/CLI parity was NOT tested)');
@@ -28,16 +27,13 @@ const SUBSET = join(repoRoot, 'models/default/test-subset/images');
 const SLICES = ['110_t2_SPACE_slice58.png', '209_t2_SPACE_slice71.png'];
 
 describe.skipIf(SKIP)('the page and the CLI give identical outputs (headless Chromium)', () => {
+  let app: OpenApp;
   let work: string;
-  let server: StaticServer;
-  let context: BrowserContext;
   let page: Page;
   let data: string;
 
-  beforeAll(async () => {
-    requireChromium();
-    work = mkdtempSync(join(tmpdir(), 'spineseg-browser-parity-'));
-    await buildApp(join(work, 'web'));
+  /** Three phantom patients, two sagittal slices each, as SPIDER-named PNG pairs in work/data. */
+  function writeData(): void {
     // three phantom patients, two sagittal slices each, as SPIDER-named PNG pairs
     data = join(work, 'data');
     mkdirSync(join(data, 'images'), { recursive: true });
@@ -52,18 +48,19 @@ describe.skipIf(SKIP)('the page and the CLI give identical outputs (headless Chr
         writeFileSync(join(data, 'masks', name), encode({ width: s.width, height: s.height, channels: 1, depth: 8, data: classesToGreyLevels(s.labels) }));
       }
     }
-    server = await serveStatic(join(work, 'web'));
-    context = await launchChromium(join(work, 'profile'));
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.origin}/`);
-    await page.evaluate(() => window.spineseg.ready);
+  }
+
+  beforeAll(async () => {
+    app = await openApp('browser-parity', {
+      prepare: (w) => {
+        work = w;
+        writeData();
+      },
+    });
+    page = app.page;
   }, 240_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(async () => app?.close());
 
   it('segments PNG slices with the shipped model and its post-processing exactly as `spineseg predict` does', async () => {
     const files = SLICES.map((f) => join(SUBSET, f));

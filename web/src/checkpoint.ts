@@ -42,7 +42,13 @@ export async function fetchShippedModel(limits: Limits): Promise<{ nets: UNet[];
     return res.ok && (res.headers.get('content-type') ?? '').includes('json') ? res.text() : null;
   };
   const base = './models/default';
-  const manifestText = await json(`${base}/${ENSEMBLE_FILE}`);
+  // the build lists the shipped files (vite.config.ts), so the page asks only for what is there
+  const index = await json(`${base}/files.json`);
+  if (index === null) return null;
+  const files = JSON.parse(index) as unknown;
+  if (!Array.isArray(files)) throw new Error(`models/default/files.json: expected a list of file names`);
+  const manifestText = files.includes(ENSEMBLE_FILE) ? await json(`${base}/${ENSEMBLE_FILE}`) : null;
+  if (files.includes(ENSEMBLE_FILE) && manifestText === null) throw new Error(`models/default/${ENSEMBLE_FILE}: listed by files.json but not served`);
   const members = manifestText === null ? [''] : parseEnsembleManifest(JSON.parse(manifestText), `models/default/${ENSEMBLE_FILE}`).members;
   const nets: UNet[] = [];
   let config: CheckpointConfig | null = null;
