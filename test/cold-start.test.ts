@@ -105,7 +105,7 @@ describe('the recorded pipeline list', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spineseg-pipelines-'));
     await withSettings({ tuneDir: dir }, async () => {
       const lines: string[] = [];
-      const first = await warmUpPipelines(run, undefined, (l) => lines.push(l));
+      const first = await warmUpPipelines(run, undefined, (l) => lines.push(l), true);
       expect(first.compiled).toBe(0); // no list yet: the first run creates its pipelines lazily
       await matmulBytes(gpu(), matmulRegisterKernel);
       first.save();
@@ -114,7 +114,7 @@ describe('the recorded pipeline list', () => {
       expect(saved.keys).toEqual(usedPipelineKeys());
       expect(saved.run).toBe(run);
       const steps: [number, number][] = [];
-      const again = await warmUpPipelines(run, (d, t) => steps.push([d, t]), (l) => lines.push(l));
+      const again = await warmUpPipelines(run, (d, t) => steps.push([d, t]), (l) => lines.push(l), true);
       expect(again.compiled).toBe(0); // all already in this process
       expect(steps).toEqual([[0, 0]]);
       expect(lines).toEqual([]);
@@ -139,18 +139,25 @@ describe('the recorded pipeline list', () => {
       for (const [text, why] of bad) {
         writeFileSync(file, text);
         const lines: string[] = [];
-        const w = await warmUpPipelines(run, undefined, (l) => lines.push(l));
+        const w = await warmUpPipelines(run, undefined, (l) => lines.push(l), true);
         expect(w.compiled, text).toBe(0);
         expect(lines.length, text).toBe(1);
         expect(lines[0]).toContain(file);
         expect(lines[0]).toMatch(why);
         expect(lines[0]).toContain('ignored');
       }
+      // on a CPU adapter (lavapipe here) a list is not precompiled unless asked: nothing compiled, nothing logged
+      const cpuKey = pipelineKey('matmul_tiled', { TA: 1, TB: 0, ACC: 1 });
+      writeFileSync(file, JSON.stringify({ version: PIPELINE_LIST_VERSION, adapter: 'x', run, date: '', keys: [cpuKey] }));
+      const quiet: string[] = [];
+      const skipped = await warmUpPipelines(run, undefined, (l) => quiet.push(l));
+      expect([skipped.compiled, quiet]).toEqual([0, []]);
+      expect(matmulTiledKernel.hasPipeline(gpu().device, { TA: 1, TB: 0, ACC: 1 })).toBe(true); // precompiled by the first test
       // entries this version lacks are skipped in one line; the rest is compiled
       const fresh = pipelineKey('matmul_tiled', { TA: 1, TB: 1, ACC: 1 });
       writeFileSync(file, JSON.stringify({ version: PIPELINE_LIST_VERSION, adapter: 'x', run, date: '', keys: ['no_such_kernel {}', 'matmul_register {"TA":"x"}', 'matmul_register{}', fresh] }));
       const lines: string[] = [];
-      const w = await warmUpPipelines(run, undefined, (l) => lines.push(l));
+      const w = await warmUpPipelines(run, undefined, (l) => lines.push(l), true);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/3 of 4 pipelines skipped \(no kernel named 'no_such_kernel'/);
       expect(w.compiled).toBeLessThanOrEqual(1); // 0 when the first test had already compiled it

@@ -1,7 +1,8 @@
 // Cold start in Node: the pipelines a run dispatched are written next to the tune cache, as
 // pipelines-<adapter key>-<run key>.json in the `tuneDir` folder (~/.cache/spineseg, $SPINESEG_TUNE_DIR), and the
 // next run of the same work (same verb, model config, batch, conv choices and kernel settings, same adapter) compiles
-// exactly that list before it starts, all at once with createComputePipelineAsync (src/kernels/pipeline-cache.ts).
+// exactly that list before it starts, all at once with createComputePipelineAsync (src/kernels/pipeline-cache.ts),
+// on GPU adapters only: on lavapipe that made the first step slower (measured; see warmUpPipelines).
 // A first run finds no list and creates pipelines lazily, as before. `SPINESEG_PRECOMPILE=0` turns both off.
 //
 // Dawn keeps no compiled pipelines between processes here: its blob cache needs load/store callbacks from the
@@ -11,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../pipeline/atomic-write.ts';
-import { gpu, adapterName } from '../runtime/gpu.ts';
+import { gpu, adapterName, isCpuAdapter } from '../runtime/gpu.ts';
 import { settings } from '../runtime/settings.ts';
 import { adapterKey } from '../kernels/autotune.ts';
 import { pipelineList, precompilePipelines, usedPipelineKeys, validatePipelineList } from '../kernels/pipeline-cache.ts';
@@ -45,11 +46,11 @@ export interface PipelineWarmup {
 }
 
 /**
- * Before a run: precompiles the pipelines the last run of `run` dispatched (when a list exists), reporting
+ * Before a run: precompiles (not on a CPU adapter unless `onCpuAdapter`) the pipelines the last run of `run` dispatched (when a list exists), reporting
  * (done, total) to `onProgress`. A list that cannot be read or is of another version is ignored with one line to
  * `log`, and entries it names that this version lacks are skipped with one line; neither is an error.
  */
-export async function warmUpPipelines(run: string, onProgress?: (done: number, total: number) => void, log: (line: string) => void = console.error): Promise<PipelineWarmup> {
+export async function warmUpPipelines(run: string, onProgress?: (done: number, total: number) => void, log: (line: string) => void = console.error, onCpuAdapter = false): Promise<PipelineWarmup> {
   const file = pipelineListFile(run);
   const warm: PipelineWarmup = {
     file,
@@ -65,7 +66,10 @@ export async function warmUpPipelines(run: string, onProgress?: (done: number, t
       }
     },
   };
-  if (!file || !existsSync(file)) return warm;
+  // lavapipe compiles a pipeline's LLVM code at its first dispatch, not at creation, and pipelines created through
+  // createComputePipelineAsync made that first-dispatch compile cost about twice the CPU (bench/RESULTS.md, "Cold
+  // start"): on a CPU adapter the list is only recorded (for a GPU) unless a caller asks (the tests)
+  if (!file || !existsSync(file) || (isCpuAdapter(gpu().adapter) && !onCpuAdapter)) return warm;
   let keys: string[];
   try {
     keys = validatePipelineList(JSON.parse(readFileSync(file, 'utf8')), file).keys;
