@@ -28,6 +28,8 @@ describe('presets', () => {
     expect(opts, 'input not changed').toEqual({ size: '64x80', lr: '0.5', other: 1 });
     expect(applyPreset({}, 'cpu', () => true), 'everything set by the user').toEqual({});
     expect(() => applyPreset({}, 'gpu', () => false)).toThrow("--preset 'gpu' is not one of paper, cpu");
+    // an inherited property of the table is not a preset either
+    expect(() => applyPreset({}, 'toString', () => false)).toThrow("--preset 'toString' is not one of paper, cpu");
   });
 });
 

@@ -26,7 +26,8 @@ export function presetHelp(): string {
  */
 export function applyPreset<T extends Record<string, unknown>>(options: T, preset: string | undefined, isSetByUser: (key: string) => boolean): T {
   if (preset === undefined) return options;
-  const p = TRAIN_PRESETS[preset];
+  // own keys only: 'toString' and the like are not presets
+  const p = Object.hasOwn(TRAIN_PRESETS, preset) ? TRAIN_PRESETS[preset] : undefined;
   if (!p) throw new Error(`--preset '${preset}' is not one of ${Object.keys(TRAIN_PRESETS).join(', ')}`);
   const out: Record<string, unknown> = { ...options };
   for (const [k, v] of Object.entries(p.flags)) if (!isSetByUser(k)) out[k] = v;
