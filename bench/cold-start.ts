@@ -6,7 +6,7 @@
 // and `spineseg --help` through tsx against an esbuild bundle of the CLI. Wall and CPU time (user + system, from
 // /usr/bin/time) of every process.
 //
-//   npx tsx bench/cold-start.ts --rounds 3 --json bench/results/cold-start-2026-12-06.json
+//   npx tsx bench/cold-start.ts --rounds 3 --json bench/results/cold-start/cold-start-2026-12-06.json
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

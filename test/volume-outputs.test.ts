@@ -80,7 +80,7 @@ describe('volume outputs', () => {
     expect(flat[1]!.measure).toBeCloseTo(0.2, 10);
     expect(labelStats(labels.subarray(0, 6), [3, 2, 1], null)[1]).toMatchObject({ measure: null, unit: null });
     const csv = formatStats('x.csv', [{ input: 'a', output: 'b', classes: flat }], { model: 'm', postprocess: 'off' }).split('\n');
-    expect(csv[2]).toBe('a,b,1,vertebrae,1,,0.2,0,m,off');
+    expect(csv[2]).toBe('a,b,1,vertebrae,1,,0.2,0,,,m,off,none');
     expect(() => formatStats('x.txt', [], { model: 'm', postprocess: 'off' })).toThrow(/must be \.json or \.csv/);
   });
 });
