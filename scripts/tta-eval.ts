@@ -6,9 +6,8 @@
 import { parseArgs } from 'node:util';
 import { loadPredictor } from '../src/app/checkpoints.ts';
 import { recordedSplit, loadOriginalSlices } from '../src/app/evaluate-checkpoint.ts';
-import { ttaScores } from '../src/app/crossval.ts';
+import { ttaScores, sliceMeanDice } from '../src/app/crossval.ts';
 import { sliceScore, spearman } from '../src/app/confidence.ts';
-import { meanDice } from '../src/app/postprocess-decision.ts';
 import { TTA_MODES } from '../src/model/predict.ts';
 import { machineInfo } from '../src/app/machine.ts';
 import { initGpu } from '../src/runtime/gpu.ts';
@@ -27,10 +26,7 @@ try {
   console.log('| TTA | vertebrae | canal | discs | mean | ms per slice | Spearman (score vs slice Dice) |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of await ttaScores(predictor.nets, samples, TTA_MODES, batch)) {
-    const sliceDice = r.raw.map((p, i) => {
-      const ds = [1, 2, 3].map((c) => meanDice([p], [samples[i]!.labels], c)).filter((d): d is number => d !== null);
-      return ds.length ? ds.reduce((a, b) => a + b, 0) / ds.length : 1;
-    });
+    const sliceDice = r.raw.map((p, i) => sliceMeanDice(p, samples[i]!.labels, predictor.nets[0]!.config.classes));
     const rho = spearman(r.confidence.map(sliceScore), sliceDice);
     const mean = r.dice.filter((d): d is number => d !== null).reduce((a, b) => a + b, 0) / 3;
     console.log(`| ${r.tta} | ${r.dice.map((d) => d?.toFixed(4) ?? 'n/a').join(' | ')} | ${mean.toFixed(4)} | ${r.msPerSlice.toFixed(0)} | ${Number.isNaN(rho) ? 'n/a (one member: every score 1)' : rho.toFixed(3)} |`);

@@ -102,7 +102,7 @@ function sliceDice(pred: Uint8Array, truth: Uint8Array, c: number): number | nul
 }
 
 /** A slice's Dice over the foreground classes present in prediction or truth (for ranking by confidence). */
-function sliceMeanDice(pred: Uint8Array, truth: Uint8Array, classes: number): number {
+export function sliceMeanDice(pred: Uint8Array, truth: Uint8Array, classes: number): number {
   const ds = Array.from({ length: classes - 1 }, (_, i) => sliceDice(pred, truth, i + 1)).filter((d): d is number => d !== null);
   return ds.length ? ds.reduce((a, b) => a + b, 0) / ds.length : 1;
 }

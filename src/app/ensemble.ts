@@ -45,14 +45,13 @@ export const dirOfFile = (name: string): string => name.replace(/\\/g, '/').repl
  * its folder), only the folders it lists, in its order. Returns the members, or what is missing, and the manifest file.
  */
 export function groupCheckpointFiles<F extends { name: string }>(files: readonly F[], manifest?: { dir: string; parsed: EnsembleManifest }): { members: Array<{ dir: string; config: F; weights: F }>; missing: string | null; manifestFile: F | null } {
-  const dirOf = dirOfFile;
   const byDir = new Map<string, { config?: F; weights?: F }>();
   let manifestFile: F | null = null;
   for (const f of files) {
     const base = f.name.replace(/\\/g, '/').split('/').pop()!;
     if (base === ENSEMBLE_FILE) manifestFile = f;
-    else if (/\.json$/i.test(base)) byDir.set(dirOf(f.name), { ...byDir.get(dirOf(f.name)), config: f });
-    else if (/\.safetensors$/i.test(base)) byDir.set(dirOf(f.name), { ...byDir.get(dirOf(f.name)), weights: f });
+    else if (/\.json$/i.test(base)) byDir.set(dirOfFile(f.name), { ...byDir.get(dirOfFile(f.name)), config: f });
+    else if (/\.safetensors$/i.test(base)) byDir.set(dirOfFile(f.name), { ...byDir.get(dirOfFile(f.name)), weights: f });
   }
   if (manifest) {
     const members = manifest.parsed.members.map((m) => {

@@ -135,22 +135,28 @@ checks.push({
   },
 });
 
+/**
+ * A confusion matrix of 2 images of 4 pixels where one side holds a label >= 4 classes must be refused with an error
+ * naming image 1 (the second). Shared with scripts/mutate-wgsl-checks.ts, which sends the bad label on either side.
+ */
+export async function confusionRefusal(pred: number[], truth: number[], what: string): Promise<CheckResult> {
+  const P = Tensor.fromData(pred, [2, 4], 'u32');
+  const T = Tensor.fromData(truth, [2, 4], 'u32');
+  try {
+    await confusionMatrix(P, T, 4);
+    return { pass: false, maxAbsErr: Infinity, detail: `${what} was accepted` };
+  } catch (e) {
+    const msg = (e as Error).message;
+    return { pass: /image 1/.test(msg), maxAbsErr: 0, detail: msg };
+  } finally {
+    P.dispose();
+    T.dispose();
+  }
+}
+
 checks.push({
   name: 'metrics/confusion label >= numClasses is an error naming the image',
-  run: async () => {
-    const pred = Tensor.fromData([0, 1, 2, 3, 0, 1, 7, 0], [2, 4], 'u32');
-    const truth = Tensor.fromData([0, 1, 2, 3, 0, 1, 2, 0], [2, 4], 'u32');
-    try {
-      await confusionMatrix(pred, truth, 4);
-      return { pass: false, maxAbsErr: Infinity, detail: 'label 7 with 4 classes was accepted' };
-    } catch (e) {
-      const msg = (e as Error).message;
-      return { pass: /image 1/.test(msg), maxAbsErr: 0, detail: msg };
-    } finally {
-      pred.dispose();
-      truth.dispose();
-    }
-  },
+  run: () => confusionRefusal([0, 1, 2, 3, 0, 1, 7, 0], [0, 1, 2, 3, 0, 1, 2, 0], 'label 7 with 4 classes'),
 });
 
 function square(H: number, W: number, r0: number, c0: number, size: number, cls = 1): Uint32Array {
