@@ -6,13 +6,21 @@ import { Command, CommanderError } from 'commander';
 /** Verb modules, loaded lazily so `spineseg doctor` does not pay for itk-wasm or the model. */
 const verbs = ['doctor', 'phantom', 'prepare', 'evaluate', 'summary', 'train', 'predict', 'inspect', 'collect', 'postprocess', 'demo', 'bench', 'tune'];
 
-export async function buildProgram(): Promise<Command> {
+/**
+ * The program with its verbs. Given the command line, only the verb it names is loaded (`spineseg predict ...`
+ * imports neither the trainer nor the benchmarks: about 0.3-0.4 s of CPU less at every start, measured in
+ * bench/RESULTS.md "Cold start"); without one (`--help`, `help predict`, a typo) every verb is, so the help and
+ * commander's "did you mean" list them all.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const named = argv?.[2];
+  const wanted = named !== undefined && verbs.includes(named) ? [named] : verbs;
   const program = new Command('spineseg')
     .description('Lumbar-spine MRI segmentation (the SPIDER U-Net) on hand-written WebGPU kernels')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const verb of verbs) {
+  for (const verb of wanted) {
     let mod: { register(p: Command): void };
     try {
       mod = await import(`./${verb}.ts`);
@@ -29,7 +37,7 @@ export async function buildProgram(): Promise<Command> {
 export async function main(argv: string[]): Promise<void> {
   let code = 0;
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) code = e.exitCode;
