@@ -11,12 +11,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { loadCheckpoint } from '../src/app/session.ts';
-import { listSlicePairs, parseSliceName, REPO_ROOT } from '../src/pipeline/dataset.ts';
+import { REPO_ROOT } from '../src/pipeline/dataset.ts';
 import { describePostprocess, type PostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { formatTable2, type Table2Row } from '../src/metrics/evaluate.ts';
 import { postprocessCheckpoint, meanDice } from '../src/app/postprocess-decision.ts';
 import { loadOriginalSlices, predictOriginal, recordedSplit, scorePredictions, sizesOf, requireDataFolder } from '../src/app/evaluate-checkpoint.ts';
 import type { EpochRecord } from '../src/model/train.ts';
+import { copyTestSubset, goalLine, portableConfig, spiderCredit, swapIn, withoutMachinePaths } from './ship-common.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,15 +49,8 @@ fs.mkdirSync(stage, { recursive: true });
 for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(best, f), path.join(stage, f));
 for (const f of fs.readdirSync(run).filter((f) => f === 'history.json' || /^curve-.*\.png$/.test(f))) fs.copyFileSync(path.join(run, f), path.join(stage, f));
 // the shipped files name no folder of the machine that trained them: paths become relative to the repository
-const portable = (p: string) => path.relative(REPO_ROOT, path.resolve(p)) || '.';
-const withoutMachinePaths = (text: string) => text.replaceAll(path.resolve(run), portable(run)).replaceAll(path.resolve(data), portable(data));
-{
-  const file = path.join(stage, 'config.json');
-  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { training?: Record<string, unknown> };
-  for (const k of ['out', 'data'] as const) if (typeof c.training?.[k] === 'string') c.training[k] = portable(c.training[k] as string);
-  fs.writeFileSync(file, JSON.stringify(c, null, 2));
-}
-if (logFile) fs.writeFileSync(path.join(stage, 'train.log'), withoutMachinePaths(fs.readFileSync(logFile, 'utf8')));
+portableConfig(path.join(stage, 'config.json'));
+if (logFile) fs.writeFileSync(path.join(stage, 'train.log'), withoutMachinePaths(fs.readFileSync(logFile, 'utf8'), run, data));
 
 const load = async (dir: string) => {
   const ck = await loadCheckpoint(dir);
@@ -92,26 +86,11 @@ for (const v of variants) {
 const shipped = scored[3]!.summary;
 
 // 3. the test subset: slices spread evenly over the test patients, copied at full resolution
-const pairs = listSlicePairs(data).filter((p) => split.test.includes(parseSliceName(p.imageFile).patient));
-const byPatient = split.test.map((id) => pairs.filter((p) => parseSliceName(p.imageFile).patient === id).sort((a, b) => parseSliceName(a.imageFile).slice - parseSliceName(b.imageFile).slice));
-const picked: typeof pairs = [];
-byPatient.forEach((list, k) => {
-  const n = Math.floor(subsetSize / byPatient.length) + (k < subsetSize % byPatient.length ? 1 : 0);
-  for (let i = 0; i < n && list.length; i++) picked.push(list[Math.floor(((i + 1) * list.length) / (n + 1))]!);
-});
-for (const dir of ['images', 'masks']) fs.mkdirSync(path.join(stage, 'test-subset', dir), { recursive: true });
-for (const p of picked) {
-  for (const [from, dir] of [[p.imageFile, 'images'], [p.maskFile, 'masks']] as const) {
-    const to = path.join(stage, 'test-subset', dir, p.name);
-    fs.copyFileSync(from, to);
-    fs.chmodSync(to, 0o644); // the source may be read-only
-  }
-}
-const subsetSamples = loadOriginalSlices(path.join(stage, 'test-subset'), [...new Set(picked.map((p) => parseSliceName(p.imageFile).patient))]);
+const subset = copyTestSubset(data, split.test, subsetSize, stage);
+const subsetSamples = loadOriginalSlices(path.join(stage, 'test-subset'), subset.patients);
 const subsetPreds = await predictOriginal(model, subsetSamples, { postprocess: block });
 const subsetDice = [1, 2, 3].map((c) => meanDice(subsetPreds.map((p) => p.labels), subsetPreds.map((p) => p.sample.labels), c));
 const subsetMean = subsetDice.reduce((a: number, d) => a + (d ?? 0), 0) / subsetDice.length;
-const subsetBytes = picked.reduce((a, p) => a + fs.statSync(p.imageFile).size + fs.statSync(p.maskFile).size, 0);
 
 // 4. MODEL.md
 const history = fs.existsSync(path.join(stage, 'history.json')) ? (JSON.parse(fs.readFileSync(path.join(stage, 'history.json'), 'utf8')) as EpochRecord[]) : [];
@@ -133,7 +112,6 @@ const command =
   flag('steps-per-epoch', t.stepsPerEpoch) + flag('max-slices-per-patient', t.maxSlicesPerPatient);
 const f4 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
 const diceRow = (label: string, rows: Table2Row[]) => `| ${label} | ${rows.slice(0, 3).map((r) => f4(r.dice)).join(' | ')} | ${f4(rows[3]!.dice)} |`;
-const goal = shipped.slice(0, 3).map((r) => `${r.label} ${f4(r.dice)} (${r.dice !== null && r.dice >= 0.92 ? 'meets 0.92' : `${((0.92 - (r.dice ?? 0)) * 100).toFixed(1)} points short of 0.92`})`);
 const sizeMb = (fs.statSync(path.join(stage, 'model.safetensors')).size / 1e6).toFixed(1);
 const md = [
   '# The shipped spineseg model',
@@ -142,7 +120,7 @@ const md = [
   '',
   '## Data',
   '',
-  `Trained on the T2-SPACE PNG export of **SPIDER** (\`${path.relative(REPO_ROOT, data) || data}\`, ${listSlicePairs(data).length} slices of ${new Set(listSlicePairs(data).map((p) => parseSliceName(p.imageFile).patient)).size} patients) — J. W. van der Graaf et al., *Lumbar spine segmentation in MR images: a dataset and a public benchmark*, Scientific Data 11, 264 (2024), Zenodo record 10159290 (https://doi.org/10.5281/zenodo.10159290), licensed **CC BY 4.0**. The slices in \`test-subset/\` are SPIDER images and masks, redistributed under the same licence.`,
+  spiderCredit(data),
   '',
   'Patients, split patient-wise (every slice of a patient on one side):',
   '',
@@ -174,7 +152,7 @@ const md = [
   formatTable2(shipped, 'Probabilities resampled bilinearly, post-processed', 'px'),
   '```',
   '',
-  `Goal (Dice >= 0.92 per class at full resolution): ${goal.join('; ')}.`,
+  `Goal (Dice >= 0.92 per class at full resolution): ${goalLine(shipped)}.`,
   '',
   '## Ablation (test Dice at the original resolution, this checkpoint)',
   '',
@@ -186,7 +164,7 @@ const md = [
   '',
   '## Test subset',
   '',
-  `\`test-subset/\` holds ${picked.length} full-resolution slices of the test patients (${(subsetBytes / 1e6).toFixed(1)} MB): ${picked.map((p) => p.name.replace(/\.png$/, '')).join(', ')}. \`test/shipped-model.test.ts\` predicts them and recomputes their Dice.`,
+  `\`test-subset/\` holds ${subset.names.length} full-resolution slices of the test patients (${(subset.bytes / 1e6).toFixed(1)} MB): ${subset.names.join(', ')}. \`test/shipped-model.test.ts\` predicts them and recomputes their Dice.`,
   '',
   `Test-subset Dice (mean of the per-class means of per-slice Dice, vertebrae / canal / discs ${subsetDice.map(f4).join(' / ')}): ${subsetMean.toFixed(4)}`,
   '',
@@ -195,11 +173,7 @@ fs.writeFileSync(path.join(stage, 'MODEL.md'), md);
 model.dispose();
 
 // swap the staged folder in
-const prev = `${out}.prev`;
-fs.rmSync(prev, { recursive: true, force: true });
-if (fs.existsSync(out)) fs.renameSync(out, prev);
-fs.renameSync(stage, out);
-fs.rmSync(prev, { recursive: true, force: true });
+swapIn(stage, out);
 console.log(md);
 console.log(`shipped to ${out}`);
 process.exit(0);

@@ -6,12 +6,13 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runCrossval, type CrossvalOptions } from '../src/app/crossval.ts';
 import { loadCheckpoint } from '../src/app/session.ts';
 import { loadPredictor } from '../src/app/checkpoints.ts';
 import { readConfidenceBlock } from '../src/app/confidence.ts';
 import { parsePostprocessBlock } from '../src/pipeline/postprocess.ts';
-import { sampleDataRoot, listSlicePairs, parseSliceName } from '../src/pipeline/dataset.ts';
+import { sampleDataRoot, listSlicePairs, parseSliceName, REPO_ROOT } from '../src/pipeline/dataset.ts';
 
 let work: string;
 beforeAll(() => {
@@ -89,6 +90,35 @@ describe('cross-validation as one command', () => {
     }
     // a second run without --resume is refused, naming the folder
     await expect(runCrossval(options(out), () => {})).rejects.toThrow(new RegExp(`${out.replace(/[/\\]/g, '.')} already holds a cross-validation; pass --resume`));
+
+    // scripts/ship-ensemble.ts makes the folder a shipped model: the folds flattened, the decisions kept, the test
+    // patients scored once, a test subset, MODEL.md, and no path of this machine in any text it writes
+    const shipped = path.join(work, 'shipped');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ship-ensemble.ts', '--run', out, '--data', sampleDataRoot(), '--out', shipped, '--subset', '4'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    expect(readJson(shipped, 'ensemble.json').members).toEqual(['fold-1', 'fold-2']);
+    for (const k of [1, 2]) {
+      const c = readJson(shipped, `fold-${k}`, 'config.json');
+      expect(c.inference.tta).toBe(r.chosenTta);
+      expect(c.postprocess).toEqual(cfg[k - 1].postprocess);
+      expect(fs.readFileSync(path.join(shipped, `fold-${k}`, 'model.safetensors'))).toEqual(fs.readFileSync(path.join(out, `fold-${k}`, 'checkpoint-best', 'model.safetensors')));
+    }
+    const model = fs.readFileSync(path.join(shipped, 'MODEL.md'), 'utf8');
+    expect(model).toMatch(/CC BY 4\.0/);
+    expect(model).toMatch(new RegExp(`test \\(held out of every fold and every choice; only the tables under "Test patients"\\): ${test.join(', ')}`));
+    expect(model).toMatch(/^Test-subset Dice \(mean of the per-class means of per-slice Dice[^)]*\): [0-9.]+$/m);
+    expect(model).toMatch(/\| ensemble of 2, TTA \w+, post-processed \(shipped\) \|/);
+    expect(listSlicePairs(path.join(shipped, 'test-subset')).every((p) => test.includes(parseSliceName(p.imageFile).patient)), 'the subset holds test patients only').toBe(true);
+    // paths are relative to the repository (a folder outside it, like this test's, is reached with ../)
+    const absolute = new RegExp(`(^|[^.])${work.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm');
+    for (const f of ['MODEL.md', 'crossval.md', 'crossval.json', 'fold-1/config.json']) expect(fs.readFileSync(path.join(shipped, f), 'utf8'), `${f} names no absolute path of the machine`).not.toMatch(absolute);
+    const again = await loadPredictor([shipped]);
+    try {
+      expect(again.nets.length).toBe(2);
+      expect(again.tta).toBe(r.chosenTta);
+    } finally {
+      again.dispose();
+    }
   }, 600_000);
 
   it('a killed run resumes at the fold it reached: finished folds are not retrained, an unfinished one continues from its last checkpoint', async () => {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listSlicePairs, loadSliceDataset, parseSliceName, type Sample } from '../pipeline/dataset.ts';
 import { applyPostprocess, type PostprocessBlock } from '../pipeline/postprocess.ts';
-import { predictSlices, thresholdSpacing, type SegmentationNet, type Upsampling } from '../model/predict.ts';
+import { predictSlices, thresholdSpacing, type SegmentationNet, type SliceConfidence, type TtaMode, type Upsampling } from '../model/predict.ts';
 import { evaluateCases, summarize, type CaseResult, type Table2Row } from '../metrics/evaluate.ts';
 
 export interface RecordedSplit {
@@ -61,13 +61,13 @@ export function loadOriginalSlices(data: string, patients: readonly string[]): S
   return samples;
 }
 
-/** Predicts every sample at its own size; post-processing (2-D, per slice) when a block is given. */
+/** Predicts every sample at its own size (with test-time augmentation when given); post-processing (2-D, per slice) when a block is given. */
 export async function predictOriginal(
   nets: SegmentationNet | readonly SegmentationNet[],
   samples: readonly Sample[],
-  o: { upsampling?: Upsampling; postprocess?: PostprocessBlock | null; batchSize?: number } = {},
+  o: { upsampling?: Upsampling; postprocess?: PostprocessBlock | null; batchSize?: number; tta?: TtaMode; onSliceConfidence?: (slice: number, c: SliceConfidence) => void } = {},
 ): Promise<PatientPrediction[]> {
-  const raw = await predictSlices(nets, [...samples], o.batchSize ?? 4, undefined, o.upsampling ?? 'probabilities');
+  const raw = await predictSlices(nets, [...samples], o.batchSize ?? 4, undefined, o.upsampling ?? 'probabilities', undefined, { tta: o.tta, onSliceConfidence: o.onSliceConfidence });
   const grid = (Array.isArray(nets) ? (nets as readonly SegmentationNet[])[0]! : (nets as SegmentationNet)).config;
   return samples.map((sample, i) => {
     if (!o.postprocess) return { sample, raw: raw[i]!, labels: raw[i]! };

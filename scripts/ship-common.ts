@@ -1,0 +1,71 @@
+// What scripts/ship-model.ts (one checkpoint) and scripts/ship-ensemble.ts (a folder of cross-validation folds)
+// share: the SPIDER credit, machine-free paths, the test subset and the swap of the staged folder into place.
+import fs from 'node:fs';
+import path from 'node:path';
+import { listSlicePairs, parseSliceName, REPO_ROOT } from '../src/pipeline/dataset.ts';
+
+/** A path relative to the repository, so shipped files name no folder of the machine that trained them. */
+export const portable = (p: string): string => path.relative(REPO_ROOT, path.resolve(p)) || '.';
+
+/** A log's text with the run and data folders made relative to the repository. */
+export function withoutMachinePaths(text: string, run: string, data: string): string {
+  return text.replaceAll(path.resolve(run), portable(run)).replaceAll(path.resolve(data), portable(data));
+}
+
+/** The config's training `out` and `data` made relative (the file is rewritten in place). */
+export function portableConfig(file: string): void {
+  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { training?: Record<string, unknown> };
+  for (const k of ['out', 'data'] as const) if (typeof c.training?.[k] === 'string') c.training[k] = portable(c.training[k] as string);
+  fs.writeFileSync(file, JSON.stringify(c, null, 2));
+}
+
+/** The data paragraph of MODEL.md: SPIDER, its licence and the size of the folder trained on. */
+export function spiderCredit(data: string): string {
+  const pairs = listSlicePairs(data);
+  return `Trained on the T2-SPACE PNG export of **SPIDER** (\`${path.relative(REPO_ROOT, data) || data}\`, ${pairs.length} slices of ${new Set(pairs.map((p) => parseSliceName(p.imageFile).patient)).size} patients) — J. W. van der Graaf et al., *Lumbar spine segmentation in MR images: a dataset and a public benchmark*, Scientific Data 11, 264 (2024), Zenodo record 10159290 (https://doi.org/10.5281/zenodo.10159290), licensed **CC BY 4.0**. The slices in \`test-subset/\` are SPIDER images and masks, redistributed under the same licence.`;
+}
+
+/**
+ * Copies `size` full-resolution slices of the test patients, spread evenly over each patient's slices, to
+ * stage/test-subset/{images,masks}; returns their names and bytes.
+ */
+export function copyTestSubset(data: string, testPatients: readonly string[], size: number, stage: string): { names: string[]; bytes: number; patients: string[] } {
+  const pairs = listSlicePairs(data).filter((p) => testPatients.includes(parseSliceName(p.imageFile).patient));
+  const byPatient = testPatients.map((id) => pairs.filter((p) => parseSliceName(p.imageFile).patient === id).sort((a, b) => parseSliceName(a.imageFile).slice - parseSliceName(b.imageFile).slice));
+  const picked: typeof pairs = [];
+  byPatient.forEach((list, k) => {
+    const n = Math.floor(size / byPatient.length) + (k < size % byPatient.length ? 1 : 0);
+    for (let i = 0; i < n && list.length; i++) picked.push(list[Math.floor(((i + 1) * list.length) / (n + 1))]!);
+  });
+  for (const dir of ['images', 'masks']) fs.mkdirSync(path.join(stage, 'test-subset', dir), { recursive: true });
+  for (const p of picked) {
+    for (const [from, dir] of [[p.imageFile, 'images'], [p.maskFile, 'masks']] as const) {
+      const to = path.join(stage, 'test-subset', dir, p.name);
+      fs.copyFileSync(from, to);
+      fs.chmodSync(to, 0o644); // the source may be read-only
+    }
+  }
+  return {
+    names: picked.map((p) => p.name.replace(/\.png$/, '')),
+    bytes: picked.reduce((a, p) => a + fs.statSync(p.imageFile).size + fs.statSync(p.maskFile).size, 0),
+    patients: [...new Set(picked.map((p) => parseSliceName(p.imageFile).patient))],
+  };
+}
+
+/** Swaps the staged folder in for `out`, whole: a failure before this leaves the previous model. */
+export function swapIn(stage: string, out: string): void {
+  const prev = `${out}.prev`;
+  fs.rmSync(prev, { recursive: true, force: true });
+  if (fs.existsSync(out)) fs.renameSync(out, prev);
+  fs.renameSync(stage, out);
+  fs.rmSync(prev, { recursive: true, force: true });
+}
+
+/** "vertebrae 0.9120 (0.8 points short of 0.92)" per foreground class. */
+export function goalLine(rows: ReadonlyArray<{ label: string; dice: number | null }>): string {
+  const f4 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+  return rows
+    .slice(0, 3)
+    .map((r) => `${r.label} ${f4(r.dice)} (${r.dice !== null && r.dice >= 0.92 ? 'meets 0.92' : `${((0.92 - (r.dice ?? 0)) * 100).toFixed(1)} points short of 0.92`})`)
+    .join('; ');
+}
