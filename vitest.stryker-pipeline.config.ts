@@ -1,0 +1,22 @@
+// The lean test set for Stryker runs over src/pipeline (stryker.pipeline.config.mjs): the fast pure tests of that
+// folder only. A static mutant (one reached while a module loads, such as level-codes.ts's LEVEL_CODES table) runs
+// every test of the set, so the set is kept to seconds; the union set in vitest.stryker.config.ts holds these too.
+import { defineConfig } from 'vitest/config';
+import base from './vitest.stryker.config.ts';
+
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: [
+      'test/mutation-pipeline.test.ts',
+      'test/mutation-pipeline-edges.test.ts',
+      'test/mutation-pipeline-files.test.ts',
+      'test/mutation-pipeline-report.test.ts',
+      'test/mutation-pipeline-geometry.test.ts',
+      'test/pipeline-atomic-write.test.ts',
+      'test/pipeline-apta-filter.test.ts',
+      'test/pipeline-phantom.test.ts',
+      'test/pipeline-io.test.ts',
+    ],
+  },
+});
