@@ -4,6 +4,7 @@
 //   ours-direct   spineseg with every conv on the direct kernels and no fused epilogues (--direct): the engine
 //                 before Winograd and fusion (issue 17)
 //   ours-tuned    spineseg with this adapter's `spineseg tune` cache applied (--tuned); `ours` uses the built-in choices
+//   ours-f2dw     spineseg with the filter gradients that default to Winograd F(4x4) as F(2x2) instead (--f2-filter-grad)
 //   ours-flushN   spineseg submitting every N dispatches instead of once per step (--flush-every N)
 //   tfjs          tfjs-backend-webgpu on the same Dawn instance and adapter (--tfjs)
 //   jaxjs         jax-js (@jax-js/jax) on its WebGPU backend over the same Dawn instance (--jaxjs): forward, gradient
@@ -20,13 +21,14 @@ import { syntheticBatch } from './train-core.ts';
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
 // Flags are parsed strictly by bench/args.ts (--help lists them); each side's settings are a withSettings scope.
 //   npx tsx bench/train_ab.ts [--size 128x160] [--batch 2] [--width-mult 1] [--steps 5] [--warmup 1]
-//                            [--direct] [--tuned] [--flush-every N,M] [--tfjs] [--jaxjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
+//                            [--direct] [--tuned] [--f2-filter-grad] [--flush-every N,M] [--tfjs] [--jaxjs] [--torch] [--torch-threads 2] [--python python3] [--no-idle-waits] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
-import { UNet, makeConfig, forwardMacs } from '../src/model/unet.ts';
+import { UNet, makeConfig, forwardMacs, unetConv3x3Shapes } from '../src/model/unet.ts';
+import { convChoice, convShapeKey, type ConvChoice } from '../src/kernels/conv_algorithm.ts';
 import { Adam } from '../src/graph/optim.ts';
 import { trainStep, type Sample } from '../src/model/train.ts';
 import { readParams } from '../src/model/weights.ts';
@@ -45,6 +47,7 @@ export const trainAbFlags = {
   '--warmup': { kind: 'number', doc: 'warm-up rounds', default: 1, min: 0, integer: true },
   '--direct': { kind: 'boolean', doc: 'also ours with every conv direct and no fused epilogues' },
   '--tuned': { kind: 'boolean', doc: "also ours with this adapter's `spineseg tune` cache" },
+  '--f2-filter-grad': { kind: 'boolean', doc: 'also ours with every Winograd filter gradient as F(2x2, 3x3) (the default before F(4x4) filter gradients)' },
   '--flush-every': { kind: 'numbers', doc: 'also ours submitting every N dispatches, per N', min: 0, integer: true },
   '--tfjs': { kind: 'boolean', doc: 'also tfjs-backend-webgpu' },
   '--jaxjs': { kind: 'boolean', doc: 'also jax-js' },
@@ -155,12 +158,13 @@ async function interleaved(o: TrainAbOptions, idleWaits: boolean): Promise<void>
   const initial = await readParams(model);
   const opt = new Adam(model.trainable());
   let stepNo = 0;
-  const ours = (name: string, algorithm: 'direct' | null, flushEvery?: number, tuned: TuneCache | null = null): Side => {
+  const ours = (name: string, algorithm: 'direct' | null, flushEvery?: number, tuned: TuneCache | null = null, choices: Record<string, ConvChoice> | null = null): Side => {
     // the side's settings, only inside its steps; 'ours' keeps the process's (SPINESEG_* or defaults)
     const scope: Partial<Settings> = {
       ...(algorithm ? { convAlgorithm: algorithm, fusedEpilogues: false } : {}),
       ...(flushEvery !== undefined ? { flushEvery } : {}),
       ...(tuned ? { convChoices: tuneChoices(tuned) } : {}),
+      ...(choices ? { convChoices: choices } : {}),
     };
     return {
       name,
@@ -179,6 +183,16 @@ async function interleaved(o: TrainAbOptions, idleWaits: boolean): Promise<void>
     const cache = await nodeTuneStore.load(adapterKey(g.adapter));
     if (!cache || cache.version !== TUNE_VERSION) throw new Error(`--tuned: no current tune cache for this adapter (${nodeTuneStore.where(adapterKey(g.adapter))}); run spineseg tune first`);
     sides.push(ours('ours-tuned', null, undefined, cache));
+  }
+  if (o.f2FilterGrad) {
+    // the built-in choice of every filter gradient, with F(4x4) replaced by F(2x2)
+    const choices: Record<string, ConvChoice> = {};
+    for (const s of unetConv3x3Shapes(width, height, batchSize, widthMult)) {
+      const c = convChoice('filter-grad', s.N, s.H, s.W, s.C, s.O);
+      if (c.algorithm === 'winograd' && c.tile === 4) choices[convShapeKey('filter-grad', s.N, s.H, s.W, s.C, s.O)] = { ...c, tile: 2 };
+    }
+    console.error(`ours-f2dw: ${Object.keys(choices).length} filter gradients as F(2x2) instead of F(4x4)`);
+    sides.push(ours('ours-f2dw', null, undefined, null, choices));
   }
   for (const n of o.flushEvery) sides.push(ours(`ours-flush${n}`, null, n));
   if (o.tfjs) {

@@ -1,10 +1,10 @@
-// Winograd F(2x2, 3x3) (and with --f4 F(4x4, 3x3), forward and input gradient) against the direct implicit-GEMM kernels, per 3x3 layer shape and pass of the U-Net,
+// Winograd F(2x2, 3x3) (and with --f4 F(4x4, 3x3), every pass) against the direct implicit-GEMM kernels, per 3x3 layer shape and pass of the U-Net,
 // in one process on one adapter. Timing: ABAB pairs (direct, Winograd, direct, Winograd, ...; the order
 // within a pair alternates), GPU completion awaited inside every timed call; min and median per side.
 // Besides wall time, the process CPU time per call (user + system of every thread: lavapipe runs in this
 // process) is recorded: on a loaded machine it measures the work done regardless of how long the
 // scheduler kept the threads waiting. --errors adds the max abs / rel error of both against the float64 definition (src/reference/conv.ts).
-//   npx tsx bench/winograd.ts [--size 128x160] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--errors] [--f4] [--profile] [--json FILE]
+//   npx tsx bench/winograd.ts [--size 128x160] [--batch 2] [--width-mult 1] [--reps 7] [--only STR] [--pass PASS] [--errors] [--f4] [--profile] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
@@ -24,6 +24,7 @@ export const winogradFlags = {
   '--width-mult': { kind: 'number', doc: 'channel width multiplier', default: 1, min: 0.01 },
   '--reps': { kind: 'number', doc: 'rotations per pass', default: 7, min: 1, integer: true },
   '--only': { kind: 'string', doc: 'only the shapes whose description contains this' },
+  '--pass': { kind: 'string', doc: 'only this pass: forward, input-grad or filter-grad' },
   '--errors': { kind: 'boolean', doc: 'also the max abs / rel error against float64' },
   '--f4': { kind: 'boolean', doc: 'also F(4x4, 3x3)' },
   '--profile': { kind: 'boolean', doc: 'per-kernel GPU timestamps of one run per variant' },
@@ -47,6 +48,7 @@ export async function run(o: WinogradOptions): Promise<void> {
   const only = o.only ?? '';
   const g = await initGpu();
   const adapter = adapterName(g.adapter);
+  if (o.pass && !['forward', 'input-grad', 'filter-grad'].includes(o.pass)) throw new Error(`bench/winograd.ts --pass ${o.pass}: expected forward, input-grad or filter-grad`);
   const shapes = unetConv3x3Shapes(width, height, batch, o.widthMult).filter((s) => !only || `${s.N}x${s.H}x${s.W}x${s.C}->${s.O} ${s.where}`.includes(only));
   console.error(`adapter: ${adapter}; direct variant ${convVariant(g)}; ${reps} rotations per pass; cells: wall min / wall median / CPU median, ms`);
   console.log('| shape | pass | direct | Winograd rows | Winograd channels |' + (withF4 ? ' F(4x4) rows | F(4x4) channels |' : '') + ' CPU speed-up (best F(2x2)) | fastest by CPU |' + (withErrors ? ' direct max abs / rel err | Winograd max abs / rel err |' + (withF4 ? ' F(4x4) max abs / rel err |' : '') : '') + ' layers |');
@@ -73,7 +75,7 @@ export async function run(o: WinogradOptions): Promise<void> {
       const tile = v.startsWith('winograd4') ? 4 : 2;
       if (pass === 'forward') return winogradForward(X, Wt, null, { lanes, tile });
       if (pass === 'input-grad') return winogradInputGrad(DY, Wt, { lanes, tile });
-      return winogradFilterGrad(X, DY);
+      return winogradFilterGrad(X, DY, { tile });
     };
     let ref: { y: Float64Array; dx: Float64Array; dw: Float64Array } | null = null;
     if (withErrors) {
@@ -83,10 +85,10 @@ export async function run(o: WinogradOptions): Promise<void> {
       const gr = conv2dGradRef(x64, w64, Float64Array.from(dyData), cs);
       ref = { y: conv2dRef(x64, w64, null, cs), dx: gr.dx, dw: gr.dw };
     }
-    for (const pass of ['forward', 'input-grad', 'filter-grad'] as ConvPass[]) {
-      // the filter gradient has one Winograd GEMM mapping; the others have two when channels are vec4-aligned
+    for (const pass of (['forward', 'input-grad', 'filter-grad'] as ConvPass[]).filter((p) => !o.pass || p === o.pass)) {
+      // the filter gradient has one Winograd GEMM mapping (F(2x2) and F(4x4): 'rows'); the others have two when channels are vec4-aligned
       const vs: Variant[] = pass === 'filter-grad' ? variants : pass === 'forward' ? (lanesOk(C, O) ? [...variants, 'winograd-channels'] : [...variants]) : lanesOk(O, C) ? [...variants, 'winograd-channels'] : [...variants];
-      if (withF4 && pass !== 'filter-grad') vs.push(...vs.filter((v) => v.startsWith('winograd-')).map((v) => v.replace('winograd-', 'winograd4-') as Variant));
+      if (withF4) vs.push(...vs.filter((v) => v.startsWith('winograd-')).map((v) => v.replace('winograd-', 'winograd4-') as Variant));
       const times = new Map<Variant, number[]>(vs.map((v) => [v, []]));
       const cpu = new Map<Variant, number[]>(vs.map((v) => [v, []]));
       const errors: Record<string, string> = {};

@@ -40,7 +40,7 @@ async function runAll([N, H, W, C, O]: Shape5, tile: WinogradTile, seed: number)
   const Y = winogradForward(X, Wt, B, { tile });
   const forwardShapes = allocated.splice(0);
   const DX = winogradInputGrad(DY, Wt, { tile });
-  const DW = winogradFilterGrad(X, DY);
+  const DW = winogradFilterGrad(X, DY, { tile });
   spy.mockRestore();
   const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
   [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
@@ -51,7 +51,7 @@ async function runAll([N, H, W, C, O]: Shape5, tile: WinogradTile, seed: number)
     forwardShapes,
     forward: compare(`forward F(${tile}x${tile}) [${N},${H},${W},${C}]->${O}`, y, conv2dRef(x, w, b, s), [N, H, W, O], tol(9 * C)),
     dx: compare(`dx F(${tile}x${tile}) [${N},${H},${W},${O}]->${C}`, dx, g.dx, [N, H, W, C], tol(9 * O)),
-    dw: compare(`dW [${N},${H},${W},${C}]->${O}`, dw, g.dw, [3, 3, C, O], tol(N * H * W)),
+    dw: compare(`dW F(${tile}x${tile}) [${N},${H},${W},${C}]->${O}`, dw, g.dw, [3, 3, C, O], tol(N * H * W)),
   };
 }
 

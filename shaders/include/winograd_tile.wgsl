@@ -2,7 +2,7 @@
 // For Winograd transforms that run one thread per (tile, 4 channels) of a band of tiles: thread q -> its tile
 // within the band (tl, which indexes the band's [E, T, channels] tensor), that tile's place in the whole tensor
 // (n, ty, tx; tile t = p.t0 + tl) and its first channel c.
-// Included by: winograd_input, winograd4_input, winograd_grad, winograd_output, winograd4_output
+// Included by: winograd_input, winograd4_input, winograd_grad, winograd4_grad, winograd_output, winograd4_output
 // Defines: struct TileThread, tileThread
 // The includer must define: p.T: u32, p.t0: u32, p.tilesH: u32, p.tilesW: u32
 struct TileThread { live: bool, tl: u32, n: u32, ty: u32, tx: u32, c: u32 }

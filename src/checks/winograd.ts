@@ -13,6 +13,7 @@ import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
 import type { ConvAlgorithm } from '../kernels/conv_algorithm.ts';
 import { withSettings } from '../runtime/settings.ts';
+import { convShapeKey, type ConvChoice } from '../kernels/conv_algorithm.ts';
 import { reluRef } from '../reference/core.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 
@@ -32,7 +33,7 @@ const cases: [number, number, number, number, number][] = [
 for (const [lanes, tile] of [['rows', 2], ['channels', 2], ['rows', 4], ['channels', 4]] as [WinogradLanes, WinogradTile][]) {
   for (const [N, H, W, C, O] of cases) {
     checks.push({
-      name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx${tile === 2 ? ', dW' : ' (dW: F(2x2,3x3))'}`,
+      name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
       run: async () => {
         const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
         const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
@@ -47,7 +48,7 @@ for (const [lanes, tile] of [['rows', 2], ['channels', 2], ['rows', 4], ['channe
         const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
         const Y = winogradForward(X, Wt, B, { lanes, tile });
         const DX = winogradInputGrad(DY, Wt, { lanes, tile });
-        const DW = winogradFilterGrad(X, DY);
+        const DW = winogradFilterGrad(X, DY, { tile });
         const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
         [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
         await gpu().sync();
@@ -88,6 +89,56 @@ for (const [N, H, W, C, O] of [[1, 5, 7, 3, 17], [2, 3, 5, 8, 4]] as [number, nu
   checks.push({
     name: `winograd/conv2d 3x3 [${N},${H},${W},${C}] -> ${O} forward+backward (Winograd forced)`,
     run: () => conv3x3GradCheck([N, H, W, C, O], 'winograd', N * 1000 + H * 100 + C * 10 + O + 5),
+  });
+}
+
+/**
+ * F(4x4, 3x3) filter gradient on shapes whose tile count is ragged against its chunks (at most 256 tiles), its
+ * summed blocks of 32 tiles (shaders/winograd_gemm_at.wgsl SUM_BLOCK) and, with `bandTiles`, the bands: tiles / chunk / blocks in
+ * the comments (chunks from src/kernels/winograd.ts for these channel counts).
+ */
+const f4FilterGradCases: { shape: [number, number, number, number, number]; bandTiles: number | null; why: string }[] = [
+  { shape: [1, 45, 37, 37, 21], bandTiles: null, why: '120 tiles in 3 chunks of 40 (blocks 32 + 8), scalar loads' },
+  { shape: [1, 45, 37, 40, 40], bandTiles: null, why: '120 tiles in 2 chunks of 60 (blocks 32 + 28)' },
+  { shape: [1, 45, 37, 40, 40], bandTiles: 50, why: 'bands of 50, 50, 20 tiles, one chunk each (blocks 32 + 18)' },
+  { shape: [1, 89, 98, 20, 33], bandTiles: null, why: '575 tiles in 3 chunks of at most 256 (192, 192, 191: blocks 6 x 32, 5 x 32 + 31)' },
+  { shape: [2, 18, 27, 5, 6], bandTiles: 30, why: '70 tiles in bands of 30, 30, 10, cut into chunks of 24 (24 + 6, 24 + 6, 10)' },
+];
+for (const { shape, bandTiles, why } of f4FilterGradCases) {
+  const [N, H, W, C, O] = shape;
+  checks.push({
+    name: `winograd/F(4x4,3x3) dW [${N},${H},${W},${C}] -> ${O}${bandTiles ? `, bands of ${bandTiles} tiles` : ''}: ${why}`,
+    run: async () => {
+      const rng = new Rng(N * 7 + H * 31 + W * 3 + C * 5 + O + (bandTiles ?? 0));
+      const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
+      const x = f64(N * H * W * C);
+      const dy = f64(N * H * W * O);
+      const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+      const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+      const cap = bandTiles ? 36 * 4 * Math.max(C, O) * bandTiles : null;
+      const dw = await withSettings({ winogradBandBytes: cap }, async () => {
+        const DW = winogradFilterGrad(X, DY, { tile: 4 });
+        const out = await DW.read();
+        DW.dispose();
+        return out;
+      });
+      [X, DY].forEach((t) => t.dispose());
+      const want = conv2dGradRef(x, new Float64Array(9 * C * O), dy, { N, H, W, C, O, KH: 3, KW: 3 }).dw;
+      return compare('F(4x4) dW', dw, want, [3, 3, C, O], tol(N * H * W));
+    },
+  });
+}
+
+/** convChoices that put every pass of a 3x3 layer of this shape on Winograd F(4x4, 3x3). */
+export function f4Everywhere(N: number, H: number, W: number, C: number, O: number): Record<string, ConvChoice> {
+  const choice: ConvChoice = { algorithm: 'winograd', tile: 4 };
+  return Object.fromEntries((['forward', 'input-grad', 'filter-grad'] as const).map((pass) => [convShapeKey(pass, N, H, W, C, O), choice]));
+}
+
+for (const [N, H, W, C, O] of [[1, 9, 7, 3, 17], [2, 5, 6, 8, 4]] as [number, number, number, number, number][]) {
+  checks.push({
+    name: `winograd/conv2d 3x3 [${N},${H},${W},${C}] -> ${O} forward+backward (Winograd F(4x4) forced, dW too)`,
+    run: () => withSettings({ convChoices: f4Everywhere(N, H, W, C, O) }, () => conv3x3GradCheck([N, H, W, C, O], 'winograd', N * 2000 + H * 100 + C * 10 + O + 9)),
   });
 }
 

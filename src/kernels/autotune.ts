@@ -71,6 +71,7 @@ function candidates(pass: ConvPass, s: ConvShape3x3, x: Tensor, w: Tensor, dy: T
   if (!winogradFits(s.N, s.H, s.W, s.C, s.O)) return out;
   if (pass === 'filter-grad') {
     out.push({ name: 'winograd', choice: { algorithm: 'winograd' }, run: () => winogradFilterGrad(x, dy) });
+    out.push({ name: 'winograd4', choice: { algorithm: 'winograd', tile: 4 }, run: () => winogradFilterGrad(x, dy, { tile: 4 }) });
     return out;
   }
   const [K, N] = pass === 'forward' ? [s.C, s.O] : [s.O, s.C];

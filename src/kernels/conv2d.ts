@@ -279,7 +279,7 @@ export function conv2dFilterGrad(x: Tensor, dy: Tensor, kernel: [number, number]
   if (dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`conv2d filter grad: dy [${dy.shape}] does not match x [${x.shape}]`);
   const [KH, KW] = kernel;
   const choice = KH === 3 && KW === 3 ? convChoice('filter-grad', N, H, W, C, O, opts.algorithm ?? (opts.variant ? 'direct' : undefined)) : null;
-  if (choice?.algorithm === 'winograd') return winogradFilterGrad(x, dy);
+  if (choice?.algorithm === 'winograd') return winogradFilterGrad(x, dy, { tile: choice.tile });
   return filterGemm(x, dy, { N, Hs: H, Ws: W, C, Hg: H, Wg: W, O, KH, KW, sstride: 1, ph: samePad(KH), pw: samePad(KW) }, opts.variant ?? choice?.variant ?? convVariant());
 }
 

@@ -19,7 +19,7 @@ export interface ConvChoice extends ConvChoiceSetting {
   variant?: ConvVariant;
   /** Winograd: the GEMM's thread mapping (default by shape) */
   lanes?: WinogradLanes;
-  /** Winograd forward / input gradient: F(2x2, 3x3) or F(4x4, 3x3) (default 2; the filter gradient is always F(2x2)) */
+  /** Winograd: F(2x2, 3x3) or F(4x4, 3x3) (default 2; the filter gradient's F(4x4) only when chosen: see `defaultChoice`) */
   tile?: WinogradTile;
   /** Winograd channel lanes: the GEMM's workgroup size (default min(64, columns / 4)) */
   wgx?: number;
@@ -39,14 +39,15 @@ export function convChoices(): Record<string, ConvChoice> {
  * Built-in default without a tuning cache. CPU adapters (lavapipe): Winograd wherever both channel
  * counts are at least 16 (every 3x3 layer of the U-Net but the first, 1 -> 16), measured 1.2-2.4x less
  * process CPU time than the direct kernels per layer and pass, except the filter gradient of 16 -> 16
- * (a tie, 0.96x), left direct (bench/RESULTS.md); the forward and input gradient as F(4x4, 3x3) on layers of
- * at least 256 pixels (measured 1.3-2.9x less CPU than F(2x2); at 8x10 pixels F(4x4)'s padded tiles lose).
+ * (a tie, 0.96x), left direct (bench/RESULTS.md); every pass as F(4x4, 3x3) on layers of at least 256 pixels
+ * (forward and input gradient measured 1.3-2.9x less CPU than F(2x2), the filter gradient 1.3-2x with its error
+ * within F(2x2)'s documented bounds, bench/RESULTS.md 2026-12-06; at 8x10 pixels F(4x4)'s padded tiles lose).
  * Other adapters: direct until `spineseg tune` measures.
  */
 function defaultChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvChoice {
   void N;
   if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return { algorithm: 'direct' };
-  if (pass === 'filter-grad') return { algorithm: C * O < 512 ? 'direct' : 'winograd' };
+  if (pass === 'filter-grad' && C * O < 512) return { algorithm: 'direct' };
   return H * W >= 256 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'winograd' };
 }
 

@@ -13,7 +13,7 @@
 //  - filter gradient: dW = G^T [ sum over tiles of (B^T d B) . (A dY A^T) ] G, i.e. per e a
 //    transposed-A GEMM V[e]^T Z[e] over the tiles (shaders/winograd_grad.wgsl for Z,
 //    shaders/winograd_gemm_at.wgsl in chunks + column sums, shaders/winograd_filter_grad.wgsl back).
-// F(4x4, 3x3) (shaders/winograd4_*.wgsl, forward and input gradient): a 4x4 block of outputs from a 6x6
+// F(4x4, 3x3) (shaders/winograd4_*.wgsl, forward, input gradient and, as an option, filter gradient): a 4x4 block of outputs from a 6x6
 // patch, 36 products per channel pair instead of 144, i.e. 4x fewer multiply-adds than direct convolution
 // (1.78x fewer than F(2x2, 3x3)), as 36 batched GEMMs; its transforms have coefficients up to 8 and 1/24, so
 // its fp32 error is larger (measured in src/checks/winograd.ts and bench/RESULTS.md). `tile` picks it.
@@ -44,6 +44,8 @@ export const winogradGemmAtKernel = defineKernel({ name: 'winograd_gemm_at', sha
 export const winograd4InputKernel = defineKernel({ name: 'winograd4_input', shader: 'winograd4_input', doc: 'Winograd F(4x4,3x3) input transform B^T d B into [36, tiles, C]' });
 export const winograd4FilterKernel = defineKernel({ name: 'winograd4_filter', shader: 'winograd4_filter', doc: 'Winograd F(4x4,3x3) filter transform G g G^T into [36, C, O] (flip: the input-gradient kernel)' });
 export const winograd4OutputKernel = defineKernel({ name: 'winograd4_output', shader: 'winograd4_output', doc: 'Winograd F(4x4,3x3) output transform A^T m A + bias (+ fused epilogue) into NHWC' });
+export const winograd4GradKernel = defineKernel({ name: 'winograd4_grad', shader: 'winograd4_grad', doc: 'Winograd F(4x4,3x3) output-gradient transform A dY A^T into [36, tiles, O]' });
+export const winograd4FilterGradKernel = defineKernel({ name: 'winograd4_filter_grad', shader: 'winograd4_filter_grad', doc: 'Winograd F(4x4,3x3) filter gradient G^T P G from [36, C, O] into HWIO' });
 
 /** Thread mapping of the transformed-domain GEMM: along tiles (rows) or along output channels. */
 export type WinogradLanes = 'rows' | 'channels';
@@ -202,19 +204,39 @@ export function winogradInputGrad(dy: Tensor, w: Tensor, opts: WinogradOptions =
   return convolve(dy, w, null, true, { lanes: opts.lanes, tile: opts.tile, wgx: opts.wgx });
 }
 
-/** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T. */
-export function winogradFilterGrad(x: Tensor, dy: Tensor): Tensor {
+/**
+ * F(4x4) filter gradient: tiles per separately summed block in shaders/winograd_gemm_at.wgsl, and at most
+ * F4_MAX_CHUNK tiles per chunk (the chunks' partial sums are added by a column sum). Its transformed values are
+ * up to 15x (dy) and 10x (x) the pixels', and one long fp32 chain of them had 2x F(2x2)'s error at dec2.conv2
+ * (2.1e-3); with blocks and chunks the fp32 sums are short and it stays within F(2x2)'s documented error
+ * (bench/RESULTS.md, 2026-12-06). Same CPU time within the noise.
+ */
+const F4_SUM_BLOCK = 32;
+const F4_MAX_CHUNK = 256;
+
+export interface WinogradFilterGradOptions {
+  /** F(2x2, 3x3) (default) or F(4x4, 3x3): 6x6 input patches against 4x4 blocks of dy, 36 products per 16 pixels instead of 64 */
+  tile?: WinogradTile;
+}
+
+/** dW[3,3,C,O] = G^T [sum over tiles of V . Z] G with V = B^T x B, Z = A dy A^T (F(2x2, 3x3), or F(4x4, 3x3) with `tile: 4`). */
+export function winogradFilterGrad(x: Tensor, dy: Tensor, opts: WinogradFilterGradOptions = {}): Tensor {
   const g = gpu();
   const [N, H, W, C] = x.shape;
   const O = dy.shape[3];
   if (dy.shape.length !== 4 || dy.shape[0] !== N || dy.shape[1] !== H || dy.shape[2] !== W) throw new Error(`winogradFilterGrad: dy [${dy.shape}] does not match x [${x.shape}]`);
-  const til = tiling(N, H, W);
-  const band = bandTiles(til.T, Math.max(C, O));
+  const tile = opts.tile ?? 2;
+  if (tile !== 2 && tile !== 4) throw new Error(`Winograd tile ${tile}: F(2x2, 3x3) or F(4x4, 3x3) only`);
+  const til = tiling(N, H, W, tile);
+  const E = til.E;
+  const band = bandTiles(til.T, Math.max(C, O), E);
   // chunks of tiles: enough workgroups in all (~256), at least 32 tiles each, partials within 64 MiB
   const wg = Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8));
-  const perChunk = 16 * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
+  const perChunk = E * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
   let chunks = Math.max(1, Math.min(Math.ceil(til.T / 32), Math.ceil(256 / perChunk)));
-  chunks = Math.min(chunks, Math.max(1, Math.floor((64 << 20) / (4 * 16 * C * O))), Math.floor(g.limits.maxComputeWorkgroupsPerDimension / 16));
+  // F(4x4): also chunks of at most F4_MAX_CHUNK tiles, for accuracy (see F4_SUM_BLOCK)
+  if (tile === 4) chunks = Math.max(chunks, Math.ceil(til.T / F4_MAX_CHUNK));
+  chunks = Math.min(chunks, Math.max(1, Math.floor((64 << 20) / (4 * E * C * O))), Math.floor(g.limits.maxComputeWorkgroupsPerDimension / E));
   const chunk = Math.min(Math.ceil(til.T / chunks), band);
   // every band is cut into its own chunks; their partial sums sit side by side in `part`
   const bands: { t0: number; T: number; chunks: number }[] = [];
@@ -223,26 +245,27 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor): Tensor {
     bands.push({ t0, T, chunks: Math.ceil(T / chunk) });
   }
   chunks = bands.reduce((a, b) => a + b.chunks, 0);
-  const part = Tensor.empty([chunks, 16 * C * O]);
+  const part = Tensor.empty([chunks, E * C * O]);
   let partBase = 0;
   for (const b of bands) {
-    const v = transformIn(x, til, b.t0, b.T, winogradInputKernel);
-    const z = transformIn(dy, til, b.t0, b.T, winogradGradKernel);
+    const v = transformIn(x, til, b.t0, b.T, tile === 4 ? winograd4InputKernel : winogradInputKernel);
+    const z = transformIn(dy, til, b.t0, b.T, tile === 4 ? winograd4GradKernel : winogradGradKernel);
     winogradGemmAtKernel.dispatch(
       g,
       { A: v, A4: v, B: z, B4: z, part },
-      { T: b.T, K: C, N: O, chunk, batch: 16, partBase },
-      [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * 16],
-      { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg },
+      { T: b.T, K: C, N: O, chunk, batch: E, partBase },
+      [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * E],
+      { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg, ...(tile === 4 ? { SUM_BLOCK: F4_SUM_BLOCK } : {}) },
     );
     v.dispose();
     z.dispose();
-    partBase += b.chunks * 16;
+    partBase += b.chunks * E;
   }
-  const summed = chunks === 1 ? part : columnSum(part, chunks, 16 * C * O);
+  const summed = chunks === 1 ? part : columnSum(part, chunks, E * C * O);
   if (summed !== part) part.dispose();
   const dw = Tensor.empty([3, 3, C, O]);
-  winogradFilterGradKernel.dispatch(g, { src: summed, dw }, { C, O }, [winogradFilterGradKernel.groupsFor(C * O)]);
+  const back = tile === 4 ? winograd4FilterGradKernel : winogradFilterGradKernel;
+  back.dispatch(g, { src: summed, dw }, { C, O }, [back.groupsFor(C * O)]);
   summed.dispose();
   return dw;
 }
