@@ -1,0 +1,65 @@
+// Joins Stryker incremental files (mutation-testing-report JSON) into one, so that `npm run mutate` (whose
+// incrementalFile is docs/mutation/stryker-incremental.json) reuses what the per-folder runs
+// (stryker.pipeline.config.mjs, stryker.model.config.mjs) measured. Test ids are local to each report: the union
+// renumbers tests by (test file, test name) and mutants in order, and rewrites killedBy/coveredBy to match.
+// A later file wins for a source file or a test file present in several. Usage:
+//   npx tsx scripts/stryker-merge-incremental.ts OUT.json IN1.json IN2.json ...
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface Test {
+  id: string;
+  name: string;
+  [k: string]: unknown;
+}
+interface Mutant {
+  id: string;
+  killedBy?: string[];
+  coveredBy?: string[];
+  [k: string]: unknown;
+}
+interface Report {
+  files: Record<string, { mutants: Mutant[]; [k: string]: unknown }>;
+  testFiles?: Record<string, { tests: Test[]; source?: string; [k: string]: unknown }>;
+  [k: string]: unknown;
+}
+
+const [out, ...inputs] = process.argv.slice(2);
+if (!out || inputs.length === 0) {
+  console.error('usage: npx tsx scripts/stryker-merge-incremental.ts OUT.json IN1.json [IN2.json ...]');
+  process.exit(2);
+}
+
+const reports = inputs.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Report);
+// union of tests keyed by file and name; a later report's test file replaces an earlier one's source
+const testKey = (file: string, name: string) => `${file}\u0000${name}`;
+const testFiles: NonNullable<Report['testFiles']> = {};
+const newId = new Map<string, string>();
+for (const r of reports) {
+  for (const [file, tf] of Object.entries(r.testFiles ?? {})) {
+    const merged = (testFiles[file] ??= { ...tf, tests: [] });
+    if (tf.source !== undefined) merged.source = tf.source;
+    for (const t of tf.tests) {
+      const key = testKey(file, t.name);
+      if (!newId.has(key)) {
+        newId.set(key, String(newId.size));
+        merged.tests.push({ ...t, id: newId.get(key)! });
+      }
+    }
+  }
+}
+let mutantId = 0;
+const files: Report['files'] = {};
+for (const r of reports) {
+  const local = new Map<string, string>();
+  for (const [file, tf] of Object.entries(r.testFiles ?? {})) for (const t of tf.tests) local.set(t.id, newId.get(testKey(file, t.name))!);
+  const remap = (ids?: string[]) => ids?.map((id) => local.get(id)).filter((id): id is string => id !== undefined);
+  for (const [file, f] of Object.entries(r.files)) {
+    files[file] = { ...f, mutants: f.mutants.map((m) => ({ ...m, id: String(mutantId++), ...(m.killedBy ? { killedBy: remap(m.killedBy) } : {}), ...(m.coveredBy ? { coveredBy: remap(m.coveredBy) } : {}) })) };
+  }
+}
+const last = reports[reports.length - 1]!;
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify({ ...last, files, testFiles }));
+const count = Object.values(files).reduce((n, f) => n + f.mutants.length, 0);
+console.log(`${out}: ${Object.keys(files).length} source files, ${count} mutants, ${newId.size} tests from ${inputs.length} report(s)`);
