@@ -14,6 +14,7 @@ export default defineConfig({
       'test/mutation-pipeline-report.test.ts',
       'test/mutation-pipeline-geometry.test.ts',
       'test/mutation-pipeline-extract.test.ts',
+      'test/mutation-pipeline-mha.test.ts',
       'test/pipeline-atomic-write.test.ts',
       'test/pipeline-apta-filter.test.ts',
       'test/pipeline-phantom.test.ts',

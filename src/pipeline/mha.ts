@@ -141,7 +141,8 @@ export function parseMetaImageHeader(
 
   const typeText = fields.get('ElementType');
   if (typeText === undefined) throw new PipelineError(`${file}: ElementType is missing`, { file, field: 'ElementType' });
-  if (!(typeText in METAIMAGE_ELEMENT_BYTES)) {
+  // own keys only: `in` would take Object.prototype's (ElementType = toString)
+  if (!Object.hasOwn(METAIMAGE_ELEMENT_BYTES, typeText)) {
     throw fieldError(file, 'ElementType', typeText, `unsupported; expected one of ${Object.keys(METAIMAGE_ELEMENT_BYTES).join(', ')}`);
   }
   const elementType = typeText as MetaImageElementType;
