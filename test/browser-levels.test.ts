@@ -49,7 +49,14 @@ describe.skipIf(SKIP)('spine levels in the page (headless Chromium)', () => {
     const png = await readImage(file);
     const grid = { labels: mapGreyLevels(png.data, file), dims: [1, png.size[1], png.size[0]] as [number, number, number], spacing: [1, 1, 1] as [number, number, number], unit: 'px' as const };
     const lab = labelLevels(grid);
-    expect(rows).toEqual(levelsTableRows(levelsReport(file, lab, measureLevels(grid, lab))));
+    // the shipped model's members never disagree with themselves when it is one network without TTA: agreement 1
+    const contested = await page.evaluate(() => (window.spineseg.state.seg!.contested ?? []).map((m) => m.reduce((a, v) => a + v, 0)));
+    const members = await page.evaluate(() => window.spineseg.state.seg!.confidence?.[0]?.members ?? 0);
+    expect(contested.length, 'one disagreement map per slice').toBe(1);
+    if (members === 1) expect(contested[0], 'one member disputes nothing').toBe(0);
+    const disputed = await page.evaluate(() => Array.from(window.spineseg.state.seg!.contested![0]!));
+    expect(rows).toEqual(levelsTableRows(levelsReport(file, lab, measureLevels(grid, lab), undefined, Uint8Array.from(disputed))));
+    expect(rows.every((r) => /^(0|1)\.\d{3}$/.test(r[r.length - 1]!)), 'every level shows its agreement').toBe(true);
     // names and lines are drawn on the layer over the overlay: it is not blank where the levels are
     const drawn = await page.evaluate(() => {
       const c = document.getElementById('levels-canvas') as HTMLCanvasElement;

@@ -221,6 +221,9 @@ describe('predict --levels writes the level files', () => {
         const csv = readFileSync(join(out, `${stem}.levels.csv`), 'utf8').trim().split('\n');
         expect(csv).toHaveLength(1 + report.levels.length);
         expect(csv[0]).toContain(name.endsWith('.mha') ? 'anterior_height_mm' : 'anterior_height_px');
+        // the confidence per level: one network without TTA disputes nothing, so every level agrees fully
+        expect(csv[0]!.split(',').pop()).toBe('agreement');
+        expect(report.levels.map((l: { agreement: number | null }) => l.agreement), `${name}: agreement per level`).toEqual(report.levels.map(() => 1));
       }
       // the volume's level map has the input's geometry, and every coded voxel keeps the class the prediction gave it
       const codes = await readImage(join(out, 'levels', 'oblique.mha'));

@@ -12,7 +12,9 @@ import { relu } from '../src/graph/ops.ts';
 import { UNet, makeConfig } from '../src/model/unet.ts';
 import { modelProbabilities, flipColumns, zoomPlanes, sliceConfidence, predictSlices, ttaViews, type SegmentationNet, type SliceConfidence } from '../src/model/predict.ts';
 import { sliceScore, spearman, chooseThreshold, readConfidenceBlock, sliceFlag } from '../src/app/confidence.ts';
-import { segment, sliceInput } from '../src/app/segment.ts';
+import { segment, sliceInput, joinedDisagreement } from '../src/app/segment.ts';
+import { levelAgreement } from '../src/app/levels-table.ts';
+import type { LevelLabelling } from '../src/app/levels.ts';
 import { groupCheckpointFiles, inferenceTta, parseEnsembleManifest } from '../src/app/ensemble.ts';
 import { Rng } from '../src/util/random.ts';
 
@@ -167,6 +169,56 @@ describe('test-time augmentation', () => {
       await predictSlices(net, slices, 2, undefined, 'probabilities', undefined, { tta: 'flip', onSliceConfidence: (k, c) => (flipped[k] = c) });
       flipped.forEach((c) => expect(c.members).toBe(2));
       expect(Math.min(...flipped.map(sliceScore)), 'an asymmetric network disagrees with its mirror somewhere').toBeLessThan(1);
+    } finally {
+      net.dispose();
+    }
+  });
+});
+
+describe('confidence per level', () => {
+  it('the band members: disagreement exactly where they differ; a level agrees on its undisputed fraction', async () => {
+    // the two band networks of the test above: the canal band (columns 10-12) is disputed, nothing else
+    const band = (canal: boolean): SegmentationNet => ({
+      config: { width: W, height: H, classes: C },
+      forward: (x: Tensor) => {
+        const n = x.shape[0]!;
+        const logits = new Float32Array(n * H * W * C);
+        for (let b = 0; b < n; b++) for (let y = 0; y < H; y++) for (let c = 0; c < W; c++) {
+          const k = c < 4 ? 1 : canal && c >= 10 && c < 13 ? 2 : 0;
+          logits[((b * H + y) * W + c) * C + k] = 5;
+        }
+        return Tensor.fromData(logits, [n, H, W, C]);
+      },
+    });
+    const contested: Uint8Array[] = [];
+    // the slice is the network's own size, so the nearest-neighbour map back is the identity
+    await predictSlices([band(true), band(false)], [{ image: new Float32Array(W * H), width: W, height: H }], 1, undefined, 'probabilities', undefined, { onSliceDisagreement: (k, m) => (contested[k] = m) });
+    expect(contested.length).toBe(1);
+    for (let y = 0; y < H; y++) for (let c = 0; c < W; c++) expect(contested[0]![y * W + c], `pixel (${y}, ${c})`).toBe(c >= 10 && c < 13 ? 1 : 0);
+    // a labelling over the same grid: an 'L5' (code 1) covering columns 0-11, a canal (100) covering 12-15
+    const codes = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) for (let c = 0; c < 16; c++) codes[y * W + c] = c < 12 ? 1 : 100;
+    const lab = { codes, levels: [{ code: 1, kind: 'vertebra' }, { code: 100, kind: 'canal' }, { code: 201, kind: 'disc' }] } as unknown as LevelLabelling;
+    const agreement = levelAgreement(lab, contested[0]!);
+    expect(agreement.get(1), 'L5: columns 10 and 11 of 12 disputed').toBeCloseTo(10 / 12, 12);
+    expect(agreement.get(100), 'canal: column 12 of 4 disputed').toBeCloseTo(3 / 4, 12);
+    expect(agreement.get(201), 'a level without voxels has nothing to dispute').toBe(1);
+    expect(() => levelAgreement(lab, new Uint8Array(3))).toThrow(/3 agreement values for 768 voxels/);
+  });
+
+  it('one network, or an ensemble of identical ones, disputes nothing: every level of a segmented slice agrees fully', async () => {
+    const net = convNet(12, false);
+    try {
+      const slice = { image: image(5, false), width: 37, height: 29, name: 'odd.png' };
+      for (const nets of [net, [net, net]]) {
+        const seg = await segment(nets, sliceInput([slice]), { batchSize: 1 });
+        const contested = joinedDisagreement(seg)!;
+        expect(contested.length).toBe(37 * 29);
+        expect(contested.every((v) => v === 0), Array.isArray(nets) ? 'two identical networks' : 'one network').toBe(true);
+      }
+      // an asymmetric network against its own mirror (flip TTA) disputes some pixels
+      const flipped = await segment(net, sliceInput([slice]), { batchSize: 1, tta: 'flip' });
+      expect(joinedDisagreement(flipped)!.some((v) => v === 1)).toBe(true);
     } finally {
       net.dispose();
     }

@@ -24,6 +24,8 @@ export interface LevelsForInput {
   writeCodes: (codes: Uint8Array, path: string) => Promise<void>;
   /** continuous grid index [slice, row, column] -> the centroid the files give (physical mm for volumes) */
   centroidOf?: (index: [number, number, number]) => number[];
+  /** the members' disagreement in the grid's layout (src/app/segment.ts joinedDisagreement): each level's agreement */
+  contested?: Uint8Array | null;
 }
 
 export interface LevelsWritten {
@@ -43,7 +45,7 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
 export async function writeLevels(o: LevelsForInput): Promise<LevelsWritten> {
   const labelling = labelLevels(o.grid);
   const measurements = measureLevels(o.grid, labelling);
-  const report = levelsReport(o.file, labelling, measurements, o.centroidOf);
+  const report = levelsReport(o.file, labelling, measurements, o.centroidOf, o.contested);
   const dir = join(o.output, LEVELS_DIR);
   const map = join(dir, o.file);
   const json = join(o.output, `${o.stem}.levels.json`);

@@ -22,6 +22,12 @@ export interface LevelRow {
   canalDiameter: number | null;
   canalWidth: number | null;
   canalLateralWidth: number | null;
+  /**
+   * the confidence signal per level: the fraction of the level's voxels on which every member of the prediction
+   * (ensemble networks x test-time views) voted the same class; 1 for a single network without TTA, null when the
+   * prediction recorded no votes
+   */
+  agreement: number | null;
 }
 
 export interface LevelsReport {
@@ -40,8 +46,26 @@ export interface LevelsReport {
  * The report of one input. `centroidOf` maps a continuous grid index [slice, row, column] to the centroid the files
  * give (physical mm for volumes); without it, [column, row] pixels.
  */
-export function levelsReport(input: string, lab: LevelLabelling, meas: LevelMeasurements, centroidOf?: (index: [number, number, number]) => number[]): LevelsReport {
+/**
+ * Per level code: the fraction of its voxels on which the members of the prediction agreed (`contested` 0), laid out
+ * like the labelling's codes.
+ */
+export function levelAgreement(lab: LevelLabelling, contested: Uint8Array): Map<number, number> {
+  if (contested.length !== lab.codes.length) throw new Error(`levelAgreement: ${contested.length} agreement values for ${lab.codes.length} voxels`);
+  const total = new Float64Array(256);
+  const disputed = new Float64Array(256);
+  for (let i = 0; i < lab.codes.length; i++) {
+    const code = lab.codes[i]!;
+    if (code === 0) continue;
+    total[code]++;
+    if (contested[i]) disputed[code]++;
+  }
+  return new Map(lab.levels.map((l) => [l.code, total[l.code] ? 1 - disputed[l.code]! / total[l.code]! : 1]));
+}
+
+export function levelsReport(input: string, lab: LevelLabelling, meas: LevelMeasurements, centroidOf?: (index: [number, number, number]) => number[], contested?: Uint8Array | null): LevelsReport {
   const byCode = new Map(meas.levels.map((m) => [m.code, m]));
+  const agreement = contested ? levelAgreement(lab, contested) : null;
   const levels = lab.levels.map((l): LevelRow => {
     const m = byCode.get(l.code);
     return {
@@ -61,6 +85,7 @@ export function levelsReport(input: string, lab: LevelLabelling, meas: LevelMeas
       canalDiameter: m?.canalDiameter ?? null,
       canalWidth: m?.canalWidth ?? null,
       canalLateralWidth: m?.canalLateralWidth ?? null,
+      agreement: agreement?.get(l.code) ?? null,
     };
   });
   return { input, unit: meas.unit, anterior: meas.anterior, vertebraCount: lab.vertebraCount, flags: lab.flags, dropped: lab.dropped, levels };
@@ -72,9 +97,9 @@ const num = (v: number | null, digits = 2) => (v === null ? '' : Number(v.toFixe
 export function levelsCsv(r: LevelsReport): string {
   const u = r.unit;
   const centroid = u === 'mm' ? ['centroid_x_mm', 'centroid_y_mm', 'centroid_z_mm'] : ['centroid_column_px', 'centroid_row_px'];
-  const header = ['name', 'code', 'kind', 'complete', ...centroid, 'voxels', 'volume_mm3', `mid_sagittal_area_${u}2`, `anterior_height_${u}`, `middle_height_${u}`, `posterior_height_${u}`, `depth_${u}`, `canal_diameter_${u}`, `canal_width_${u}`, `canal_lateral_width_${u}`];
+  const header = ['name', 'code', 'kind', 'complete', ...centroid, 'voxels', 'volume_mm3', `mid_sagittal_area_${u}2`, `anterior_height_${u}`, `middle_height_${u}`, `posterior_height_${u}`, `depth_${u}`, `canal_diameter_${u}`, `canal_width_${u}`, `canal_lateral_width_${u}`, 'agreement'];
   const lines = r.levels.map((l) =>
-    [l.name, l.code, l.kind, l.complete, ...l.centroid.map((c) => num(c)), l.voxels, num(l.volume, 1), num(l.midSagittalArea, 1), num(l.anteriorHeight), num(l.middleHeight), num(l.posteriorHeight), num(l.depth), num(l.canalDiameter), num(l.canalWidth), num(l.canalLateralWidth)].join(','),
+    [l.name, l.code, l.kind, l.complete, ...l.centroid.map((c) => num(c)), l.voxels, num(l.volume, 1), num(l.midSagittalArea, 1), num(l.anteriorHeight), num(l.middleHeight), num(l.posteriorHeight), num(l.depth), num(l.canalDiameter), num(l.canalWidth), num(l.canalLateralWidth), num(l.agreement, 4)].join(','),
   );
   return [header.join(','), ...lines].join('\n') + '\n';
 }
@@ -83,7 +108,7 @@ export function levelsCsv(r: LevelsReport): string {
 export function levelsSummary(r: LevelsReport): string {
   const u = r.unit;
   const rows = r.levels.filter((l) => l.kind !== 'canal');
-  const head = ['level', 'code', 'height A/M/P', 'depth', 'canal AP', 'canal width'];
+  const head = ['level', 'code', 'height A/M/P', 'depth', 'canal AP', 'canal width', 'agreement'];
   const body = rows.map((l) => [
     l.shortName + (l.complete ? '' : ' (cut)'),
     String(l.code),
@@ -91,6 +116,7 @@ export function levelsSummary(r: LevelsReport): string {
     num(l.depth, 1) || '-',
     num(l.canalDiameter, 1) || '-',
     num(l.canalWidth, 1) || '-',
+    l.agreement === null ? '-' : l.agreement.toFixed(3),
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k]!.length)));
   const fmt = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k]!)).join('  ').trimEnd();

@@ -9,7 +9,7 @@ import { decodeGreyPng, decodeIntensityPng } from '../pipeline/dataset.ts';
 import { classesToGreyLevels, mapGreyLevels } from '../pipeline/labels.ts';
 import { labelsInInputGeometry } from './volume-slices.ts';
 import type { SliceConfidence, TtaMode } from '../model/predict.ts';
-import { segment, sliceInput, volumeInput, countClasses, joinedLabels, type Nets } from './segment.ts';
+import { segment, sliceInput, volumeInput, countClasses, joinedLabels, joinedDisagreement, type Nets } from './segment.ts';
 import { comparisonPng } from './overlay.ts';
 import type { PostprocessBlock } from '../pipeline/postprocess.ts';
 import { sagittalLabelGrid } from './levels.ts';
@@ -88,7 +88,7 @@ async function predictPng(model: Nets, file: string, o: PredictFilesOptions): Pr
   if (o.overlay) writeFileAtomic(join(o.output, 'overlays', basename(file)), comparisonPng(image, labels, truth, png.width, png.height));
   // PNG slices carry no spacing: level measurements are in pixels
   const levels = o.levels
-    ? (await writeLevels({ output: o.output, file: basename(file), stem: basename(file).replace(/\.png$/i, ''), grid: { labels, dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' }, images: [image],
+    ? (await writeLevels({ output: o.output, file: basename(file), stem: basename(file).replace(/\.png$/i, ''), grid: { labels, dims: [1, png.height, png.width], spacing: [1, 1, 1], unit: 'px' }, images: [image], contested: joinedDisagreement(seg),
         writeCodes: async (codes, path) => writeFileAtomic(path, (await import('fast-png')).encode({ width: png.width, height: png.height, data: codes, channels: 1, depth: 8 })) })).report
     : undefined;
   return { input: file, output: out, counts: countClasses(labels), levels, stats: labelStats(labels, [png.width, png.height, 1], null), confidence: seg.confidence ?? [] };
@@ -133,6 +133,7 @@ export async function predictVolumeData(model: Nets, vol: Volume, file: string, 
         return writeImage(inInput, path, { compress: true });
       },
       centroidOf: ([slice, row, col]) => indexToPhysical(stack.sagittal, [col, row, slice]).map((v) => Math.round(v * 100) / 100),
+      contested: joinedDisagreement(seg),
     });
     levels = written.report;
   }

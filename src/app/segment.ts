@@ -36,6 +36,8 @@ export interface Segmentation {
   counts: number[];
   /** per slice: the members' agreement and entropy per class (src/model/predict.ts); absent for a SEG read from disk */
   confidence?: SliceConfidence[];
+  /** per slice, on its grid: 1 where the members (networks x TTA views) voted different classes (src/model/predict.ts) */
+  contested?: Uint8Array[];
   seconds: number;
 }
 
@@ -104,14 +106,16 @@ export async function segment(nets: Nets, input: SegmentInput, o: SegmentOptions
   // refused before any GPU work
   if (o.postprocess?.unit === 'mm2' && !input.spacing) throw new Error(`${input.name}: the checkpoint's post-processing thresholds are in mm² but a PNG slice has no pixel spacing; pass --no-postprocess`);
   const confidence: SliceConfidence[] = [];
+  const contested: Uint8Array[] = [];
   let labels = await predictSlices(nets, input.slices, o.batchSize, (done) => o.onProgress?.(done, input.slices.length), 'probabilities', o.onSliceProbabilities, {
     tta: o.tta ?? 'none',
     onSliceConfidence: (k, c) => (confidence[k] = c),
+    onSliceDisagreement: (k, c) => (contested[k] = c),
   });
   if (o.postprocess) labels = postprocessStack(input, labels, o.postprocess, net);
   const counts = [0, 0, 0, 0];
   for (const l of labels) countClasses(l, counts);
-  return { input, labels, counts, confidence, seconds: (performance.now() - t0) / 1000 };
+  return { input, labels, counts, confidence, contested, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The label volume in the input's own array order, origin, spacing and direction (what `spineseg predict` writes). */
@@ -121,12 +125,24 @@ export function labelVolume(seg: Segmentation): Volume<Uint8Array> {
   return labelsInInputGeometry(vol, { sagittal, report }, seg.labels);
 }
 
+/** Per-slice maps joined into one [slices, rows, columns] array (volumes: all slices share a size). */
+function joinSlices(seg: Segmentation, maps: readonly Uint8Array[]): Uint8Array {
+  const { width: w, height: h } = seg.input.slices[0]!;
+  const joined = new Uint8Array(w * h * maps.length);
+  maps.forEach((l, k) => joined.set(l, k * w * h));
+  return joined;
+}
+
 /** The sagittal stack's label maps joined into one [slices, rows, columns] array (volumes: all slices share a size). */
 export function joinedLabels(seg: Segmentation): Uint8Array {
-  const { width: w, height: h } = seg.input.slices[0]!;
-  const joined = new Uint8Array(w * h * seg.labels.length);
-  seg.labels.forEach((l, k) => joined.set(l, k * w * h));
-  return joined;
+  return joinSlices(seg, seg.labels);
+}
+
+/** The members' disagreement masks joined like joinedLabels; null when the segmentation has none for every slice. */
+export function joinedDisagreement(seg: Segmentation): Uint8Array | null {
+  const u = seg.contested;
+  if (!u || u.length !== seg.labels.length || u.some((m, k) => !m || m.length !== seg.labels[k]!.length)) return null;
+  return joinSlices(seg, u);
 }
 
 export interface ClassMeasure {

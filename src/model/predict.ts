@@ -277,6 +277,11 @@ export interface PredictExtras {
   tta?: TtaMode;
   /** each slice's confidence from the members' agreement (ensemble networks x TTA views) */
   onSliceConfidence?: (slice: number, confidence: SliceConfidence) => void;
+  /**
+   * each slice's disagreement on its own grid (network pixels taken nearest-neighbour): 1 where the members' argmaxes
+   * differ, 0 where they are unanimous (always 0 for one network without test-time augmentation)
+   */
+  onSliceDisagreement?: (slice: number, contested: Uint8Array) => void;
 }
 
 export async function predictSlices(
@@ -299,7 +304,7 @@ export async function predictSlices(
     const batch = slices.slice(i, i + batchSize);
     const input = new Float32Array(batch.length * plane);
     batch.forEach((s, k) => input.set(toModelInput(s, W, H), k * plane));
-    if (upsampling === 'nearest' && nets.length === 1 && tta === 'none' && !extras.onSliceConfidence) {
+    if (upsampling === 'nearest' && nets.length === 1 && tta === 'none' && !extras.onSliceConfidence && !extras.onSliceDisagreement) {
       const pred = await scopedAsync(async () => noGrad(() => argmaxChannels(nets[0]!.forward(Tensor.fromData(input, [batch.length, H, W, 1]), { training: false }))).readU32());
       batch.forEach((s, k) => out.push(fromModelOutput(Uint8Array.from(pred.subarray(k * plane, (k + 1) * plane)), s, W, H)));
     } else {
@@ -307,6 +312,11 @@ export async function predictSlices(
       batch.forEach((s, k) => {
         const p = probs.subarray(k * plane * classes, (k + 1) * plane * classes);
         extras.onSliceConfidence?.(out.length, sliceConfidence(probs, votes, k * plane, plane, classes));
+        if (extras.onSliceDisagreement) {
+          const contested = new Uint8Array(plane);
+          for (let i = 0; i < plane; i++) contested[i] = votes.all[k * plane + i] === 0 ? 1 : 0;
+          extras.onSliceDisagreement(out.length, fromModelOutput(contested, s, W, H));
+        }
         if (upsampling === 'nearest') out.push(fromModelOutput(argmaxProbabilities(p, classes), s, W, H));
         else {
           const sliceProbs = probabilitiesToSlice(p, classes, s, W, H);

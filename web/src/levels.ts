@@ -5,7 +5,7 @@ import { labelLevels, type LabelGrid, type LevelLabelling } from '../../src/app/
 import { measureLevels, type LevelMeasurements } from '../../src/app/measurements.ts';
 import { levelsReport, type LevelsReport } from '../../src/app/levels-table.ts';
 import { labelPlacements, lineColour } from '../../src/app/levels-overlay.ts';
-import { joinedLabels, type Segmentation } from '../../src/app/segment.ts';
+import { joinedLabels, joinedDisagreement, type Segmentation } from '../../src/app/segment.ts';
 
 export interface PageLevels {
   grid: LabelGrid;
@@ -26,25 +26,29 @@ export function levelsFor(seg: Segmentation, sliceIndex: number): PageLevels {
   const hit = bySlice.get(key);
   if (hit) return hit;
   let grid: LabelGrid;
+  // the members' disagreement, as the CLI's levels files get it: each level's agreement
+  let contested: Uint8Array | null;
   if (seg.input.kind === 'volume') {
     const { width: w, height: h } = seg.input.slices[0]!;
     const { col, row, thickness } = seg.input.spacing!;
     grid = { labels: joinedLabels(seg), dims: [seg.labels.length, h, w], spacing: [thickness, row, col], unit: 'mm' };
+    contested = joinedDisagreement(seg);
   } else {
     const s = seg.input.slices[sliceIndex]!;
     grid = { labels: seg.labels[sliceIndex]!, dims: [1, s.height, s.width], spacing: [1, 1, 1], unit: 'px' };
+    contested = seg.contested?.[sliceIndex] ?? null;
   }
   const labelling = labelLevels(grid);
   const measurements = measureLevels(grid, labelling);
   const name = seg.input.kind === 'volume' ? seg.input.name : seg.input.slices[sliceIndex]!.name;
-  const levels: PageLevels = { grid, labelling, measurements, report: levelsReport(name, labelling, measurements), gridSlice: (k) => (seg.input.kind === 'volume' ? k : 0) };
+  const levels: PageLevels = { grid, labelling, measurements, report: levelsReport(name, labelling, measurements, undefined, contested), gridSlice: (k) => (seg.input.kind === 'volume' ? k : 0) };
   bySlice.set(key, levels);
   return levels;
 }
 
 const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(1));
 
-/** The levels table's body rows: level, code, complete, heights A/M/P, depth, canal diameter and width, area or volume. */
+/** The levels table's body rows: level, code, complete, heights A/M/P, depth, canal diameter and width, area or volume, agreement. */
 export function levelsTableRows(r: LevelsReport): string[][] {
   return r.levels
     .filter((l) => l.kind !== 'canal')
@@ -57,6 +61,7 @@ export function levelsTableRows(r: LevelsReport): string[][] {
       fmt(l.canalDiameter),
       fmt(l.canalWidth),
       r.unit === 'mm' ? fmt(l.volume) : fmt(l.midSagittalArea),
+      l.agreement === null ? '–' : l.agreement.toFixed(3),
     ]);
 }
 
