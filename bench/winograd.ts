@@ -17,6 +17,7 @@ import { DEFAULT_MODEL_SIZE } from '../src/cli/options.ts';
 import { benchMain, type BenchArgs } from './args.ts';
 import { conv2dRef, conv2dGradRef } from '../src/reference/conv.ts';
 import { errorStats } from '../src/checks/winograd.ts';
+import { machineInfo } from './machine.ts';
 
 export const winogradFlags = {
   '--size': { kind: 'size', doc: 'network input WIDTHxHEIGHT', default: DEFAULT_MODEL_SIZE },
@@ -137,7 +138,7 @@ export async function run(o: WinogradOptions): Promise<void> {
     }
     [X, Wt, DY].forEach((t) => t.dispose());
   }
-  if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter, date: new Date().toISOString(), size: `${width}x${height}`, batch, reps, rows }, null, 2) + '\n');
+  if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ adapter, machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, batch, reps, rows }, null, 2) + '\n');
 }
 
 benchMain(import.meta, 'bench/winograd.ts', winogradFlags, run);
