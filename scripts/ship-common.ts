@@ -2,7 +2,36 @@
 // share: the SPIDER credit, machine-free paths, the test subset and the swap of the staged folder into place.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { listSlicePairs, parseSliceName, REPO_ROOT } from '../src/pipeline/dataset.ts';
+
+export interface ShipArgs {
+  run: string;
+  data: string;
+  out: string;
+  subsetSize: number;
+  log: string | undefined;
+}
+
+/** The ship scripts' flags: --run (required), --data, --out, --subset, --log; a usage line and exit 2 without --run. */
+export function shipArgs(script: string, runExample: string): ShipArgs {
+  const { values: args } = parseArgs({
+    options: {
+      run: { type: 'string' },
+      data: { type: 'string', default: path.resolve(REPO_ROOT, '../shared/data/spider-t2space-png') },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'models/default') },
+      subset: { type: 'string', default: '8' },
+      log: { type: 'string' },
+    },
+  });
+  if (!args.run) {
+    console.error(`usage: npx tsx scripts/${script} --run ${runExample} [--data DIR] [--out models/default] [--subset 8] [--log FILE]`);
+    process.exit(2);
+  }
+  const subsetSize = Number(args.subset);
+  if (!Number.isInteger(subsetSize) || subsetSize < 1) throw new Error(`--subset '${args.subset}' must be a positive integer`);
+  return { run: path.resolve(args.run), data: path.resolve(args.data!), out: path.resolve(args.out!), subsetSize, log: args.log };
+}
 
 /** A path relative to the repository, so shipped files name no folder of the machine that trained them. */
 export const portable = (p: string): string => path.relative(REPO_ROOT, path.resolve(p)) || '.';

@@ -9,9 +9,7 @@
 // whole, so a failure leaves the previous model.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
-import { REPO_ROOT } from '../src/pipeline/dataset.ts';
 import { describePostprocess } from '../src/pipeline/postprocess.ts';
 import { formatTable2, type Table2Row } from '../src/metrics/evaluate.ts';
 import { meanDice } from '../src/app/postprocess-decision.ts';
@@ -22,33 +20,16 @@ import { readConfidenceBlock, sliceScore, spearman } from '../src/app/confidence
 import { sliceMeanDice } from '../src/app/crossval.ts';
 import type { SliceConfidence, TtaMode } from '../src/model/predict.ts';
 import type { EpochRecord } from '../src/model/train.ts';
-import { copyTestSubset, goalLine, portable, portableConfig, spiderCredit, swapIn, withoutMachinePaths } from './ship-common.ts';
+import { copyTestSubset, goalLine, portable, portableConfig, spiderCredit, swapIn, shipArgs, withoutMachinePaths } from './ship-common.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    run: { type: 'string' },
-    data: { type: 'string', default: path.resolve(REPO_ROOT, '../shared/data/spider-t2space-png') },
-    out: { type: 'string', default: path.join(REPO_ROOT, 'models/default') },
-    subset: { type: 'string', default: '8' },
-    log: { type: 'string' },
-  },
-});
-if (!args.run) {
-  console.error('usage: npx tsx scripts/ship-ensemble.ts --run runs/CV [--data DIR] [--out models/default] [--subset 8] [--log FILE]');
-  process.exit(2);
-}
-const run = path.resolve(args.run);
-const data = path.resolve(args.data!);
-const out = path.resolve(args.out!);
-const subsetSize = Number(args.subset);
-if (!Number.isInteger(subsetSize) || subsetSize < 1) throw new Error(`--subset '${args.subset}' must be a positive integer`);
+const { run, data, out, subsetSize, log } = shipArgs('ship-ensemble.ts', 'runs/CV');
 for (const f of [ENSEMBLE_FILE, 'crossval.md', 'crossval.json', 'crossval-plan.json']) {
   if (!fs.existsSync(path.join(run, f))) throw new Error(`${path.join(run, f)}: file not found (is ${run} a finished \`spineseg train --folds\` run?)`);
 }
 requireDataFolder(data);
 const manifest = parseEnsembleManifest(JSON.parse(fs.readFileSync(path.join(run, ENSEMBLE_FILE), 'utf8')), path.join(run, ENSEMBLE_FILE));
 const plan = JSON.parse(fs.readFileSync(path.join(run, 'crossval-plan.json'), 'utf8')) as Record<string, unknown>;
-const logFile = args.log ?? [path.join(run, 'train.log'), `${run}.log`].find((f) => fs.existsSync(f));
+const logFile = log ?? [path.join(run, 'train.log'), `${run}.log`].find((f) => fs.existsSync(f));
 
 const g = await initGpu();
 const stage = `${out}.tmp-${process.pid}`;

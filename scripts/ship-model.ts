@@ -8,39 +8,20 @@
 // The folder is built beside --out and swapped in whole, so a failure leaves the previous model.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { loadCheckpoint } from '../src/app/session.ts';
-import { REPO_ROOT } from '../src/pipeline/dataset.ts';
 import { describePostprocess, type PostprocessBlock } from '../src/pipeline/postprocess.ts';
 import { formatTable2, type Table2Row } from '../src/metrics/evaluate.ts';
 import { postprocessCheckpoint, meanDice } from '../src/app/postprocess-decision.ts';
 import { loadOriginalSlices, predictOriginal, recordedSplit, scorePredictions, sizesOf, requireDataFolder } from '../src/app/evaluate-checkpoint.ts';
 import type { EpochRecord } from '../src/model/train.ts';
-import { copyTestSubset, goalLine, portableConfig, spiderCredit, swapIn, withoutMachinePaths } from './ship-common.ts';
+import { copyTestSubset, goalLine, portableConfig, spiderCredit, swapIn, shipArgs, withoutMachinePaths } from './ship-common.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    run: { type: 'string' },
-    data: { type: 'string', default: path.resolve(REPO_ROOT, '../shared/data/spider-t2space-png') },
-    out: { type: 'string', default: path.join(REPO_ROOT, 'models/default') },
-    subset: { type: 'string', default: '8' },
-    log: { type: 'string' },
-  },
-});
-if (!args.run) {
-  console.error('usage: npx tsx scripts/ship-model.ts --run runs/NAME [--data DIR] [--out models/default] [--subset 8] [--log FILE]');
-  process.exit(2);
-}
-const run = path.resolve(args.run);
-const data = path.resolve(args.data!);
-const out = path.resolve(args.out!);
-const subsetSize = Number(args.subset);
-if (!Number.isInteger(subsetSize) || subsetSize < 1) throw new Error(`--subset '${args.subset}' must be a positive integer`);
+const { run, data, out, subsetSize, log } = shipArgs('ship-model.ts', 'runs/NAME');
 const best = path.join(run, 'checkpoint-best');
 for (const f of ['config.json', 'model.safetensors']) if (!fs.existsSync(path.join(best, f))) throw new Error(`${path.join(best, f)}: file not found (is ${run} a finished spineseg train run?)`);
 requireDataFolder(data);
-const logFile = args.log ?? [path.join(run, 'train.log'), `${run}.log`].find((f) => fs.existsSync(f));
+const logFile = log ?? [path.join(run, 'train.log'), `${run}.log`].find((f) => fs.existsSync(f));
 
 const g = await initGpu();
 const stage = `${out}.tmp-${process.pid}`;
