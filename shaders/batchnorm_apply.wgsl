@@ -12,7 +12,11 @@
 //           affine a convolution's fused epilogue applies (shaders/include/epilogue.wgsl).
 // backward: one thread per element: dx = gamma * invstd * (g - sum(g)/n - xhat * sum(g xhat)/n) in training
 //           (the batch statistics depend on x), gamma * invstd * g in inference; the first C threads also
-//           write dgamma = sum(g xhat) and dbeta = sum(g) from the same column sums.
+//           write dgamma = sum(g xhat) and dbeta = sum(g) from the same column sums. With RELU_MASK = 1, dx is
+//           also multiplied by (x > 0): x is the output of a fused conv + ReLU whose only consumer is this
+//           BatchNorm, so the ReLU's gradient mask costs no pass of its own (src/graph/blocks.ts).
+override RELU_MASK: u32 = 0u;
+
 struct Params { rows: u32, c: u32, training: u32, momentum: f32, epsilon: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -79,7 +83,9 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let xhat = (x[i] - stats[c]) * invstd;
     d = d - sums[c] / n - xhat * sums[p.c + c] / n;
   }
-  dx[i] = gamma[c] * invstd * d;
+  var v = gamma[c] * invstd * d;
+  if (RELU_MASK == 1u) { v = select(0.0, v, x[i] > 0.0); }
+  dx[i] = v;
   if (i < p.c) {
     dgamma[i] = sums[p.c + i];
     dbeta[i] = sums[i];

@@ -3,12 +3,13 @@
 // writes a convolution's output (direct register with pixel lanes and with channel lanes, workgroup-
 // tiled, Winograd with both GEMM mappings, the transposed conv's parity GEMMs), each epilogue the U-Net
 // uses, on odd shapes; the inference BatchNorm fold; the fused ReLU's gradient by finite differences;
-// and Winograd forward, input gradient and filter gradient cut into many bands.
+// Winograd forward, input gradient and filter gradient cut into many bands; and the conv block's ReLU gradient
+// mask applied by BatchNorm's backward (src/graph/blocks.ts) against the float64 reference and its own pass.
 import type { Check, CheckResult } from './harness.ts';
-import { compare } from './harness.ts';
+import { compare, gradCheck } from './harness.ts';
 import { conv3x3GradCheck } from './winograd.ts';
 import { conv2dRef, conv2dTransposeRef, conv2dGradRef, type ConvShape } from '../reference/conv.ts';
-import { batchNormInferRef, leakyReluRef } from '../reference/nn.ts';
+import { batchNormInferRef, batchNormTrainRef, leakyReluRef } from '../reference/nn.ts';
 import { reluRef } from '../reference/core.ts';
 import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
@@ -18,6 +19,8 @@ import { withSettings } from '../runtime/settings.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
 import { batchNormInferenceAffine } from '../kernels/batchnorm.ts';
 import type { Epilogue } from '../kernels/epilogue.ts';
+import { convReluBatchNormDropout } from '../graph/blocks.ts';
+import { backward } from '../graph/autograd.ts';
 
 export const checks: Check[] = [];
 
@@ -204,3 +207,73 @@ for (const [N, H, W, C, O, capTiles] of [
     },
   });
 }
+
+// ---- the conv block in training: conv 3x3 + ReLU -> BatchNorm, the ReLU's gradient mask in BatchNorm's backward
+type Shape5 = [number, number, number, number, number];
+
+/** convReluBatchNormDropout (rate 0, training) on fresh weights; `maskInBn` picks where the ReLU mask runs. */
+function convBlock(maskInBn: boolean, O: number) {
+  const movingMean = Tensor.fromData(new Float32Array(O), [O]);
+  const movingVariance = Tensor.fromData(new Float32Array(O).fill(1), [O]);
+  return {
+    run: ([x, w, b, gamma, beta]: Tensor[]) => convReluBatchNormDropout(x, { kernel: w, bias: b }, { gamma, beta, movingMean, movingVariance }, { training: true, bnMomentum: 0.99, rate: 0, dropoutSeed: 1, reluMaskInBatchNorm: maskInBn }),
+    dispose: () => [movingMean, movingVariance].forEach((t) => t.dispose()),
+  };
+}
+
+for (const [N, H, W, C, O] of [[2, 7, 9, 3, 13], [1, 9, 11, 8, 6]] as Shape5[]) {
+  for (const algorithm of ['direct', 'winograd'] as const) {
+    for (const maskInBn of [true, false]) {
+      checks.push({
+        name: `epilogue/conv 3x3 + ReLU -> BatchNorm (training) [${N},${H},${W},${C}] -> ${O}, ${algorithm}, ReLU mask ${maskInBn ? "in BatchNorm's backward" : 'as its own pass'}: forward vs float64, gradients by finite differences`,
+        run: async () => {
+          const rng = new Rng(N * 101 + H * 11 + W + C * 7 + O + (maskInBn ? 1 : 0));
+          const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+          const inp = (shape: number[], lo = -1, hi = 1) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1), lo, hi) });
+          const block = convBlock(maskInBn, O);
+          const r = await withSettings({ convAlgorithm: algorithm }, () =>
+            gradCheck({
+              inputs: [inp([N, H, W, C]), inp([3, 3, C, O]), inp([O], -0.2, 0.2), inp([O], 0.5, 1.5), inp([O], -0.5, 0.5)],
+              gpu: block.run,
+              reference: ([x, w, b, gamma, beta]) => batchNormTrainRef(reluRef(conv2dRef(x, w, b, s)), gamma, beta, O, 1e-3).y,
+              outShape: [N, H, W, O],
+              forwardTol: { atol: 2e-4, rtol: 2e-4 },
+              gradTol: { atol: 2e-3, rtol: 2e-3 },
+              samples: 32,
+            }),
+          );
+          block.dispose();
+          return r;
+        },
+      });
+    }
+  }
+}
+
+checks.push({
+  name: "epilogue/conv block [2,9,7,5] -> 11 (training, Winograd): the ReLU mask in BatchNorm's backward gives the same gradients as its own pass, bit for bit",
+  run: async () => {
+    const [N, H, W, C, O] = [2, 9, 7, 5, 11];
+    const rng = new Rng(4711);
+    const data = [rng.array(N * H * W * C), rng.array(9 * C * O), rng.array(O, -0.2, 0.2), rng.array(O, 0.5, 1.5), rng.array(O, -0.5, 0.5)];
+    const shapes = [[N, H, W, C], [3, 3, C, O], [O], [O], [O]];
+    const up = Float32Array.from(rng.array(N * H * W * O));
+    const grads = async (maskInBn: boolean) => {
+      const ts = data.map((d, i) => Tensor.fromData(Float32Array.from(d), shapes[i]));
+      ts.forEach((t) => (t.requiresGrad = true));
+      const block = convBlock(maskInBn, O);
+      const y = block.run(ts);
+      const seed = Tensor.fromData(up, y.shape);
+      backward(y, seed);
+      const out = await Promise.all(ts.map((t) => t.grad!.read()));
+      [...ts, y, seed].forEach((t) => t.dispose());
+      block.dispose();
+      return out;
+    };
+    const [fused, own] = await withSettings({ convAlgorithm: 'winograd' }, async () => [await grads(true), await grads(false)]);
+    await gpu().sync();
+    const names = ['dx', 'dW', 'db', 'dgamma', 'dbeta'];
+    const results = fused.map((g, i) => compare(names[i], g, own[i], shapes[i], { atol: 0, rtol: 0 }));
+    return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: 0, detail: results.map((r) => r.detail.split(';')[0]).join('; ') };
+  },
+});

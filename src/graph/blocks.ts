@@ -31,6 +31,11 @@ export interface BlockMode {
   training: boolean;
   /** BatchNorm moving-average momentum (training mode updates the moving statistics in place) */
   bnMomentum: number;
+  /**
+   * With fusion on: the conv + ReLU before a BatchNorm leaves its ReLU gradient mask to BatchNorm's backward,
+   * which reads that ReLU output anyway (default true; false runs the mask as a pass of its own, for benchmarks)
+   */
+  reluMaskInBatchNorm?: boolean;
 }
 
 /** Whether this call may fold inference BatchNorm / LeakyReLU into a convolution: fusion on, inference, no tape. */
@@ -38,8 +43,8 @@ function fuseInference(mode: BlockMode): boolean {
   return fusedEpilogues() && !mode.training && !isGradEnabled();
 }
 
-function batchNormLayer(h: Tensor, bn: BatchNormWeights, mode: BlockMode): Tensor {
-  return batchNorm(h, bn.gamma, bn.beta, { runningMean: bn.movingMean, runningVar: bn.movingVariance }, { training: mode.training, momentum: mode.bnMomentum, epsilon: BN_EPSILON });
+function batchNormLayer(h: Tensor, bn: BatchNormWeights, mode: BlockMode, reluInput = false): Tensor {
+  return batchNorm(h, bn.gamma, bn.beta, { runningMean: bn.movingMean, runningVar: bn.movingVariance }, { training: mode.training, momentum: mode.bnMomentum, epsilon: BN_EPSILON, reluInput });
 }
 
 /** Runs `f` with the inference BatchNorm of `bn` as a [2, C] affine, disposed afterwards. */
@@ -57,12 +62,16 @@ export function convRelu(h: Tensor, conv: ConvWeights): Tensor {
 
 /**
  * The first half of the paper's conv block: Conv + ReLU, BatchNorm, Dropout(rate) seeded by `dropoutSeed`.
+ * Training with fusion on: the ReLU's gradient mask is applied by BatchNorm's backward (`reluMaskInBatchNorm`).
  * At inference with fusion on: one convolution whose epilogue is ReLU then the BatchNorm affine (dropout is the
  * identity there).
  */
 export function convReluBatchNormDropout(h: Tensor, conv: ConvWeights, bn: BatchNormWeights, mode: BlockMode & { rate: number; dropoutSeed: number }): Tensor {
   if (fuseInference(mode)) return withBatchNormAffine(bn, (affine) => conv2d(h, conv.kernel, conv.bias, { relu: true, affine }));
-  const y = batchNormLayer(convRelu(h, conv), bn, mode);
+  // the ReLU output's only consumer is the BatchNorm: its backward applies the ReLU mask (no pass of its own)
+  const maskInBn = fusedEpilogues() && (mode.reluMaskInBatchNorm ?? true);
+  const a = maskInBn ? conv2d(h, conv.kernel, conv.bias, { relu: true }, { gradientMasked: true }) : convRelu(h, conv);
+  const y = batchNormLayer(a, bn, mode, maskInBn);
   return dropout(y, mode.rate, { training: mode.training, seed: mode.dropoutSeed });
 }
 

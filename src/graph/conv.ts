@@ -23,9 +23,17 @@ function checkEpilogue(op: string, epilogue: Epilogue | undefined, inputs: Tenso
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) throw new Error(`${op}: a fused BatchNorm / LeakyReLU epilogue is inference-only; run it under noGrad`);
 }
 
+export interface ConvGradOptions {
+  /**
+   * With a fused `relu`: the gradient arriving at y is already masked by (y > 0), because y's only consumer
+   * applies the mask itself (batchNorm with `reluInput`, src/graph/blocks.ts), so the backward skips its mask pass
+   */
+  gradientMasked?: boolean;
+}
+
 /** The gradient at conv + bias from the gradient at relu(conv + bias) = y (the input of the fused ReLU). */
-function throughRelu(g: Tensor, y: Tensor, epilogue: Epilogue | undefined): { g: Tensor; temp: Tensor | null } {
-  if (!epilogue?.relu) return { g, temp: null };
+function throughRelu(g: Tensor, y: Tensor, epilogue: Epilogue | undefined, opts: ConvGradOptions | undefined): { g: Tensor; temp: Tensor | null } {
+  if (!epilogue?.relu || opts?.gradientMasked) return { g, temp: null };
   const gm = binary('reluBackward', g, y);
   return { g: gm, temp: gm };
 }
@@ -34,7 +42,8 @@ function throughRelu(g: Tensor, y: Tensor, epilogue: Epilogue | undefined): { g:
  * Keras Conv2D(padding 'same', stride 1): x [N,H,W,C], w [kh,kw,C,O] (kh = kw = 1 or 3), b [O] or null -> [N,H,W,O],
  * with an optional fused epilogue (ReLU in training and inference; BatchNorm affine / LeakyReLU at inference).
  */
-export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, epilogue?: Epilogue): Tensor {
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, epilogue?: Epilogue, gradOpts?: ConvGradOptions): Tensor {
+  if (gradOpts?.gradientMasked && !epilogue?.relu) throw new Error('conv2d: gradientMasked needs a fused relu epilogue');
   checkEpilogue('conv2d', epilogue, b ? [x, w, b] : [x, w]);
   const y = conv2dForward(x, w, b, { epilogue });
   const kernel: [number, number] = [w.shape[0], w.shape[1]];
@@ -42,7 +51,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, epilogue?: Epilog
     op: epilogue?.relu ? 'conv2d+relu' : 'conv2d',
     inputs: b ? [x, w, b] : [x, w],
     backward: (gy) => {
-      const { g, temp } = throughRelu(gy, y, epilogue);
+      const { g, temp } = throughRelu(gy, y, epilogue, gradOpts);
       const grads: (Tensor | null)[] = [x.requiresGrad ? conv2dInputGrad(g, w) : null, w.requiresGrad ? conv2dFilterGrad(x, g, kernel) : null];
       if (b) grads.push(b.requiresGrad ? conv2dBiasGrad(g) : null);
       temp?.dispose();
@@ -69,7 +78,7 @@ export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Co
     op: epilogue?.relu ? 'conv2dTranspose+relu' : 'conv2dTranspose',
     inputs: b ? [x, w, b] : [x, w],
     backward: (gy) => {
-      const { g, temp } = throughRelu(gy, y, epilogue);
+      const { g, temp } = throughRelu(gy, y, epilogue, undefined);
       const grads: (Tensor | null)[] = [x.requiresGrad ? conv2dTransposeInputGrad(g, w) : null, w.requiresGrad ? conv2dTransposeFilterGrad(x, g, kernel) : null];
       if (b) grads.push(b.requiresGrad ? conv2dBiasGrad(g) : null);
       temp?.dispose();

@@ -25,6 +25,11 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Keras default 1e-3, added to the variance */
   epsilon?: number;
+  /**
+   * x is the output of a fused conv + ReLU (conv2d with `relu` and `gradientMasked`) whose only consumer is this
+   * BatchNorm: the ReLU's gradient mask (x > 0) is applied as dx is written, instead of by the conv's backward
+   */
+  reluInput?: boolean;
 }
 
 /**
@@ -44,7 +49,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, state: BatchNo
     op: 'batchNorm',
     inputs: [x, gamma, beta],
     backward: (g) => {
-      const { dx, dgamma, dbeta } = batchNormBackward(g, x, stats, gamma, training);
+      const { dx, dgamma, dbeta } = batchNormBackward(g, x, stats, gamma, training, opts.reluInput ?? false);
       return [dx, shaped(dgamma, gamma.shape), shaped(dbeta, beta.shape)];
     },
     release: () => stats.dispose(),

@@ -64,14 +64,17 @@ export function batchNormApply(x: Tensor, stats: Tensor, gamma: Tensor, beta: Te
   return y;
 }
 
-/** dx, dgamma, dbeta. `training` selects whether the batch statistics' dependence on x is included. */
-export function batchNormBackward(g: Tensor, x: Tensor, stats: Tensor, gamma: Tensor, training: boolean): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+/**
+ * dx, dgamma, dbeta. `training` selects whether the batch statistics' dependence on x is included; `reluMask`
+ * also multiplies dx by (x > 0), the gradient mask of a ReLU that produced x.
+ */
+export function batchNormBackward(g: Tensor, x: Tensor, stats: Tensor, gamma: Tensor, training: boolean, reluMask = false): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
   const d = bnDims(x.shape);
   const sums = channelSums(bnGradSumsKernel, { x, g, stats }, d);
   const dx = Tensor.empty(x.shape);
   const dgamma = Tensor.empty([d.c]);
   const dbeta = Tensor.empty([d.c]);
-  bnBackwardKernel.dispatch(gpu(), { x, stats, gamma, g, sums, dgamma, dbeta, dx }, { ...d, training: training ? 1 : 0, momentum: 0, epsilon: 0 }, bnBackwardKernel.grid(x.size));
+  bnBackwardKernel.dispatch(gpu(), { x, stats, gamma, g, sums, dgamma, dbeta, dx }, { ...d, training: training ? 1 : 0, momentum: 0, epsilon: 0 }, bnBackwardKernel.grid(x.size), reluMask ? { RELU_MASK: 1 } : undefined);
   sums.dispose();
   return { dx, dgamma, dbeta };
 }
