@@ -1,7 +1,8 @@
 // The U-Net's composite ops, where the graph layer decides fusion: with fused epilogues on (the `fusedEpilogues`
 // setting of src/kernels/epilogue.ts, the default) every conv + bias + ReLU is one convolution pass; at inference
 // without gradients the BatchNorm after a block's first ReLU, and the upsample blocks' BatchNorm + LeakyReLU, are
-// folded into the convolution's output write too, so no separate elementwise pass remains. Off, each op runs on
+// folded into the convolution's output write too, so no separate elementwise pass remains; in training the ReLU
+// gradient mask of a block's first conv is applied by the BatchNorm after it (its only consumer). Off, each op runs on
 // its own (the reference the fused path is checked against). The model says what to compute, never how.
 import type { Tensor } from './tensor.ts';
 import { isGradEnabled } from './autograd.ts';
