@@ -17,6 +17,7 @@ export default defineConfig({
       'test/mutation-pipeline-mha.test.ts',
       'test/mutation-pipeline-dataset.test.ts',
       'test/mutation-pipeline-io.test.ts',
+      'test/mutation-pipeline-survivors.test.ts',
       'test/pipeline-atomic-write.test.ts',
       'test/pipeline-apta-filter.test.ts',
       'test/pipeline-phantom.test.ts',

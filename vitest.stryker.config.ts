@@ -28,6 +28,7 @@ export default defineConfig({
       'test/mutation-pipeline-mha.test.ts',
       'test/mutation-pipeline-dataset.test.ts',
       'test/mutation-pipeline-io.test.ts',
+      'test/mutation-pipeline-survivors.test.ts',
       'test/mutation-model-files.test.ts',
       'test/mutation-model-augment.test.ts',
     ],

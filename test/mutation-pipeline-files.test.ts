@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode } from 'fast-png';
-import { CANAL_CODE, MAX_LEVEL, LEVEL_CODES, levelName, levelShortName, parseLevelCode, vertebraName } from '../src/pipeline/level-codes.ts';
 import { axisDirection, indexToPhysical, voxelCount } from '../src/pipeline/volume.ts';
 import { replaceDirAtomic, tempPathBeside, writeFileAtomic, writeFileAtomicWith } from '../src/pipeline/atomic-write.ts';
 import { MAX_PNG_PIXELS, checkPngHeader, decodeGreyPngBytes, decodeIntensityPngBytes } from '../src/pipeline/png.ts';
@@ -20,13 +19,19 @@ const thrown = (f: () => unknown): PipelineError => {
   throw new Error('expected a throw');
 };
 
+// level-codes.ts builds LEVEL_CODES while it loads: a mutant that breaks that load must fail these tests, not the
+// import of this whole file (Stryker counts a file that cannot load as no failed test), so each test imports it
+const levelCodes = () => import('../src/pipeline/level-codes.ts');
+
 describe('level codes', () => {
-  it('vertebra names from the bottom, and the range refused outside 1-25', () => {
+  it('vertebra names from the bottom, and the range refused outside 1-25', async () => {
+    const { CANAL_CODE, MAX_LEVEL, vertebraName } = await levelCodes();
     expect([1, 2, 5, 6, 7, 17, 18, 24, 25].map(vertebraName)).toEqual(['L5', 'L4', 'L1', 'T12', 'T11', 'T1', 'C7', 'C1', 'C0']);
     for (const k of [0, 26, 1.5, -1, NaN]) expect(() => vertebraName(k), `k ${k}`).toThrow(`vertebra number ${k} is not 1-25`);
     expect([CANAL_CODE, MAX_LEVEL]).toEqual([100, 25]);
   });
-  it('parses every code range, its edges and its neighbours', () => {
+  it('parses every code range, its edges and its neighbours', async () => {
+    const { parseLevelCode } = await levelCodes();
     expect(parseLevelCode(100)).toEqual({ kind: 'canal', number: 0, partial: false });
     expect(parseLevelCode(1)).toEqual({ kind: 'vertebra', number: 1, partial: false });
     expect(parseLevelCode(25)).toEqual({ kind: 'vertebra', number: 25, partial: false });
@@ -36,7 +41,8 @@ describe('level codes', () => {
     expect(parseLevelCode(225)).toEqual({ kind: 'disc', number: 25, partial: false });
     for (const code of [0, -1, 26, 99, 126, 200, 226, 1.5, 100.5, 201.5, NaN]) expect(parseLevelCode(code), `code ${code}`).toBeNull();
   });
-  it('short and full names; an unknown code is an error naming it', () => {
+  it('short and full names; an unknown code is an error naming it', async () => {
+    const { levelName, levelShortName } = await levelCodes();
     expect([1, 5, 6, 100, 101, 201, 202, 206, 218].map(levelShortName)).toEqual(['L5', 'L1', 'T12', 'canal', 'L5', 'L5/S1', 'L4/L5', 'T12/L1', 'C7/T1']);
     expect(levelName(1)).toBe('L5 vertebra');
     expect(levelName(102)).toBe('L4 vertebra (partly visible)');
@@ -46,7 +52,8 @@ describe('level codes', () => {
       for (const code of [0, 26, 300]) expect(() => f(code), `${f.name} ${code}`).toThrow(`label code ${code} is not a SPIDER level code (1-25, 100, 101-125, 201-225)`);
     }
   });
-  it('LEVEL_CODES: every code in order with its names, kind and class', () => {
+  it('LEVEL_CODES: every code in order with its names, kind and class', async () => {
+    const { LEVEL_CODES } = await levelCodes();
     expect(LEVEL_CODES.length).toBe(76);
     const codes = LEVEL_CODES.map((e) => e.code);
     expect(codes.slice(0, 3)).toEqual([1, 2, 3]);
