@@ -7,5 +7,6 @@ export default {
   ...base,
   vitest: { ...base.vitest, configFile: 'vitest.stryker-pipeline.config.ts' },
   incrementalFile: 'reports/stryker-incremental-pipeline.json',
-  mutate: ['src/pipeline/*.ts'],
+  // the files measured with this set (level-codes.ts has its own config; the others of the folder are not yet run)
+  mutate: ['csv', 'errors', 'split', 'labels', 'resample', 'volume', 'atomic-write', 'png', 'filter', 'report', 'orientation', 'postprocess'].map((f) => `src/pipeline/${f}.ts`),
 };

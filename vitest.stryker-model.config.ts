@@ -12,6 +12,7 @@ export default defineConfig({
       'test/mutation-model-edges.test.ts',
       'test/mutation-model-files.test.ts',
       'test/mutation-model-augment.test.ts',
+      'test/mutation-model-survivors.test.ts',
       'test/checkpoint-byte-ranges.test.ts',
       'test/augment-geometry.test.ts',
     ],

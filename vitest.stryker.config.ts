@@ -31,6 +31,7 @@ export default defineConfig({
       'test/mutation-pipeline-survivors.test.ts',
       'test/mutation-model-files.test.ts',
       'test/mutation-model-augment.test.ts',
+      'test/mutation-model-survivors.test.ts',
     ],
     pool: 'forks',
     maxWorkers: 1,
