@@ -2,8 +2,10 @@
 // incrementalFile is docs/mutation/stryker-incremental.json) reuses what the per-folder runs
 // (stryker.pipeline.config.mjs, stryker.model.config.mjs) measured. Test ids are local to each report: the union
 // renumbers tests by (test file, test name) and mutants in order, and rewrites killedBy/coveredBy to match.
-// A later file wins for a source file or a test file present in several. Usage:
-//   npx tsx scripts/stryker-merge-incremental.ts OUT.json IN1.json IN2.json ...
+// A later file wins for a source file or a test file present in several; `IN.json=a.ts,b.ts` takes only those
+// source files from IN.json (an incremental file also carries the earlier results of files its run did not mutate).
+// Usage:
+//   npx tsx scripts/stryker-merge-incremental.ts OUT.json IN1.json IN2.json=src/x.ts,src/y.ts ...
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -30,7 +32,15 @@ if (!out || inputs.length === 0) {
   process.exit(2);
 }
 
-const reports = inputs.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Report);
+const reports = inputs.map((arg) => {
+  const [file, only] = arg.split('=') as [string, string | undefined];
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+  if (only) {
+    const keep = new Set(only.split(','));
+    r.files = Object.fromEntries(Object.entries(r.files).filter(([name]) => keep.has(name)));
+  }
+  return r;
+});
 // union of tests keyed by file and name; a later report's test file replaces an earlier one's source
 const testKey = (file: string, name: string) => `${file}\u0000${name}`;
 const testFiles: NonNullable<Report['testFiles']> = {};

@@ -2,7 +2,8 @@
 // as the tables of docs/MUTATION.md: lines, killed, timeout, survived, no coverage, compile errors, score
 // = (killed + timeout) / (killed + timeout + survived + no coverage). `--survivors` lists every surviving and
 // uncovered mutant with its line and replacement. Usage:
-//   npx tsx scripts/stryker-summary.ts REPORT.json [...] [--survivors]
+//   npx tsx scripts/stryker-summary.ts REPORT.json [...] [--survivors] [--range=FILE:FIRST-LAST ...]
+// --range counts a file measured on a line range (as in the mutate list) by that range's lines.
 import fs from 'node:fs';
 
 interface Mutant {
@@ -21,7 +22,13 @@ for (const f of args.filter((a) => !a.startsWith('--'))) {
 }
 
 const count = (ms: Mutant[], s: string) => ms.filter((m) => m.status === s).length;
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+const ranges = new Map(args.filter((a) => a.startsWith('--range=')).map((a) => {
+  const [file, span] = a.slice('--range='.length).split(':') as [string, string];
+  const [first, last] = span.split('-').map(Number) as [number, number];
+  return [file, last - first + 1];
+}));
+const wholeLines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+const lines = (file: string) => ranges.get(file) ?? wholeLines(file);
 const row = (label: string, ms: Mutant[], n: number) => {
   const [k, t, s, nc, ce] = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'CompileError'].map((x) => count(ms, x));
   const score = (100 * (k! + t!)) / (k! + t! + s! + nc!);
@@ -30,7 +37,7 @@ const row = (label: string, ms: Mutant[], n: number) => {
 console.log('| file | lines | killed | timeout | survived | no coverage | compile errors | score |\n|---|---|---|---|---|---|---|---|');
 const folders = new Map<string, { ms: Mutant[]; n: number; names: string[] }>();
 for (const [name, ms] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-  console.log(row(name, ms, lines(name)));
+  console.log(row(ranges.has(name) ? `${name} (lines measured: ${lines(name)})` : name, ms, lines(name)));
   const folder = name.slice(0, name.lastIndexOf('/'));
   const f = folders.get(folder) ?? { ms: [], n: 0, names: [] };
   f.ms.push(...ms);
@@ -40,7 +47,7 @@ for (const [name, ms] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
 }
 for (const [folder, f] of folders) {
   const all = fs.readdirSync(folder).filter((x) => x.endsWith('.ts'));
-  const total = all.reduce((n, x) => n + lines(`${folder}/${x}`), 0);
+  const total = all.reduce((n, x) => n + wholeLines(`${folder}/${x}`), 0);
   console.log(row(`**${folder}** (${f.names.length} of ${all.length} files, ${f.n} of ${total} lines)`, f.ms, f.n));
 }
 if (survivors) {
