@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode } from 'fast-png';
 import { REPO_ROOT, batches, decodeGreyPng, decodeIntensityPng, defaultDataRoot, listSlicePairs, loadSliceDataset, loadSlicePair, sampleDataRoot, type Sample } from '../src/pipeline/dataset.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-dataset-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -23,14 +23,6 @@ function folder(name: string, slices: Record<string, [number, number]>, meta: Re
   for (const [file, json] of Object.entries(meta)) fs.writeFileSync(path.join(dir, 'meta', file), JSON.stringify(json));
   return dir;
 }
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('data roots', () => {
   it('the shared set beside the repository unless configured; the bundled sample', () => {

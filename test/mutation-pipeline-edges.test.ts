@@ -2,16 +2,8 @@
 // a quoted header, a last row ending in an empty field, the details of the empty and unclosed-quote errors.
 import { describe, it, expect } from 'vitest';
 import { parseCsv } from '../src/pipeline/csv.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
+import { thrown } from './helpers/thrown.ts';
 
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('csv edges', () => {
   it('a byte-order mark before a quoted header field is skipped, so the quotes still open the field', () => {

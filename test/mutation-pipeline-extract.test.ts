@@ -7,17 +7,9 @@ import {
   percentileOfSorted, renderGreyCodes,
 } from '../src/pipeline/extract.ts';
 import { itkImageToVolume } from '../src/pipeline/itk-volume.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
 import type { Vec3, Volume } from '../src/pipeline/volume.ts';
+import { thrown } from './helpers/thrown.ts';
 
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('percentiles and intensity window', () => {
   it('linear-interpolated percentiles of a sorted array', () => {

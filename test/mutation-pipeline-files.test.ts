@@ -8,16 +8,8 @@ import { encode } from 'fast-png';
 import { axisDirection, indexToPhysical, voxelCount } from '../src/pipeline/volume.ts';
 import { replaceDirAtomic, tempPathBeside, writeFileAtomic, writeFileAtomicWith } from '../src/pipeline/atomic-write.ts';
 import { MAX_PNG_PIXELS, checkPngHeader, decodeGreyPngBytes, decodeIntensityPngBytes } from '../src/pipeline/png.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
+import { thrown } from './helpers/thrown.ts';
 
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 
 // level-codes.ts builds LEVEL_CODES while it loads: a mutant that breaks that load must fail these tests, not the
 // import of this whole file (Stryker counts a file that cannot load as no failed test), so each test imports it

@@ -2,7 +2,7 @@
 // (docs/MUTATION.md): every field's rule, its edges and its error naming file, field and value.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SIZE_BUDGET_BYTES, METAIMAGE_ELEMENT_BYTES, directionFromTransformMatrix, parseMetaImageHeader } from '../src/pipeline/mha.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 /** A header of `lines` (ElementDataFile last) followed by `data` bytes. */
@@ -14,14 +14,6 @@ function mha(lines: string[], data = 24, eol = '\n'): Uint8Array {
 }
 const base = ['ObjectType = Image', 'NDims = 3', 'DimSize = 2 3 4', 'ElementType = MET_UCHAR'];
 const parse = (lines: string[], data = 24, options = {}) => parseMetaImageHeader('v.mha', mha([...lines, 'ElementDataFile = LOCAL'], data), undefined, options);
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 const message = (lines: string[], data = 24, options = {}) => thrown(() => parse(lines, data, options)).message;
 
 describe('MetaImage header', () => {

@@ -12,17 +12,9 @@ import { patientOfFile, patientSplit, patientSplit3 } from '../src/pipeline/spli
 import { decodeGreyPngBytes } from '../src/pipeline/png.ts';
 import { balancedClassWeights } from '../src/pipeline/filter.ts';
 import { writeFileAtomic } from '../src/pipeline/atomic-write.ts';
-import { PipelineError } from '../src/pipeline/errors.ts';
 import { seededRandom } from '../src/util/random.ts';
+import { thrown } from './helpers/thrown.ts';
 
-const thrown = (f: () => unknown): PipelineError => {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-};
 
 /** Components by breadth-first search over face neighbours, seeds in scan order (the ids connectedComponents gives). */
 function componentsReference(mask: Uint8Array, [D, H, W]: [number, number, number], volumetric: boolean) {

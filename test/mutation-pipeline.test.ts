@@ -6,15 +6,8 @@ import { parseCsv, formatCsv } from '../src/pipeline/csv.ts';
 import { resizeBilinear, resizeNearest, resizeArea, cropOrPadCentred } from '../src/pipeline/resample.ts';
 import { parseSliceName, patientOfFile, patientSplit, patientSplit3 } from '../src/pipeline/split.ts';
 import { PipelineError, fieldError } from '../src/pipeline/errors.ts';
+import { thrown } from './helpers/thrown.ts';
 
-function thrown(f: () => unknown): PipelineError {
-  try {
-    f();
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('labels: SPIDER codes and grey levels to classes', () => {
   it('class tables', () => {
