@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encode } from 'fast-png';
 import { axisDirection, indexToPhysical, voxelCount } from '../src/pipeline/volume.ts';
 import { replaceDirAtomic, tempPathBeside, writeFileAtomic, writeFileAtomicWith } from '../src/pipeline/atomic-write.ts';
 import { MAX_PNG_PIXELS, checkPngHeader, decodeGreyPngBytes, decodeIntensityPngBytes } from '../src/pipeline/png.ts';
 import { thrown } from './helpers/thrown.ts';
+import { png, pack } from './helpers/png-fixture.ts';
 
 
 // level-codes.ts builds LEVEL_CODES while it loads: a mutant that breaks that load must fail these tests, not the
@@ -140,17 +140,6 @@ describe('atomic writes', () => {
   });
 });
 
-type Depth = 1 | 2 | 4 | 8 | 16;
-function png(width: number, height: number, channels: number, depth: Depth, data: ArrayLike<number>, palette?: number[][]): Uint8Array {
-  const typed = depth === 16 ? Uint16Array.from(data) : Uint8Array.from(data);
-  return encode({ width, height, channels, depth, data: typed, ...(palette ? { palette } : {}) });
-}
-function pack(values: number[], width: number, height: number, depth: 1 | 2 | 4): number[] {
-  const stride = Math.ceil((width * depth) / 8);
-  const out = new Array(stride * height).fill(0);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * stride + Math.floor((x * depth) / 8)] |= values[y * width + x]! << (8 - depth - ((x * depth) % 8));
-  return out;
-}
 const rounded = (a: ArrayLike<number>) => Array.from(a, (v) => +v.toFixed(6));
 
 describe('png: grey masks', () => {

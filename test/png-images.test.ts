@@ -5,27 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encode } from 'fast-png';
 import { decodeIntensityPngBytes, checkPngHeader } from '../src/pipeline/png.ts';
 import { runCli, runAll, failureProblems } from './helpers/bad-input.ts';
 import { writeFixtureCheckpoint } from './helpers/checkpoint-fixture.ts';
+import { png, pack } from './helpers/png-fixture.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-png-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-type Channels = 1 | 2 | 3 | 4;
-function png(width: number, height: number, channels: Channels, depth: 1 | 2 | 4 | 8 | 16, data: ArrayLike<number>, palette?: number[][]): Uint8Array {
-  const typed = depth === 16 ? Uint16Array.from(data) : Uint8Array.from(data);
-  return encode({ width, height, channels, depth, data: typed, ...(palette ? { palette } : {}) });
-}
-
-/** 1/2/4-bit grey samples packed MSB first, rows padded to whole bytes (PNG's layout). */
-function pack(values: number[], width: number, height: number, depth: 1 | 2 | 4): number[] {
-  const stride = Math.ceil((width * depth) / 8);
-  const out = new Array(stride * height).fill(0);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * stride + Math.floor((x * depth) / 8)] |= values[y * width + x]! << (8 - depth - ((x * depth) % 8));
-  return out;
-}
 
 describe('decodeIntensityPngBytes', () => {
   const close = (a: Float32Array, b: number[]) => expect(Array.from(a).map((v) => +v.toFixed(6))).toEqual(b.map((v) => +v.toFixed(6)));
