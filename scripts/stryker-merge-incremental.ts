@@ -68,7 +68,9 @@ for (const r of reports) {
     files[file] = { ...f, mutants: f.mutants.map((m) => ({ ...m, id: String(mutantId++), ...(m.killedBy ? { killedBy: remap(m.killedBy) } : {}), ...(m.coveredBy ? { coveredBy: remap(m.coveredBy) } : {}) })) };
   }
 }
-const last = reports[reports.length - 1]!;
+// projectRoot is the folder the run happened in, a path of that machine: the tracked file carries none (Stryker's
+// incremental diff reads only files and testFiles)
+const { projectRoot: _root, ...last } = reports[reports.length - 1]!;
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify({ ...last, files, testFiles }));
 const count = Object.values(files).reduce((n, f) => n + f.mutants.length, 0);
