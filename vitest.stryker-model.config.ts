@@ -15,6 +15,10 @@ export default defineConfig({
       'test/mutation-model-survivors.test.ts',
       'test/checkpoint-byte-ranges.test.ts',
       'test/augment-geometry.test.ts',
+      'test/mutation-model-predict.test.ts',
+      'test/mutation-model-unet.test.ts',
+      'test/mutation-model-train.test.ts',
+      'test/model-unet-declaration.test.ts',
     ],
   },
 });
