@@ -1,7 +1,7 @@
 // The lean test set for Stryker runs over src/pipeline (stryker.pipeline.config.mjs): the fast pure tests of the
 // files measured so far. A static mutant (one reached while a module loads) runs every test of the set, so the set
-// is kept to seconds: the tests of files not yet run through Stryker (mutation-pipeline-{extract,mha,dataset,io})
-// are in the union set of vitest.stryker.config.ts only; add them here when their files are mutated.
+// is kept to seconds: add the tests of a file here when it is mutated (only fast ones that call no code under test
+// while they are collected).
 import { defineConfig } from 'vitest/config';
 import base from './vitest.stryker.config.ts';
 
@@ -19,6 +19,13 @@ export default defineConfig({
       'test/pipeline-apta-filter.test.ts',
       'test/pipeline-phantom.test.ts',
       'test/pipeline-io.test.ts',
+      'test/mutation-pipeline-extract.test.ts',
+      'test/mutation-pipeline-mha.test.ts',
+      'test/mutation-pipeline-dataset.test.ts',
+      'test/mutation-pipeline-io.test.ts',
+      'test/mutation-pipeline-phantom-levels-2.test.ts',
+      'test/mutation-pipeline-apta-2.test.ts',
+      'test/mutation-pipeline-phantom-2.test.ts',
     ],
   },
 });
