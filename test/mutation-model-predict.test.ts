@@ -335,6 +335,15 @@ describe('predict.ts on the GPU with a fake network', () => {
       if (nets.length === 1) expect(a.calls).toBe(before + 2);
       slices.forEach((s, i) => expect(Array.from(near[i]!), `nearest slice ${i}`).toEqual(Array.from(expected([...nets], s, tta, 'nearest').labels)));
     }
+    // nearest for an ensemble without TTA, and for one net with TTA: every member counts
+    for (const [nets, tta] of [[[a, b], 'none'], [[b], 'flip']] as const) {
+      const labels = await predictSlices([...nets], slices, 2, undefined, 'nearest', undefined, { tta });
+      slices.forEach((s, i) => expect(Array.from(labels[i]!), `nearest ${nets.length} net(s), ${tta}, slice ${i}`).toEqual(Array.from(expected([...nets], s, tta, 'nearest').labels)));
+    }
+    // (and those differ from the first net alone without TTA, so the comparison can fail)
+    const alone = slices.map((s) => Array.from(expected([a], s, 'none', 'nearest').labels));
+    expect(slices.map((s) => Array.from(expected([a, b], s, 'none', 'nearest').labels))).not.toEqual(alone);
+    expect(slices.map((s) => Array.from(expected([b], s, 'flip', 'nearest').labels))).not.toEqual(slices.map((s) => Array.from(expected([b], s, 'none', 'nearest').labels)));
     // nearest with a confidence callback goes through the probabilities: the same labels
     const conf: number[] = [];
     const near = await predictSlices(a, slices.slice(0, 2), 4, undefined, 'nearest', undefined, { onSliceConfidence: (i) => conf.push(i) });

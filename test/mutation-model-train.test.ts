@@ -177,6 +177,7 @@ describe('train.ts on the GPU with a one-layer stand-in', () => {
     const steps: unknown[] = [];
     const epochs: { record: EpochRecord; state: TrainState; improved: boolean; lr: number; schedule: unknown }[] = [];
     let seenOptimizer: Adam | undefined;
+    const t0 = performance.now();
     const state = await train(model, trainSet, valSet, opts, {
       onStep: (i) => steps.push(i),
       onEpoch: async (record, st, improved, optimizer) => {
@@ -184,6 +185,10 @@ describe('train.ts on the GPU with a one-layer stand-in', () => {
         epochs.push({ record: structuredClone(record), state: structuredClone(st), improved, lr: await optimizer.currentLr(), schedule: { ...optimizer.schedule } });
       },
     });
+    const wall = (performance.now() - t0) / 1000;
+    // each epoch's seconds are its share of the wall time of the call (not milliseconds, not absolute times)
+    expect(epochs.every((e) => e.record.seconds > 0)).toBe(true);
+    expect(epochs.reduce((a, e) => a + e.record.seconds, 0)).toBeLessThanOrEqual(wall);
     // the replay: the same batches, dropout seeds and schedule, step by step
     const replay = standIn();
     const opt = new Adam(replay.trainable(), { lr: 0.05 });
@@ -230,6 +235,28 @@ describe('train.ts on the GPU with a one-layer stand-in', () => {
     model.dispose();
   });
 
+  it('train: augments each training batch with the parameters drawn for (seed, epoch, sample indices)', async () => {
+    const heavy = augmentLevel('heavy');
+    for (const k of ['rotation', 'scale', 'gamma', 'noise'] as const) heavy[k].p = 1;
+    const opts: TrainOptions = { epochs: 2, batchSize: 2, lr: 0.05, patience: 5, seed: 4, stepsPerEpoch: 1, augment: heavy };
+    const model = standIn();
+    const losses: number[] = [];
+    const st = await train(model, trainSet, valSet, opts, { onStep: (i) => void losses.push(i.loss) });
+    expect(st.history.map((r) => r.augment)).toEqual(['heavy', 'heavy']);
+    const replay = standIn();
+    const opt = new Adam(replay.trainable(), { lr: 0.05 });
+    opt.schedule = { kind: 'constant', epochs: 2, stepsPerEpoch: 1, warmupEpochs: 0 };
+    const want: number[] = [];
+    for (let epoch = 1; epoch <= 2; epoch++) {
+      const idx = epochOrder(5, 4, epoch).slice(0, 2);
+      want.push(await trainStep(replay, opt, idx.map((i) => trainSet[i]!), (4 * 65_537 + epoch) % 2 ** 32, drawBatchAugmentParams(heavy, S, S, 4, epoch, idx)));
+    }
+    expect(losses).toEqual(want);
+    opt.dispose();
+    replay.dispose();
+    model.dispose();
+  });
+
   it('train: stops after `patience` epochs without a better IoU, on the time budget, and resumes where a state ends', async () => {
     // lr 0: the weights never move, so epoch 1 improves (on -Infinity) and no later epoch does
     const base: TrainOptions = { epochs: 6, batchSize: 2, lr: 0, patience: 1, seed: 3, stepsPerEpoch: 1 };
@@ -262,6 +289,13 @@ describe('train.ts on the GPU with a one-layer stand-in', () => {
     expect(r.improved).toEqual([false, false]);
     expect(r.calls.filter((c) => c.training).map((c) => c.dropoutSeed)).toEqual([3 * 65_537 + 5, 3 * 65_537 + 6]);
     expect(r.st.step).toBe(6);
+    // defaults: a constant schedule without warm-up, no augmentation
+    const m0 = standIn();
+    const seen: unknown[] = [];
+    const s0 = await train(m0, trainSet, valSet, { ...base, epochs: 1 }, { onEpoch: (_r, _s, _i, o) => void seen.push({ ...o.schedule }) });
+    expect(seen).toEqual([{ kind: 'constant', epochs: 1, stepsPerEpoch: 1, warmupEpochs: 0 }]);
+    expect([s0.history[0]!.augment, s0.history[0]!.lrSchedule]).toEqual(['none', 'constant']);
+    m0.dispose();
     // a diverged loss stops training with the epoch and step
     const bad = trainSet.map((s) => ({ ...s, image: new Float32Array(S * S).fill(NaN) }) as Sample);
     const m = standIn();

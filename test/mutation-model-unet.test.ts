@@ -119,7 +119,10 @@ describe('UNet on the GPU (16x16, width 1/16)', () => {
     model.params.get('up2.bn.gamma')!.dispose();
     model.params.delete('up2.bn.gamma');
     expect(() => noGrad(() => model.forward(Tensor.fromData(new Float32Array(256), [1, 16, 16, 1]), { training: false }))).toThrow('U-Net parameter up2.bn.gamma missing');
+    const head = model.params.get('head.kernel')!;
     model.dispose();
     expect(model.params.size).toBe(0);
+    // the tensors themselves are freed, not only forgotten
+    await expect(head.read()).rejects.toThrow();
   });
 });
