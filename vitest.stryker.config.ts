@@ -40,6 +40,7 @@ export default defineConfig({
       'test/mutation-model-unet.test.ts',
       'test/mutation-model-train.test.ts',
       'test/model-unet-declaration.test.ts',
+      'test/mutation-model-validate.test.ts',
     ],
     pool: 'forks',
     maxWorkers: 1,
