@@ -20,6 +20,7 @@ export default defineConfig({
       'test/mutation-model-train.test.ts',
       'test/model-unet-declaration.test.ts',
       'test/mutation-model-validate.test.ts',
+      'test/mutation-model-train-budget.test.ts',
     ],
   },
 });
