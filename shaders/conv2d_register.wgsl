@@ -189,8 +189,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let b1 = vec4<f32>(bv[4], bv[5], bv[6], bv[7]);
     acc0 += b0; acc1 += b1; acc2 += b0; acc3 += b1;
   }
-  storeRow(live[0], pn[0], pa[0], pb[0], o0, epilogue4(acc0, o0, p.O), epilogue4(acc1, o0 + 4u, p.O), full);
-  storeRow(live[1], pn[1], pa[1], pb[1], o0, epilogue4(acc2, o0, p.O), epilogue4(acc3, o0 + 4u, p.O), full);
+  let e0 = epilogueFor(o0, p.O);
+  let e1 = epilogueFor(o0 + 4u, p.O);
+  storeRow(live[0], pn[0], pa[0], pb[0], o0, applyEpilogue4(e0, acc0), applyEpilogue4(e1, acc1), full);
+  storeRow(live[1], pn[1], pa[1], pb[1], o0, applyEpilogue4(e0, acc2), applyEpilogue4(e1, acc3), full);
 }
 
 // Writes one pixel's 8 output channels; constant indices keep the accumulators in registers.

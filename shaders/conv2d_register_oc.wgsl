@@ -105,10 +105,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   var bv = vec4<f32>(0.0);
   if (p.hasBias == 1u) { bv = vec4<f32>(bias[o], bias[o + 1u], bias[o + 2u], bias[o + 3u]); }
+  let epi = epilogueFor(o, p.O);
   for (var i = 0u; i < P; i++) {
     if (m0 + i >= M) { break; }
     let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
-    let v = epilogue4(acc[i] + bv, o, p.O);
+    let v = applyEpilogue4(epi, acc[i] + bv);
     let at = row * p.O + o;
     dst[at] = v.x;
     dst[at + 1u] = v.y;

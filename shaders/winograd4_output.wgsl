@@ -50,6 +50,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (p.hasBias == 1u) {
     for (var k = 0u; k < 4u; k++) { b[k] = bias[min(o + k, p.O - 1u)]; }
   }
+  let epi = epilogueFor(o, p.O);
   for (var i = 0u; i < 4u; i++) {
     let h = 4u * ty + i;
     if (h >= p.H) { break; }
@@ -57,7 +58,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var j = 0u; j < 4u; j++) {
       let w = 4u * tx + j;
       if (w >= p.W) { break; }
-      let v = epilogue4(row[j] + b, o, p.O);
+      let v = applyEpilogue4(epi, row[j] + b);
       let at = ((n * p.H + h) * p.W + w) * p.O + o;
       for (var k = 0u; k < 4u; k++) {
         if (o + k < p.O) { dst[at + k] = v[k]; }

@@ -41,10 +41,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (p.hasBias == 1u) {
     for (var k = 0u; k < 4u; k++) { b[k] = bias[min(o + k, p.O - 1u)]; }
   }
+  let epi = epilogueFor(o, p.O);
   for (var i = 0u; i < 2u; i++) {
     let h = 2u * ty + i;
     if (h >= p.H) { break; }
-    let row = array<vec4<f32>, 2>(epilogue4(s[i][0] + s[i][1] + s[i][2] + b, o, p.O), epilogue4(s[i][1] - s[i][2] - s[i][3] + b, o, p.O));
+    let row = array<vec4<f32>, 2>(applyEpilogue4(epi, s[i][0] + s[i][1] + s[i][2] + b), applyEpilogue4(epi, s[i][1] - s[i][2] - s[i][3] + b));
     for (var j = 0u; j < 2u; j++) {
       let w = 2u * tx + j;
       if (w >= p.W) { break; }

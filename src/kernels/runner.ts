@@ -141,6 +141,11 @@ export class Kernel {
     return grid1d(n, this.threadsX(), maxPerDim);
   }
 
+  /** The uniform struct's members (name and component count), in offset order; empty without a uniform. */
+  get uniformMembers(): { name: string; count: number }[] {
+    return (this.reflect().uniform?.members ?? []).map((m) => ({ name: m.name, count: m.count }));
+  }
+
   /** Names of the storage bindings, in binding order. */
   get storageNames(): string[] {
     return this.reflect().bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
