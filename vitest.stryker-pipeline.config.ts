@@ -32,6 +32,7 @@ export default defineConfig({
       'test/mutation-pipeline-phantom-2.test.ts',
       'test/mutation-pipeline-dicom-2.test.ts',
       'test/dicom.test.ts',
+      'test/mutation-pipeline-survivors-2.test.ts',
     ],
   },
 });
