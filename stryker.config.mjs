@@ -18,8 +18,9 @@ export default {
   concurrency: 1,
   // a mutant that loops is cut 15 s past the test's own time (at 60 s, 9 loops cost 9 minutes of a run)
   timeoutMS: 15_000,
-  // what has been measured (docs/MUTATION.md): src/metrics whole; 13 files of src/pipeline; 5 files of src/model and
-  // the byte-range part of checkpoint-validate.ts; the post-processing decision's line range. The per-folder configs
+  // what has been measured (docs/MUTATION.md): src/metrics whole; 18 files of src/pipeline; 7 files of src/model; the
+  // post-processing decision's line range. Not yet: src/pipeline's apta, dicom, phantom, phantom-levels; src/model's
+  // predict and unet (their tests are written and in the lean sets). The per-folder configs
   // (stryker.pipeline.config.mjs, stryker.level-codes.config.mjs, stryker.model.config.mjs) run the same files
   // with lean test sets, which keeps static mutants cheap.
   mutate: [
@@ -27,9 +28,8 @@ export default {
     'src/metrics/evaluate.ts',
     'src/metrics/label-files.ts',
     'src/metrics/overlap.ts',
-    ...['csv', 'errors', 'level-codes', 'split', 'labels', 'resample', 'volume', 'atomic-write', 'png', 'filter', 'report', 'orientation', 'postprocess'].map((f) => `src/pipeline/${f}.ts`),
-    ...['presets', 'safetensors', 'weights', 'checkpoint', 'augment'].map((f) => `src/model/${f}.ts`),
-    'src/model/checkpoint-validate.ts:151-235',
+    ...['csv', 'errors', 'level-codes', 'split', 'labels', 'resample', 'volume', 'atomic-write', 'png', 'filter', 'report', 'orientation', 'postprocess', 'mha', 'extract', 'itk-volume', 'io', 'dataset'].map((f) => `src/pipeline/${f}.ts`),
+    ...['presets', 'safetensors', 'weights', 'checkpoint', 'augment', 'checkpoint-validate', 'train'].map((f) => `src/model/${f}.ts`),
     'src/app/postprocess-decision.ts:52-115',
   ],
   reporters: ['clear-text', 'progress', 'html', 'json'],
@@ -37,5 +37,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
+  // not copied into the sandbox: another Stryker run's live sandbox (a second run beside the first copied it and
+  // crashed), training runs and scratch files (none is read by a test)
+  ignorePatterns: ['/.stryker-tmp*', '/runs', '/.tmp'],
   cleanTempDir: true,
 };
