@@ -49,16 +49,8 @@ describe('U-Net forward pass on the GPU', () => {
     const model = new UNet(config);
     const rng = new Rng(10);
     // non-trivial BatchNorm statistics and affine terms so inference-mode BN is exercised
-    const params = new Map<string, Float64Array>();
-    for (const [name, t] of model.params) {
-      let data = Float64Array.from(await t.read());
-      if (name.endsWith('.moving_mean') || name.endsWith('.beta')) data = data.map(() => rng.uniform(-0.2, 0.2));
-      if (name.endsWith('.moving_variance') || name.endsWith('.gamma')) data = data.map(() => rng.uniform(0.5, 1.5));
-      if (name.endsWith('.bias')) data = data.map(() => rng.uniform(-0.05, 0.05));
-      const f32 = Float32Array.from(data);
-      t.upload(f32);
-      params.set(name, Float64Array.from(f32));
-    }
+    const { randomiseUnetParams } = await import('./helpers/unet-params.ts');
+    const params = await randomiseUnetParams(model, rng, 0.05);
     const N = 2;
     const x = Float32Array.from(rng.array(N * 48 * 32, 0, 1));
     const want = unetForwardRef(config, params, Float64Array.from(x), N);

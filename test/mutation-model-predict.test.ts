@@ -24,15 +24,8 @@ import {
   type SliceImage,
   type TtaMode,
 } from '../src/model/predict.ts';
+import { rejection } from './helpers/thrown.ts';
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const GW = 8;
 const GH = 4;

@@ -14,15 +14,8 @@ import { augmentLevel, drawBatchAugmentParams } from '../src/model/augment.ts';
 import type { UNet } from '../src/model/unet.ts';
 import { Rng } from '../src/util/random.ts';
 import { epochOrder, evaluateModel, stepsPerEpoch, train, trainStep, uploadBatch, type EpochRecord, type Sample, type TrainOptions, type TrainState } from '../src/model/train.ts';
+import { rejection } from './helpers/thrown.ts';
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const S = 8;
 

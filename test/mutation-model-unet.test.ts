@@ -9,6 +9,7 @@ import { noGrad } from '../src/graph/autograd.ts';
 import { Rng } from '../src/util/random.ts';
 import { unetForwardRef } from '../src/reference/unet.ts';
 import { makeConfig, paperConfig, UNet, layerList } from '../src/model/unet.ts';
+import { randomiseUnetParams } from './helpers/unet-params.ts';
 
 const calls: { block: 'conv' | 'up'; mode: Record<string, unknown> }[] = [];
 vi.mock('../src/graph/blocks.ts', async (importOriginal) => {
@@ -59,15 +60,7 @@ describe('UNet on the GPU (16x16, width 1/16)', () => {
     const model = new UNet(config);
     try {
       const rng = new Rng(4);
-      const params = new Map<string, Float64Array>();
-      for (const [name, t] of model.params) {
-        let data = Float64Array.from(await t.read());
-        if (name.endsWith('.moving_mean') || name.endsWith('.beta') || name.endsWith('.bias')) data = data.map(() => rng.uniform(-0.2, 0.2));
-        if (name.endsWith('.moving_variance') || name.endsWith('.gamma')) data = data.map(() => rng.uniform(0.5, 1.5));
-        const f32 = Float32Array.from(data);
-        t.upload(f32);
-        params.set(name, Float64Array.from(f32));
-      }
+      const params = await randomiseUnetParams(model, rng, 0.2);
       const N = 2;
       const x = Float32Array.from(rng.array(N * 16 * 16, 0, 1));
       const want = unetForwardRef(config, params, Float64Array.from(x), N);

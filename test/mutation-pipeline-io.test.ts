@@ -9,6 +9,7 @@ import { encode } from 'fast-png';
 import { checkMetaImageFile, imageFormat, readImage, readLabels, writeImage, writeTextAtomic } from '../src/pipeline/io.ts';
 import { PipelineError } from '../src/pipeline/errors.ts';
 import type { Volume, VoxelArray } from '../src/pipeline/volume.ts';
+import { rejection } from './helpers/thrown.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-io-mut-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -19,14 +20,6 @@ const mha = (name: string, head: string, data: Uint8Array) => {
   fs.writeFileSync(at(name), Buffer.concat([Buffer.from(head), Buffer.from(data)]));
   return at(name);
 };
-async function rejection(p: Promise<unknown>): Promise<PipelineError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as PipelineError;
-  }
-  throw new Error('expected a rejection');
-}
 const volume = <T extends VoxelArray>(data: T, size: [number, number, number] = [2, 3, 4]): Volume<T> => ({ data, size, spacing: [0.5, 0.75, 3], origin: [1, -2, 3], direction: [0, 0, 1, 1, 0, 0, 0, -1, 0] });
 
 describe('formats', () => {
