@@ -143,6 +143,11 @@ describe('MetaImage header', () => {
     expect(thrown(() => parseMetaImageHeader('v.mha', Uint8Array.from([...enc('A = ~ '), 0x20, 0x0a, ...enc('B\n')]))).message).toBe('v.mha: header = "B": line is not "Key = Value": not a MetaImage file');
     expect(() => parseMetaImageHeader('v.mha', mha([...base, 'Comment =\tkeep ~ tabs', 'ElementDataFile = LOCAL']))).not.toThrow();
   });
+  it('a header line with nothing before "=" is refused, naming the line (it was accepted as an empty key)', () => {
+    const e = thrown(() => parseMetaImageHeader('v.mha', enc('NDims = 3\n = 5\nElementDataFile = LOCAL\n')));
+    expect(e.message).toBe('v.mha: header = "= 5": line has no key before "=": not a MetaImage file');
+    expect({ field: e.field, value: e.value }).toEqual({ field: 'header', value: '= 5' });
+  });
   it('directionFromTransformMatrix transposes', () => {
     expect(directionFromTransformMatrix([1, 2, 3, 4, 5, 6, 7, 8, 9], 3)).toEqual([1, 4, 7, 2, 5, 8, 3, 6, 9]);
     expect(directionFromTransformMatrix([0, 1, -1, 0], 2)).toEqual([0, -1, 1, 0]);

@@ -108,6 +108,7 @@ export function parseMetaImageHeader(
     const eq = line.indexOf('=');
     if (eq < 0) throw fieldError(file, 'header', line, 'line is not "Key = Value": not a MetaImage file');
     const key = line.slice(0, eq).trim();
+    if (key.length === 0) throw fieldError(file, 'header', line, 'line has no key before "=": not a MetaImage file');
     const value = line.slice(eq + 1).trim();
     fields.set(key, value);
     if (key === 'ElementDataFile') {
