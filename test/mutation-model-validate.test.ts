@@ -112,6 +112,8 @@ describe('safetensors rules, exact lines', () => {
   it('data offsets: two integers, begin <= end, an empty tensor allowed, the byte count named', () => {
     expect(lines(make({ 'w.kernel': { dtype: 'F32', shape: [2], data_offsets: [0, 8, 99] } }, [1, 2]), W)).toEqual(['m.st: tensor w.kernel data_offsets = [0,8,99]: expected [begin, end] with 0 <= begin <= end']);
     expect(lines(make({ 'w.kernel': t([2], 0, 12) }, [1, 2, 3]), W)).toEqual(['m.st: tensor w.kernel data_offsets = [0, 12]: expected 8 bytes for shape [2] of F32']);
+    // a shape of two axes is named with its separator
+    expect(lines(make({ 'w.kernel': t([2, 1], 0, 12) }, [1, 2, 3]), [['w.kernel', [2, 1]]])).toEqual(['m.st: tensor w.kernel data_offsets = [0, 12]: expected 8 bytes for shape [2, 1] of F32']);
     const E: [string, number[]][] = [['w.kernel', [2]], ['e.bias', [0]]];
     // an empty tensor: begin == end, anywhere, even inside another tensor's span
     expect(lines(make({ 'w.kernel': t([2], 0, 8), 'e.bias': t([0], 4, 4) }, [1, 2]), E)).toEqual([]);
