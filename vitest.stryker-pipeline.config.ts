@@ -1,38 +1,17 @@
 // The lean test set for Stryker runs over src/pipeline (stryker.pipeline.config.mjs): the fast pure tests of the
 // files measured so far. A static mutant (one reached while a module loads) runs every test of the set, so the set
-// is kept to seconds: add the tests of a file here when it is mutated (only fast ones that call no code under test
+// is kept to seconds: add the tests of a file to `pipelineTests` in vitest.stryker.config.ts when it is mutated (only fast ones that call no code under test
 // while they are collected). STRYKER_PIPELINE_TESTS (comma-separated test files) narrows the set for one run, so
 // that the static mutants of a file with many (phantom tables, APTA neighbourhoods) run only the tests that reach
 // it: `STRYKER_PIPELINE_TESTS=test/a.test.ts,test/b.test.ts npx stryker run stryker.pipeline.config.mjs --mutate ...`.
 import { defineConfig } from 'vitest/config';
-import base from './vitest.stryker.config.ts';
+import base, { pipelineTests } from './vitest.stryker.config.ts';
 
 const only = process.env.STRYKER_PIPELINE_TESTS?.split(',').filter((f) => f.length > 0);
 
 export default defineConfig({
   test: {
     ...base.test,
-    include: only ?? [
-      'test/mutation-pipeline.test.ts',
-      'test/mutation-pipeline-edges.test.ts',
-      'test/mutation-pipeline-files.test.ts',
-      'test/mutation-pipeline-report.test.ts',
-      'test/mutation-pipeline-geometry.test.ts',
-      'test/mutation-pipeline-survivors.test.ts',
-      'test/pipeline-atomic-write.test.ts',
-      'test/pipeline-apta-filter.test.ts',
-      'test/pipeline-phantom.test.ts',
-      'test/pipeline-io.test.ts',
-      'test/mutation-pipeline-extract.test.ts',
-      'test/mutation-pipeline-mha.test.ts',
-      'test/mutation-pipeline-dataset.test.ts',
-      'test/mutation-pipeline-io.test.ts',
-      'test/mutation-pipeline-phantom-levels-2.test.ts',
-      'test/mutation-pipeline-apta-2.test.ts',
-      'test/mutation-pipeline-phantom-2.test.ts',
-      'test/mutation-pipeline-dicom-2.test.ts',
-      'test/dicom.test.ts',
-      'test/mutation-pipeline-survivors-2.test.ts',
-    ],
+    include: only ?? pipelineTests,
   },
 });
