@@ -5,13 +5,11 @@
 // that the static mutants of a file with many (phantom tables, APTA neighbourhoods) run only the tests that reach
 // it: `STRYKER_PIPELINE_TESTS=test/a.test.ts,test/b.test.ts npx stryker run stryker.pipeline.config.mjs --mutate ...`.
 import { defineConfig } from 'vitest/config';
-import base, { pipelineTests } from './vitest.stryker.config.ts';
-
-const only = process.env.STRYKER_PIPELINE_TESTS?.split(',').filter((f) => f.length > 0);
+import base, { narrowed, pipelineTests } from './vitest.stryker.config.ts';
 
 export default defineConfig({
   test: {
     ...base.test,
-    include: only ?? pipelineTests,
+    include: narrowed('STRYKER_PIPELINE_TESTS', pipelineTests),
   },
 });

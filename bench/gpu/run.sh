@@ -18,3 +18,5 @@ node bin/spineseg.mjs doctor --json > "$OUT/doctor.json"
 node bin/spineseg.mjs bench train --tune --profile --size 512x640 --batch 8 --steps 10 --warmup 2 --json "$OUT/bench-train-512x640-b8.json" 2>&1 | tee "$OUT/bench-train.log"
 node bin/spineseg.mjs bench kernels --json "$OUT/bench-kernels.json" 2>&1 | tee "$OUT/bench-kernels.log" || true
 python3 bench/gpu/unet_torch.py --size 512x640 --batch 8 --steps 20 --json "$OUT/pytorch-512x640-b8.json" 2>&1 | tee "$OUT/pytorch.log"
+# what one dispatch costs beyond its work, and that times a step's dispatch count (bench/dispatch-cost.ts)
+node node_modules/tsx/dist/cli.mjs bench/dispatch-cost.ts --size 512x640 --batch 8 --width-mult 1 --json "$OUT/dispatch-cost-512x640-b8.json" 2>&1 | tee "$OUT/dispatch-cost.log" || true
