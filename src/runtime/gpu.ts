@@ -212,8 +212,29 @@ export class Gpu {
   /** sleeps taken and their total ms, for benchmarks */
   idleStats = { sleeps: 0, sleptMs: 0 };
 
-  /** How long the GPU took, last time, to finish the same in-flight work (ms), by inflightWork() key. */
-  private waitEstimates = new Map<string, number>();
+  /**
+   * How long the GPU took to finish the same in-flight work the last few times (ms, newest last), by inflightWork()
+   * key. The sleep trusts the shortest: one wait stretched by a stall of the process (SIGSTOP, a suspended laptop, a
+   * burst of load) must not make the next ones sleep for as long.
+   */
+  private waitEstimates = new Map<string, number[]>();
+  /** waits remembered per key */
+  static readonly WAIT_HISTORY = 3;
+
+  /** The sleep before waiting for this work: 0.8 of the shortest remembered wait (0 when none is known). */
+  plannedSleep(work: string | null): number {
+    const seen = work === null ? undefined : this.waitEstimates.get(work);
+    const estimate = seen ? Math.min(...seen) : 0;
+    return this.idleWaits && estimate > 4 ? 0.8 * estimate : 0;
+  }
+
+  /** Remembers how long `work` took (the key's list is kept to WAIT_HISTORY, and to 256 keys in all). */
+  noteWait(work: string, ms: number): void {
+    const seen = this.waitEstimates.get(work) ?? [];
+    this.waitEstimates.delete(work);
+    this.waitEstimates.set(work, [...seen, ms].slice(-Gpu.WAIT_HISTORY));
+    if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as string);
+  }
 
   /** Key of all work submitted since the GPU was last idle, or null when none is. */
   private inflightWork(): string | null {
@@ -221,17 +242,15 @@ export class Gpu {
   }
 
   /**
-   * Waits for `done`, first sleeping on a timer for most of the time this much work took last time.
+   * Waits for `done`, first sleeping on a timer for most of the shortest time this work took recently (plannedSleep).
    * Dawn's Node binding polls in a busy loop while a GPU promise is pending; on CPU adapters that loop
    * takes cores from the very threads doing the GPU work. Only the moment of polling changes, never a result.
    */
   private async idleWait<T>(done: () => Promise<T>): Promise<T> {
     const work = this.inflightWork();
     const t0 = performance.now();
-    const estimate = work === null ? 0 : this.waitEstimates.get(work) ?? 0;
-    let slept = 0;
-    if (this.idleWaits && estimate > 4) {
-      slept = 0.8 * estimate;
+    const slept = this.plannedSleep(work);
+    if (slept > 0) {
       this.idleStats.sleeps++;
       this.idleStats.sleptMs += slept;
       await new Promise((r) => setTimeout(r, slept));
@@ -245,9 +264,7 @@ export class Gpu {
       const end = performance.now();
       // done at once after the sleep: the work was shorter than the sleep, so halve instead of trusting the total
       const overslept = slept > 0 && end - woke < 1;
-      this.waitEstimates.delete(work);
-      this.waitEstimates.set(work, overslept ? 0.5 * slept : end - t0);
-      if (this.waitEstimates.size > 256) this.waitEstimates.delete(this.waitEstimates.keys().next().value as string);
+      this.noteWait(work, overslept ? 0.5 * slept : end - t0);
     }
     return result;
   }
