@@ -36,6 +36,8 @@ export const pipelineTests = [
   'test/mutation-pipeline-dicom-2.test.ts',
   'test/dicom.test.ts',
   'test/mutation-pipeline-survivors-2.test.ts',
+  'test/mutation-pipeline-png-3.test.ts',
+  'test/mutation-pipeline-survivors-3.test.ts',
 ];
 
 /** The lean set of src/model. */

@@ -1,9 +1,9 @@
 // train()'s time budget (`maxSeconds`, src/model/train.ts), for the survivors of its Stryker run: no epoch starts
 // when the seconds so far plus the last epoch's would pass the budget. The budgets here are far from any real time
-// (a resumed state whose last epoch claims 10^6 seconds; a budget of 10^4 seconds for three tiny epochs), so the
-// outcome does not depend on how fast the machine is. The stand-in network is a 1x1 convolution, as in
+// (a resumed state whose last epoch claims 10^6 seconds; a budget of 10^4 seconds for three tiny epochs; a clock
+// read 10^6 s ahead), so the outcome does not depend on how fast the machine is. The stand-in network is a 1x1 convolution, as in
 // test/mutation-model-train.test.ts.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keep, Tensor } from '../src/graph/tensor.ts';
 import { conv2d } from '../src/graph/conv.ts';
 import type { UNet } from '../src/model/unet.ts';
@@ -48,5 +48,20 @@ describe('train() time budget', () => {
     const st = await train(m, trainSet, valSet, { epochs: 3, batchSize: 2, lr: 0, patience: 9, seed: 1, stepsPerEpoch: 1, maxSeconds: 1e4 });
     m.dispose();
     expect(st.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('measures the time so far from the start of training, whatever the clock read then (train.ts:184 now - started)', async () => {
+    // a clock 10^6 s ahead of the real one: only differences of its readings are time spent, so three tiny epochs
+    // still fit 10^4 s; a sum of readings (now + started) would be 2 x 10^6 s and stop after the first epoch
+    const real = performance.now.bind(performance);
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => 1e9 + real());
+    try {
+      const m = standIn();
+      const st = await train(m, trainSet, valSet, { epochs: 3, batchSize: 2, lr: 0, patience: 9, seed: 1, stepsPerEpoch: 1, maxSeconds: 1e4 });
+      m.dispose();
+      expect(st.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

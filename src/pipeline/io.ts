@@ -124,7 +124,7 @@ function toVolume(file: string, itkImage: Image): Volume {
   return itkImageToVolume(file, greyFromRgb(file, itkImage));
 }
 
-/** Reads a .mha (raw or compressed), .nii/.nii.gz or .png image into a Volume (2-D images get size z = 1). */
+/** Reads a .mha (raw or compressed), .nii/.nii.gz or .png image into a Volume (2-D images get size z = 1); every format is held to the size budget before its voxels are read. */
 export async function readImage(file: string, options: ReadImageOptions = {}): Promise<Volume> {
   const format = imageFormat(file);
   if (format === undefined) {
@@ -134,7 +134,7 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   statFile(file);
   if (format === 'mha') checkMetaImageFile(file, { sizeBudgetBytes: budget });
   if (format === 'png') checkPngSignature(file);
-  if (format === 'nifti') {
+  if (format === 'nifti' || format === 'png') {
     const info = await itkRead(file, true);
     const bytesPer = componentBytes(info.imageType.componentType) * info.imageType.components;
     const bytes = voxelCount(info.size) * bytesPer;

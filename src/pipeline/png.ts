@@ -68,6 +68,7 @@ export function decodeIntensityPngBytes(file: string, bytes: Uint8Array, maxPixe
   const image = new Float32Array(n);
   const data = png.data;
   if (png.palette) {
+    if (depth > 8) throw fieldError(file, 'bit depth', depth, 'with a palette; PNG allows 1, 2, 4 or 8');
     const pal = png.palette.map((c) => (LUMA[0] * c[0]! + LUMA[1] * c[1]! + LUMA[2] * c[2]!) / 255);
     const idx = unpackSamples(file, data as Uint8Array, width, height, depth);
     for (let i = 0; i < n; i++) {
