@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gpu } from '../src/runtime/gpu.ts';
+import { gpu, isCpuAdapter } from '../src/runtime/gpu.ts';
 import { tuneConvShapes, adapterKey, loadTuning, TUNE_VERSION, type TuneCache } from '../src/kernels/autotune.ts';
 import { convChoice, convChoices, convShapeKey } from '../src/kernels/conv_algorithm.ts';
 import { withSettings, provideSettings } from '../src/runtime/settings.ts';
@@ -21,6 +21,30 @@ describe('autotuner', () => {
     expect(shapes[0]).toMatchObject({ N: 2, H: 128, W: 160, C: 1, O: 16 });
     expect(shapes.some((s) => s.H === 8 && s.W === 10 && s.C === 512 && s.O === 512)).toBe(true);
     expect(shapes.map((s) => s.where.split(', ').length).reduce((a, b) => a + b, 0)).toBe(20);
+  });
+
+  it('built in, without a cache: on a CPU adapter F(4x4) from 8 channels on layers of 256+ pixels, F(2x2) from 16 below, the first layer direct', () => {
+    const cpu = isCpuAdapter(gpu().adapter);
+    const at = (pass: 'forward' | 'input-grad' | 'filter-grad', N: number, H: number, W: number, C: number, O: number) => convChoice(pass, N, H, W, C, O);
+    const f4 = { algorithm: 'winograd', tile: 4 };
+    const direct = { algorithm: 'direct' };
+    for (const pass of ['forward', 'input-grad', 'filter-grad'] as const) {
+      // the cpu preset's narrow full- and half-resolution layers (192x240, width x0.25)
+      expect(at(pass, 8, 240, 192, 8, 8), `${pass} 8 -> 8 at 240x192`).toEqual(cpu ? f4 : direct);
+      expect(at(pass, 8, 240, 192, 12, 8), `${pass} 12 -> 8`).toEqual(cpu ? f4 : direct);
+      expect(at(pass, 8, 120, 96, 16, 16), `${pass} 16 -> 16 at 120x96`).toEqual(cpu ? f4 : direct);
+      // exactly 256 pixels is large; 7 channels is not enough; the first layer (1 channel in) stays direct
+      expect(at(pass, 2, 16, 16, 8, 8), `${pass} 8 -> 8 at 16x16`).toEqual(cpu ? f4 : direct);
+      expect(at(pass, 2, 16, 16, 7, 8), `${pass} 7 -> 8`).toEqual(direct);
+      expect(at(pass, 2, 16, 16, 8, 7), `${pass} 8 -> 7`).toEqual(direct);
+      expect(at(pass, 8, 240, 192, 1, 8), `${pass} the first layer`).toEqual(direct);
+      // below 256 pixels: F(2x2) from 16 channels, and a channel product of 512 for the filter gradient
+      expect(at(pass, 8, 15, 12, 8, 8), `${pass} 8 -> 8 at 15x12`).toEqual(direct);
+      expect(at(pass, 8, 15, 12, 64, 64), `${pass} 64 -> 64 at 15x12`).toEqual(cpu ? { algorithm: 'winograd' } : direct);
+    }
+    expect(at('forward', 2, 15, 17, 16, 16), '255 pixels, 16 -> 16').toEqual(cpu ? { algorithm: 'winograd' } : direct);
+    expect(at('filter-grad', 2, 15, 17, 16, 16), '255 pixels, filter gradient of 16 x 16 < 512').toEqual(direct);
+    expect(at('filter-grad', 2, 15, 17, 16, 32), '255 pixels, filter gradient of 16 x 32 = 512').toEqual(cpu ? { algorithm: 'winograd' } : direct);
   });
 
   it('times every candidate of a small shape and the choice drives conv2d', async () => {

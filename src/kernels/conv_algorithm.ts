@@ -36,19 +36,24 @@ export function convChoices(): Record<string, ConvChoice> {
 }
 
 /**
- * Built-in default without a tuning cache. CPU adapters (lavapipe): Winograd wherever both channel
- * counts are at least 16 (every 3x3 layer of the U-Net but the first, 1 -> 16), measured 1.2-2.4x less
- * process CPU time than the direct kernels per layer and pass, except the filter gradient of 16 -> 16
- * (a tie, 0.96x), left direct (bench/RESULTS.md); every pass as F(4x4, 3x3) on layers of at least 256 pixels
- * (forward and input gradient measured 1.3-2.9x less CPU than F(2x2), the filter gradient 1.3-2x with its error
- * within F(2x2)'s documented bounds, bench/RESULTS.md 2026-12-06; at 8x10 pixels F(4x4)'s padded tiles lose).
- * Other adapters: direct until `spineseg tune` measures.
+ * Built-in default without a tuning cache. CPU adapters (lavapipe):
+ * - layers of at least 256 pixels: Winograd F(4x4, 3x3) for every pass once both channel counts are at least 8.
+ *   `spineseg tune` on the `cpu` preset's narrow U-Net (192x240, width x0.25, batch 8; bench/RESULTS.md 2026-12-06
+ *   night) chose F(4x4) for the 8 passes the older rule (16 channels, and a channel product of 512 for the filter
+ *   gradient, set when only F(2x2) existed) left direct: 8 -> 8 and 12 -> 8 at 240x192, the filter gradients of
+ *   16 -> 16 and 24 -> 16 at 120x96, at 0.55-0.97x the direct kernels' CPU time (the filter gradient of 8 -> 8 a tie);
+ * - smaller layers: Winograd F(2x2, 3x3) where both channel counts are at least 16 and, for the filter gradient, their
+ *   product at least 512 (at 8x10 pixels F(4x4)'s padded tiles lose; measured 1.2-2.4x less CPU than direct,
+ *   bench/RESULTS.md).
+ * The first layer (1 channel in) stays direct. Other adapters: direct until `spineseg tune` measures.
  */
 function defaultChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvChoice {
   void N;
-  if (!isCpuAdapter(gpu().adapter) || C < 16 || O < 16) return { algorithm: 'direct' };
+  if (!isCpuAdapter(gpu().adapter)) return { algorithm: 'direct' };
+  if (H * W >= 256) return C >= 8 && O >= 8 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'direct' };
+  if (C < 16 || O < 16) return { algorithm: 'direct' };
   if (pass === 'filter-grad' && C * O < 512) return { algorithm: 'direct' };
-  return H * W >= 256 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'winograd' };
+  return { algorithm: 'winograd' };
 }
 
 /** How to compute one pass of a stride-1 3x3 'same' convolution of x [N, H, W, C] to O channels. */

@@ -100,13 +100,15 @@ export function winogradFits(N: number, H: number, W: number, C: number, O: numb
 }
 
 /**
- * Channel lanes when channels are vec4-aligned: measured on lavapipe they beat row lanes at every U-Net
- * shape (bench/RESULTS.md). Other adapters keep row lanes except for few tiles and many channels, the
- * case where one thread per tile leaves most lanes idle.
+ * Channel lanes when channels are vec4-aligned and there are at least 16 output columns: measured on lavapipe
+ * they beat row lanes at every U-Net shape of width x1 (bench/RESULTS.md); below 16 columns (the 8- and 12-channel
+ * layers of width x0.25) row lanes took 0.64-0.86x their CPU time (`spineseg tune`, bench/RESULTS.md 2026-12-06
+ * night). Other adapters keep row lanes except for few tiles and many channels, the case where one thread per
+ * tile leaves most lanes idle.
  */
 function defaultLanes(T: number, K: number, N: number): WinogradLanes {
   if (K % 4 !== 0 || N % 4 !== 0) return 'rows';
-  if (isCpuAdapter(gpu().adapter)) return 'channels';
+  if (isCpuAdapter(gpu().adapter)) return N >= 16 ? 'channels' : 'rows';
   return N >= 32 && T <= 512 ? 'channels' : 'rows';
 }
 
