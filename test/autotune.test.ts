@@ -23,28 +23,38 @@ describe('autotuner', () => {
     expect(shapes.map((s) => s.where.split(', ').length).reduce((a, b) => a + b, 0)).toBe(20);
   });
 
-  it('built in, without a cache: on a CPU adapter F(4x4) from 8 channels on layers of 256+ pixels, F(2x2) from 16 below, the first layer direct', () => {
+  it('built in, without a cache: on a CPU adapter F(4x4) from 4 channels (the filter gradient from 8 and a product of 96) on layers of 256+ pixels, F(2x2) from 16 below', () => {
     const cpu = isCpuAdapter(gpu().adapter);
     const at = (pass: 'forward' | 'input-grad' | 'filter-grad', N: number, H: number, W: number, C: number, O: number) => convChoice(pass, N, H, W, C, O);
-    const f4 = { algorithm: 'winograd', tile: 4 };
+    const f4 = cpu ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'direct' };
+    const f2 = cpu ? { algorithm: 'winograd' } : { algorithm: 'direct' };
     const direct = { algorithm: 'direct' };
+    // the cpu preset's narrow full- and half-resolution layers (192x240, width x0.25)
+    for (const pass of ['forward', 'input-grad'] as const) {
+      expect(at(pass, 8, 240, 192, 4, 4), `${pass} 4 -> 4 at 240x192`).toEqual(f4);
+      expect(at(pass, 8, 120, 96, 4, 8), `${pass} 4 -> 8 at 120x96`).toEqual(f4);
+      expect(at(pass, 2, 16, 16, 4, 4), `${pass} exactly 256 pixels`).toEqual(f4);
+      expect(at(pass, 2, 16, 16, 3, 8), `${pass} 3 -> 8`).toEqual(direct);
+      expect(at(pass, 2, 16, 16, 8, 3), `${pass} 8 -> 3`).toEqual(direct);
+    }
+    expect(at('filter-grad', 8, 240, 192, 4, 4), 'filter gradient 4 -> 4').toEqual(direct);
+    expect(at('filter-grad', 8, 120, 96, 4, 8), 'filter gradient 4 -> 8').toEqual(direct);
+    expect(at('filter-grad', 8, 240, 192, 8, 8), 'filter gradient 8 -> 8: a product of 64').toEqual(direct);
+    expect(at('filter-grad', 8, 240, 192, 12, 8), 'filter gradient 12 -> 8: a product of 96').toEqual(f4);
+    expect(at('filter-grad', 8, 240, 192, 8, 12), 'filter gradient 8 -> 12').toEqual(f4);
+    expect(at('filter-grad', 2, 16, 16, 7, 16), 'filter gradient 7 -> 16: 7 channels').toEqual(direct);
+    expect(at('filter-grad', 2, 16, 16, 16, 7), 'filter gradient 16 -> 7').toEqual(direct);
     for (const pass of ['forward', 'input-grad', 'filter-grad'] as const) {
-      // the cpu preset's narrow full- and half-resolution layers (192x240, width x0.25)
-      expect(at(pass, 8, 240, 192, 8, 8), `${pass} 8 -> 8 at 240x192`).toEqual(cpu ? f4 : direct);
-      expect(at(pass, 8, 240, 192, 12, 8), `${pass} 12 -> 8`).toEqual(cpu ? f4 : direct);
-      expect(at(pass, 8, 120, 96, 16, 16), `${pass} 16 -> 16 at 120x96`).toEqual(cpu ? f4 : direct);
-      // exactly 256 pixels is large; 7 channels is not enough; the first layer (1 channel in) stays direct
-      expect(at(pass, 2, 16, 16, 8, 8), `${pass} 8 -> 8 at 16x16`).toEqual(cpu ? f4 : direct);
-      expect(at(pass, 2, 16, 16, 7, 8), `${pass} 7 -> 8`).toEqual(direct);
-      expect(at(pass, 2, 16, 16, 8, 7), `${pass} 8 -> 7`).toEqual(direct);
-      expect(at(pass, 8, 240, 192, 1, 8), `${pass} the first layer`).toEqual(direct);
+      expect(at(pass, 8, 120, 96, 16, 16), `${pass} 16 -> 16 at 120x96`).toEqual(f4);
+      expect(at(pass, 8, 240, 192, 1, 4), `${pass} the first layer`).toEqual(direct);
       // below 256 pixels: F(2x2) from 16 channels, and a channel product of 512 for the filter gradient
       expect(at(pass, 8, 15, 12, 8, 8), `${pass} 8 -> 8 at 15x12`).toEqual(direct);
-      expect(at(pass, 8, 15, 12, 64, 64), `${pass} 64 -> 64 at 15x12`).toEqual(cpu ? { algorithm: 'winograd' } : direct);
+      expect(at(pass, 8, 15, 12, 64, 64), `${pass} 64 -> 64 at 15x12`).toEqual(f2);
     }
-    expect(at('forward', 2, 15, 17, 16, 16), '255 pixels, 16 -> 16').toEqual(cpu ? { algorithm: 'winograd' } : direct);
+    expect(at('forward', 2, 15, 17, 16, 16), '255 pixels, 16 -> 16').toEqual(f2);
+    expect(at('forward', 2, 15, 17, 15, 16), '255 pixels, 15 -> 16').toEqual(direct);
     expect(at('filter-grad', 2, 15, 17, 16, 16), '255 pixels, filter gradient of 16 x 16 < 512').toEqual(direct);
-    expect(at('filter-grad', 2, 15, 17, 16, 32), '255 pixels, filter gradient of 16 x 32 = 512').toEqual(cpu ? { algorithm: 'winograd' } : direct);
+    expect(at('filter-grad', 2, 15, 17, 16, 32), '255 pixels, filter gradient of 16 x 32 = 512').toEqual(f2);
   });
 
   it('times every candidate of a small shape and the choice drives conv2d', async () => {

@@ -37,11 +37,12 @@ export function convChoices(): Record<string, ConvChoice> {
 
 /**
  * Built-in default without a tuning cache. CPU adapters (lavapipe):
- * - layers of at least 256 pixels: Winograd F(4x4, 3x3) for every pass once both channel counts are at least 8.
- *   `spineseg tune` on the `cpu` preset's narrow U-Net (192x240, width x0.25, batch 8; bench/RESULTS.md 2026-12-06
- *   night) chose F(4x4) for the 8 passes the older rule (16 channels, and a channel product of 512 for the filter
- *   gradient, set when only F(2x2) existed) left direct: 8 -> 8 and 12 -> 8 at 240x192, the filter gradients of
- *   16 -> 16 and 24 -> 16 at 120x96, at 0.55-0.97x the direct kernels' CPU time (the filter gradient of 8 -> 8 a tie);
+ * - layers of at least 256 pixels: Winograd F(4x4, 3x3) for the forward pass and the input gradient once both
+ *   channel counts are at least 4, and for the filter gradient once both are at least 8 with a product of at least
+ *   96. `spineseg tune` on the `cpu` preset's narrow U-Net (192x240, width x0.25, batch 8; bench/RESULTS.md 2026-12-06
+ *   night) chose exactly that: F(4x4) at 0.55-0.83x the direct kernels' CPU time for the 4- to 24-channel passes the
+ *   older rule (16 channels, and a channel product of 512 for the filter gradient, set when only F(2x2) existed) left
+ *   direct, and direct for the filter gradients of 4 -> 4, 4 -> 8 and 8 -> 8 (F(4x4) 0.97-1.9x their time);
  * - smaller layers: Winograd F(2x2, 3x3) where both channel counts are at least 16 and, for the filter gradient, their
  *   product at least 512 (at 8x10 pixels F(4x4)'s padded tiles lose; measured 1.2-2.4x less CPU than direct,
  *   bench/RESULTS.md).
@@ -50,7 +51,10 @@ export function convChoices(): Record<string, ConvChoice> {
 function defaultChoice(pass: ConvPass, N: number, H: number, W: number, C: number, O: number): ConvChoice {
   void N;
   if (!isCpuAdapter(gpu().adapter)) return { algorithm: 'direct' };
-  if (H * W >= 256) return C >= 8 && O >= 8 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'direct' };
+  if (H * W >= 256) {
+    const f4 = pass === 'filter-grad' ? C >= 8 && O >= 8 && C * O >= 96 : C >= 4 && O >= 4;
+    return f4 ? { algorithm: 'winograd', tile: 4 } : { algorithm: 'direct' };
+  }
   if (C < 16 || O < 16) return { algorithm: 'direct' };
   if (pass === 'filter-grad' && C * O < 512) return { algorithm: 'direct' };
   return { algorithm: 'winograd' };
