@@ -64,6 +64,7 @@ const otherTests = [
   'test/mutation-metrics.test.ts',
   'test/mutation-metrics-edges.test.ts',
   'test/mask-png-and-run-lock.test.ts',
+  'test/mutation-app-postprocess-decision.test.ts',
 ];
 
 export default defineConfig({

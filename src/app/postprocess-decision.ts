@@ -53,9 +53,9 @@ export function meanDice(preds: readonly Uint8Array[], truths: readonly Uint8Arr
 
 /**
  * Candidate size thresholds of class c: fractions of the median (over slices) of the largest true
- * component's area, so stray fragments in the truth do not pull the scale down.
+ * component's area, so stray fragments in the truth do not pull the scale down. Exported for its tests.
  */
-function sizeCandidates(cases: readonly DecisionCase[], c: number): number[] {
+export function sizeCandidates(cases: readonly DecisionCase[], c: number): number[] {
   const largest: number[] = [];
   for (const k of cases) {
     const cc = connectedComponents(Uint8Array.from(k.truth, (v) => (v === c ? 1 : 0)), k.dims, false);
