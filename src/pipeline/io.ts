@@ -88,17 +88,31 @@ export function checkMetaImageFile(file: string, options: ReadImageOptions = {})
   return header;
 }
 
-function checkPngSignature(file: string): void {
+/** Samples per pixel of each PNG colour type as ITK reads it (a palette is expanded to RGB). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+
+/**
+ * The PNG signature, then the IHDR chunk's size, bit depth and colour type held to the size budget, from the first
+ * 26 bytes: no decoder runs before a PNG is known to fit (ITK widens depths below 8 to a byte per sample).
+ */
+function checkPngHeader(file: string, budget: number): void {
   const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(8);
+  const head = Buffer.alloc(26);
+  let got = 0;
   try {
-    fs.readSync(fd, head, 0, 8, 0);
+    got = fs.readSync(fd, head, 0, 26, 0);
   } finally {
     fs.closeSync(fd);
   }
   if (!PNG_SIGNATURE.every((b, i) => head[i] === b)) {
-    throw fieldError(file, 'signature', [...head].map((b) => b.toString(16).padStart(2, '0')).join(''), 'not a PNG file');
+    throw fieldError(file, 'signature', [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(''), 'not a PNG file');
   }
+  if (got < 26 || head.toString('latin1', 12, 16) !== 'IHDR') throw fieldError(file, 'IHDR', got < 26 ? `${got} bytes` : head.toString('latin1', 12, 16), 'expected the IHDR chunk right after the signature');
+  const [width, height, depth, colourType] = [head.readUInt32BE(16), head.readUInt32BE(20), head[24]!, head[25]!];
+  const channels = PNG_CHANNELS[colourType];
+  if (channels === undefined) throw fieldError(file, 'colour type', colourType, 'expected 0, 2, 3, 4 or 6');
+  const bytes = width * height * channels * (depth > 8 ? 2 : 1);
+  if (bytes > budget) throw fieldError(file, 'dim', [width, height], `${bytes} bytes of voxel data exceed the size budget of ${budget} bytes`);
 }
 
 /** An RGB(A) export of a grey image (R = G = B everywhere, as some of the shared PNGs are) becomes scalar. */
@@ -133,8 +147,8 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   const budget = options.sizeBudgetBytes ?? DEFAULT_SIZE_BUDGET_BYTES;
   statFile(file);
   if (format === 'mha') checkMetaImageFile(file, { sizeBudgetBytes: budget });
-  if (format === 'png') checkPngSignature(file);
-  if (format === 'nifti' || format === 'png') {
+  if (format === 'png') checkPngHeader(file, budget);
+  if (format === 'nifti') {
     const info = await itkRead(file, true);
     const bytesPer = componentBytes(info.imageType.componentType) * info.imageType.components;
     const bytes = voxelCount(info.size) * bytesPer;
