@@ -143,6 +143,28 @@ describe('predict.ts helpers on exact values', () => {
     expect(Array.from(fromModelOutput(small, { width: 6, height: 4 }, 8, 4))).toEqual(want);
   });
 
+  it('resize whenever the canvas differs in either side: an odd margin makes an 11x8 slice a 17x8 canvas on a 16x8 grid, a 16x7 one 16x9', () => {
+    // the canvas keeps the model's aspect, so its sides differ from the grid's together, except where the even-margin
+    // rounding adds a column (width differs, height equal) or a row (height differs, width equal)
+    expect(canvasFor(11, 8, 16, 8)).toEqual({ width: 17, height: 8 });
+    expect(canvasFor(16, 7, 16, 8)).toEqual({ width: 16, height: 9 });
+    const wide = { image: ramp(88, 5), width: 11, height: 8 };
+    expect(Array.from(toModelInput(wide, 16, 8)), 'toModelInput, width only').toEqual(Array.from(resizeArea(cropOrPadCentred(wide.image, 11, 8, 17, 8), 17, 8, 16, 8)));
+    const labels = Uint8Array.from({ length: 128 }, (_, i) => (i * 5) % 4);
+    expect(Array.from(fromModelOutput(labels, { width: 11, height: 8 }, 16, 8)), 'fromModelOutput, width only').toEqual(Array.from(cropOrPadCentred(resizeNearest(labels, 16, 8, 17, 8), 17, 8, 11, 8)));
+    const probs = Float32Array.from({ length: 256 }, (_, i) => ((i * 13) % 29) / 29);
+    for (const [w, h, cw, ch] of [[11, 8, 17, 8], [16, 7, 16, 9]]) {
+      const got = probabilitiesToSlice(probs, 2, { width: w!, height: h! }, 16, 8);
+      const want = new Float32Array(w! * h! * 2);
+      for (let k = 0; k < 2; k++) {
+        const plane = Float32Array.from({ length: 128 }, (_, i) => probs[i * 2 + k]!);
+        const cropped = cropOrPadCentred(resizeBilinear(plane, 16, 8, cw!, ch!), cw!, ch!, w!, h!);
+        cropped.forEach((v, i) => (want[i * 2 + k] = v));
+      }
+      expect(Array.from(got), `probabilitiesToSlice, ${w}x${h} on a ${cw}x${ch} canvas`).toEqual(Array.from(want));
+    }
+  });
+
   it('argmaxProbabilities: the largest class, ties to the lowest, never a class past the last', () => {
     const p = Float32Array.from([0.2, 0.5, 0.5, 0.9, 0.05, 0.05, 0.1, 0.1, 0.8, 0.1, 0.2, 0.3, 0.95, 0, 0]);
     expect(Array.from(argmaxProbabilities(p, 3))).toEqual([1, 0, 2, 2, 0]);
