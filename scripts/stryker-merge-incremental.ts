@@ -2,7 +2,9 @@
 // incrementalFile is docs/mutation/stryker-incremental.json) reuses what the per-folder runs
 // (stryker.pipeline.config.mjs, stryker.model.config.mjs) measured. Test ids are local to each report: the union
 // renumbers tests by (test file, test name) and mutants in order, and rewrites killedBy/coveredBy to match.
-// A later file wins for a source file or a test file present in several; `IN.json=a.ts,b.ts` takes only those
+// A later file wins for a source file or a test file present in several, except that two runs over line ranges of the
+// same unchanged source (`--mutate src/x.ts:29-111`, then `:112-185`) join: their mutants are united, a later result
+// winning for the same mutant (location, mutator, replacement). `IN.json=a.ts,b.ts` takes only those
 // source files from IN.json (an incremental file also carries the earlier results of files its run did not mutate).
 // Usage:
 //   npx tsx scripts/stryker-merge-incremental.ts OUT.json IN1.json IN2.json=src/x.ts,src/y.ts ...
@@ -65,7 +67,13 @@ for (const r of reports) {
   for (const [file, tf] of Object.entries(r.testFiles ?? {})) for (const t of tf.tests) local.set(t.id, newId.get(testKey(file, t.name))!);
   const remap = (ids?: string[]) => ids?.map((id) => local.get(id)).filter((id): id is string => id !== undefined);
   for (const [file, f] of Object.entries(r.files)) {
-    files[file] = { ...f, mutants: f.mutants.map((m) => ({ ...m, id: String(mutantId++), ...(m.killedBy ? { killedBy: remap(m.killedBy) } : {}), ...(m.coveredBy ? { coveredBy: remap(m.coveredBy) } : {}) })) };
+    const mutants = f.mutants.map((m) => ({ ...m, id: String(mutantId++), ...(m.killedBy ? { killedBy: remap(m.killedBy) } : {}), ...(m.coveredBy ? { coveredBy: remap(m.coveredBy) } : {}) }));
+    const earlier = files[file];
+    if (earlier && earlier.source === f.source) {
+      const key = (m: Mutant) => JSON.stringify([m.location, m.mutatorName, m.replacement]);
+      const later = new Set(mutants.map(key));
+      files[file] = { ...f, mutants: [...earlier.mutants.filter((m) => !later.has(key(m))), ...mutants] };
+    } else files[file] = { ...f, mutants };
   }
 }
 // projectRoot is the folder the run happened in, a path of that machine: the tracked file carries none (Stryker's
