@@ -163,8 +163,8 @@ describe('png: grey masks', () => {
 describe('png: header checks', () => {
   const good = () => png(2, 3, 1, 8, [1, 2, 3, 4, 5, 6]);
   it('the claimed size; the budget is inclusive; 64 Mpx by default', () => {
-    expect(checkPngHeader('x.png', good())).toEqual({ width: 2, height: 3 });
-    expect(checkPngHeader('x.png', good(), 6)).toEqual({ width: 2, height: 3 });
+    expect(checkPngHeader('x.png', good())).toEqual({ width: 2, height: 3, depth: 8, colourType: 0 });
+    expect(checkPngHeader('x.png', good(), 6)).toEqual({ width: 2, height: 3, depth: 8, colourType: 0 });
     expect(() => checkPngHeader('x.png', good(), 5)).toThrow('x.png: size = "2x3": 6 pixels exceed the budget of 5');
     expect(MAX_PNG_PIXELS).toBe(67108864);
   });
@@ -182,7 +182,7 @@ describe('png: header checks', () => {
     }
     expect(() => checkPngHeader('t.png', good().subarray(0, 8))).toThrow('t.png: file size = 8: truncated PNG (too short for its IHDR header)');
     expect(() => checkPngHeader('t.png', good().subarray(0, 32))).toThrow('t.png: file size = 32: truncated PNG');
-    expect(checkPngHeader('t.png', good().subarray(0, 33))).toEqual({ width: 2, height: 3 });
+    expect(checkPngHeader('t.png', good().subarray(0, 33))).toEqual({ width: 2, height: 3, depth: 8, colourType: 0 });
     for (const i of [12, 13, 14, 15]) {
       const b = good();
       b[i] = 0x41;
@@ -197,11 +197,11 @@ describe('png: header checks', () => {
     };
     expect(() => checkPngHeader('z.png', sized(0, 3))).toThrow('z.png: size = "0x3": expected at least 1x1 pixels');
     expect(() => checkPngHeader('z.png', sized(3, 0))).toThrow('z.png: size = "3x0": expected at least 1x1 pixels');
-    expect(checkPngHeader('z.png', sized(70000, 1))).toEqual({ width: 70000, height: 1 });
+    expect(checkPngHeader('z.png', sized(70000, 1))).toEqual({ width: 70000, height: 1, depth: 8, colourType: 0 });
     // a subarray of a larger buffer: the header is read at the view's offset
     const padded = new Uint8Array(good().length + 5);
     padded.set(good(), 5);
-    expect(checkPngHeader('o.png', padded.subarray(5))).toEqual({ width: 2, height: 3 });
+    expect(checkPngHeader('o.png', padded.subarray(5))).toEqual({ width: 2, height: 3, depth: 8, colourType: 0 });
   });
   it('a damaged body names the file and the decoder error', () => {
     const b = png(16, 16, 1, 8, Array.from({ length: 256 }, (_, i) => (i * 37) % 256));

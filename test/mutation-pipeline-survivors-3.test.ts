@@ -99,7 +99,7 @@ describe('io.ts survivors', () => {
     expect(e, 'a 4x4 8-bit PNG is 16 bytes of voxels, over a budget of 15').toBeInstanceOf(PipelineError);
     expect(e.message).toBe(`${at('four.png')}: dim = [4 4]: 16 bytes of voxel data exceed the size budget of 15 bytes`);
   });
-  it("a PNG's budget is read from its IHDR: samples per pixel of its colour type, 2 bytes at depth 16; a bad IHDR or colour type is named", async () => {
+  it("a PNG's budget is read from its IHDR: samples per pixel of its colour type, 2 bytes at depth 16; a bad IHDR (png.ts's header check) or colour type is named", async () => {
     const { readImage } = await import('../src/pipeline/io.ts');
     const write = (name: string, bytes: Uint8Array) => (fs.writeFileSync(at(name), bytes), at(name));
     const rgb = write('rgb.png', encode({ width: 3, height: 2, channels: 3, depth: 8, data: new Uint8Array(18) }));
@@ -114,10 +114,10 @@ describe('io.ts survivors', () => {
     expect((await rejection(readImage(write('odd.png', odd)))).message).toBe(`${at('odd.png')}: colour type = 5: expected 0, 2, 3, 4 or 6`);
     // the signature alone, and a signature followed by another chunk
     const sig = odd.subarray(0, 8);
-    expect((await rejection(readImage(write('sig.png', sig)))).message).toBe(`${at('sig.png')}: IHDR = "8 bytes": expected the IHDR chunk right after the signature`);
+    expect((await rejection(readImage(write('sig.png', sig)))).message).toBe(`${at('sig.png')}: file size = 8: truncated PNG (too short for its IHDR header)`);
     const other = Uint8Array.from(odd);
     other.set([0x74, 0x45, 0x58, 0x74], 12); // tEXt
-    expect((await rejection(readImage(write('other.png', other)))).message).toBe(`${at('other.png')}: IHDR = "tEXt": expected the IHDR chunk right after the signature`);
+    expect((await rejection(readImage(write('other.png', other)))).message).toBe(`${at('other.png')}: first chunk = "tEXt": expected IHDR (damaged PNG)`);
   });
   it('a NIfTI of 3-component voxels counts every component against the budget (io.ts:139)', async () => {
     const { readImage } = await import('../src/pipeline/io.ts');

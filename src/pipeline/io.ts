@@ -14,6 +14,7 @@ import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.t
 import { voxelCount, type Volume, type VoxelArray } from './volume.ts';
 import { itkImageToVolume } from './itk-volume.ts';
 import { writeFileAtomicWith } from './atomic-write.ts';
+import { PNG_SIGNATURE, checkPngHeader } from './png.ts';
 
 export interface ReadImageOptions {
   /** Largest voxel data accepted, in bytes (uncompressed). */
@@ -22,7 +23,6 @@ export interface ReadImageOptions {
 
 export type ImageFormat = 'mha' | 'nifti' | 'png';
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Format from the file name; undefined for anything the pipeline does not read. */
 export function imageFormat(file: string): ImageFormat | undefined {
@@ -92,23 +92,22 @@ export function checkMetaImageFile(file: string, options: ReadImageOptions = {})
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
 
 /**
- * The PNG signature, then the IHDR chunk's size, bit depth and colour type held to the size budget, from the first
- * 26 bytes: no decoder runs before a PNG is known to fit (ITK widens depths below 8 to a byte per sample).
+ * The PNG signature, then what the IHDR chunk claims (png.ts's checkPngHeader, from the first 33 bytes) held to the
+ * size budget: no decoder runs before a PNG is known to fit (ITK widens depths below 8 to a byte per sample).
  */
-function checkPngHeader(file: string, budget: number): void {
+function checkPngFile(file: string, budget: number): void {
   const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(26);
+  const head = Buffer.alloc(33);
   let got = 0;
   try {
-    got = fs.readSync(fd, head, 0, 26, 0);
+    got = fs.readSync(fd, head, 0, 33, 0);
   } finally {
     fs.closeSync(fd);
   }
   if (!PNG_SIGNATURE.every((b, i) => head[i] === b)) {
     throw fieldError(file, 'signature', [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(''), 'not a PNG file');
   }
-  if (got < 26 || head.toString('latin1', 12, 16) !== 'IHDR') throw fieldError(file, 'IHDR', got < 26 ? `${got} bytes` : head.toString('latin1', 12, 16), 'expected the IHDR chunk right after the signature');
-  const [width, height, depth, colourType] = [head.readUInt32BE(16), head.readUInt32BE(20), head[24]!, head[25]!];
+  const { width, height, depth, colourType } = checkPngHeader(file, head.subarray(0, got));
   const channels = PNG_CHANNELS[colourType];
   if (channels === undefined) throw fieldError(file, 'colour type', colourType, 'expected 0, 2, 3, 4 or 6');
   const bytes = width * height * channels * (depth > 8 ? 2 : 1);
@@ -147,7 +146,7 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   const budget = options.sizeBudgetBytes ?? DEFAULT_SIZE_BUDGET_BYTES;
   statFile(file);
   if (format === 'mha') checkMetaImageFile(file, { sizeBudgetBytes: budget });
-  if (format === 'png') checkPngHeader(file, budget);
+  if (format === 'png') checkPngFile(file, budget);
   if (format === 'nifti') {
     const info = await itkRead(file, true);
     const bytesPer = componentBytes(info.imageType.componentType) * info.imageType.components;

@@ -25,13 +25,13 @@ export function decodeGreyPngBytes(file: string, bytes: Uint8Array, maxPixels = 
 /** Pixels an image's header may claim before it is refused undecoded (64 Mpx; an MRI slice is well under 1 Mpx). */
 export const MAX_PNG_PIXELS = 64 * 2 ** 20;
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
  * Checks what a PNG claims before decoding a byte of it: not empty, the PNG signature, an IHDR chunk, a size
- * of at least 1x1 and at most `maxPixels`. Returns the claimed size.
+ * of at least 1x1 and at most `maxPixels`. Returns the claimed size, bit depth and colour type (IHDR's bytes 24, 25).
  */
-export function checkPngHeader(file: string, bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): { width: number; height: number } {
+export function checkPngHeader(file: string, bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): { width: number; height: number; depth: number; colourType: number } {
   if (bytes.length === 0) throw fieldError(file, 'file size', 0, 'empty file; expected a PNG image');
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new PipelineError(`${file}: not a PNG image (no PNG signature in its first 8 bytes)`, { file, field: 'signature' });
   if (bytes.length < 33) throw fieldError(file, 'file size', bytes.length, 'truncated PNG (too short for its IHDR header)');
@@ -42,7 +42,7 @@ export function checkPngHeader(file: string, bytes: Uint8Array, maxPixels = MAX_
   const height = view.getUint32(20);
   if (width === 0 || height === 0) throw fieldError(file, 'size', `${width}x${height}`, 'expected at least 1x1 pixels');
   if (width * height > maxPixels) throw fieldError(file, 'size', `${width}x${height}`, `${width * height} pixels exceed the budget of ${maxPixels}`);
-  return { width, height };
+  return { width, height, depth: bytes[24]!, colourType: bytes[25]! };
 }
 
 function decodePng(file: string, bytes: Uint8Array, maxPixels: number): ReturnType<typeof decode> {
