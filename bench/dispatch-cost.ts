@@ -36,14 +36,14 @@ export type DispatchCostOptions = BenchArgs<typeof dispatchCostFlags>;
 interface Timed {
   wall: number[];
   cpu: number[];
-  /** wall time of the recording alone (JavaScript and Dawn, before the submission) */
+  /** wall time of `work` alone, before the GPU is awaited (the recording, for the dispatch comparison) */
   record: number[];
 }
 
-async function timed(into: Timed, work: () => void, sync: () => Promise<void>): Promise<void> {
+async function timed(into: Timed, work: () => unknown, sync: () => Promise<void>): Promise<void> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  work();
+  await work();
   into.record.push(performance.now() - t0);
   await sync();
   into.wall.push(performance.now() - t0);
@@ -131,14 +131,7 @@ export async function run(o: DispatchCostOptions): Promise<void> {
   let k = 0;
   for (let s = 0; s < o.steps + 1; s++) {
     const before = g.dispatchCount;
-    const into: Timed = s === 0 ? { wall: [], cpu: [], record: [] } : step;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await trainStep(model, opt, batch, ++k);
-    await g.sync();
-    into.wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    into.cpu.push((c.user + c.system) / 1000);
+    await timed(s === 0 ? { wall: [], cpu: [], record: [] } : step, () => trainStep(model, opt, batch, ++k), sync);
     if (s > 0) counts.push(g.dispatchCount - before);
   }
   const dispatches = median(counts);
