@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
 import { machineInfo } from './machine.ts';
+import { describeCpu } from './schema.ts';
 import { benchMain, type BenchArgs } from './args.ts';
 import { syntheticBatch } from './train-core.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
@@ -114,7 +115,7 @@ export async function run(o: DispatchCostOptions): Promise<void> {
   const adapter = adapterName(g.adapter);
   const machine = machineInfo(g.adapter);
   const sync = () => g.sync();
-  console.log(`adapter: ${adapter}; CPU: ${machine.cpu} (${machine.cores} cores)`);
+  console.log(`adapter: ${adapter}; CPU: ${describeCpu(machine)}`);
   const cost = await measureDispatchCost(o.k, o.n, o.reps, sync);
   console.log(`one dispatch beyond its work: ${cost.wall_us.toFixed(1)} us wall, ${cost.cpu_us.toFixed(1)} us CPU, of which ${cost.record_us.toFixed(1)} us recording ` +
     `(${o.k} dispatches of ${o.n} elements: median ${cost.small.wall_median.toFixed(2)} ms wall / ${cost.small.cpu_median.toFixed(2)} ms CPU; ` +

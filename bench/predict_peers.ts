@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseNumber } from '../src/cli/options.ts';
 import { machineInfo } from './machine.ts';
+import { describeCpu } from './schema.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { loadPredictor, defaultModelDir } from '../src/app/checkpoints.ts';
 import { readSafetensorsFile } from '../src/model/checkpoint.ts';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   if (files.length === 0) throw new Error(`${o.input}: no .png slices`);
   const slices = files.map((f) => decodeIntensityPng(join(o.input!, f)));
   const machine = machineInfo(g.adapter);
-  console.error(`${relative(process.cwd(), o.checkpoint!) || '.'} on ${adapterName(g.adapter)}; ${machine.cpu} (${machine.cores} cores)`);
+  console.error(`${relative(process.cwd(), o.checkpoint!) || '.'} on ${adapterName(g.adapter)}; ${describeCpu(machine)}`);
   const ort = o.ort ? await (await import('./ort-baseline.ts')).loadOrtWebgpu(threads) : undefined;
   const r = await runPredictPeers(
     {

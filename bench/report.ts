@@ -3,7 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { TrainBenchResult } from './train-core.ts';
 import type { KernelBenchResult } from './kernels-core.ts';
-import type { InterleavedResult } from './schema.ts';
+import { describeCpu, type InterleavedResult } from './schema.ts';
 
 export interface NamedTrainResult {
   /** where it came from (a file name, or "this page") */
@@ -30,7 +30,7 @@ export function trainMarkdown(entries: NamedTrainResult[]): string {
   const head = ['adapter', 'CPU', 'source', 'size', 'batch', 'width', 'ours ms/step', 'tfjs ms/step', 'tfjs/ours', 'ours GFLOP/s', 'tfjs GFLOP/s', ...(jax ? ['jax-js ms/step', 'jax-js/ours'] : [])];
   const lines = entries.map(({ source, result: r }) => [
     r.adapter.name.replace(/\|/g, '/'),
-    r.machine ? `${r.machine.cpu} (${r.machine.cores} cores)` : 'not recorded',
+    r.machine ? describeCpu(r.machine) : 'not recorded',
     source,
     r.settings.size,
     String(r.settings.batch),

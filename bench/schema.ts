@@ -5,6 +5,11 @@ import type { TrainBenchResult, StepTiming } from './train-core.ts';
 import type { KernelBenchResult, KernelRow } from './kernels-core.ts';
 import { median } from './stats.ts';
 
+/** A bench JSON's CPU as one line: "AMD EPYC (2 cores; AuthenticAMD family 26 model 2 ...)" (cpuId: src/app/machine.ts). */
+export function describeCpu(m: { cpu: string; cores: number; cpuId?: string | null }): string {
+  return `${m.cpu} (${m.cores} cores${m.cpuId ? `; ${m.cpuId}` : ''})`;
+}
+
 export class BenchSchemaError extends Error {}
 
 type Obj = Record<string, unknown>;
@@ -148,7 +153,7 @@ export function checkInterleavedResult(v: unknown, file: string): InterleavedRes
   const adapter = c.string(r, 'adapter', '', true);
   const date = c.string(r, 'date', '', true);
   const machine = r.machine === undefined ? null : c.object(r.machine, 'machine');
-  const cpu = machine ? `${c.string(machine, 'cpu', 'machine.', true)} (${c.positive(machine, 'cores', 'machine.', { integer: true })} cores)` : null;
+  const cpu = machine ? describeCpu({ cpu: c.string(machine, 'cpu', 'machine.', true), cores: c.positive(machine, 'cores', 'machine.', { integer: true }), cpuId: typeof machine.cpuId === 'string' ? machine.cpuId : null }) : null;
   const samples = (o: Obj, path: string, key: string): number[] => {
     const xs = o[key];
     if (!Array.isArray(xs) || xs.length === 0 || xs.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) c.fail(path + key, 'a non-empty array of numbers > 0', xs);

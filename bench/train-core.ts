@@ -62,7 +62,7 @@ export interface TrainBenchResult {
   tfjs: StepTiming | null;
   ratio: number | null;
   /** the CPU and versions, recorded by the Node host (bench/train.ts: src/app/machine.ts); absent in the page and in older results */
-  machine?: { cpu: string; cores: number; vectorBits?: number | null; mesa?: string | null; dawn?: string };
+  machine?: { cpu: string; cores: number; cpuId?: string | null; vectorBits?: number | null; mesa?: string | null; dawn?: string };
   /** jax-js' step (--jaxjs) and jax-js / ours; absent in results of earlier versions */
   jaxjs?: StepTiming | null;
   jaxjsRatio?: number | null;

@@ -123,6 +123,20 @@ describe('bench compare on interleaved runs and on every committed result', () =
     if (parsed.kind === 'interleaved') expect(parsed.result.rows[0]).toMatchObject({ side: 'ours', cpu_median: null, wall_median: 100 });
   });
 
+  it("shows the CPU's identity beside its name when the JSON records one (two machines both called \"AMD EPYC\" stay apart)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spineseg-compare-id-'));
+    const zen5 = join(dir, 'zen5.json');
+    const other = join(dir, 'other.json');
+    writeFileSync(zen5, JSON.stringify({ ...ab, machine: { ...ab.machine, cpuId: 'AuthenticAMD family 26 model 2 stepping 1; 1 thread per core; avx2 fma avx512f' } }));
+    writeFileSync(other, JSON.stringify({ ...ab, machine: { ...ab.machine, cpuId: 'AuthenticAMD family 25 model 1 stepping 1; 2 threads per core; avx2 fma' } }));
+    const out = await benchCompare([zen5, other], {}, () => {});
+    expect(out).toMatch(/\| zen5\.json +\| training step +\| [^|]+\| AMD EPYC \(2 cores; AuthenticAMD family 26 model 2 stepping 1; 1 thread per core; avx2 fma avx512f\) +\|/);
+    expect(out).toMatch(/\| other\.json +\| training step +\| [^|]+\| AMD EPYC \(2 cores; AuthenticAMD family 25 model 1 stepping 1; 2 threads per core; avx2 fma\) +\|/);
+    const train = join(dir, 'train.json');
+    writeFileSync(train, JSON.stringify({ ...trainResult('llvmpipe', 100, 800), machine: { cpu: 'Intel(R) Xeon(R) CPU @ 2.20GHz', cores: 2, cpuId: 'GenuineIntel family 6 model 85 stepping 7; 2 threads per core; avx2 fma avx512f' } }));
+    expect(await benchCompare([train], {}, () => {})).toContain('| Intel(R) Xeon(R) CPU @ 2.20GHz (2 cores; GenuineIntel family 6 model 85 stepping 7; 2 threads per core; avx2 fma avx512f) |');
+  });
+
   it('refuses an interleaved JSON whose summary disagrees with its samples, or whose samples are not times', () => {
     expect(() => parseBenchResult(JSON.stringify({ ...ab, rows: [{ ...ab.rows[0], wall_median: 90 }, ab.rows[1]] }), 'ab.json')).toThrow(/ab\.json: field 'rows\[0\]\.wall_median' must be the median of samples\.ours\.wall = 100, found 90/);
     expect(() => parseBenchResult(JSON.stringify({ ...ab, samples: { ...ab.samples, jaxjs: { wall: [1, 'x'], cpu: [1] } } }), 'ab.json')).toThrow(/ab\.json: field 'samples\.jaxjs\.wall' must be a non-empty array of numbers > 0/);
