@@ -25,7 +25,9 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY shaders ./shaders
-COPY models/default/config.json models/default/model.safetensors models/default/MODEL.md ./models/default/
+# the shipped model, one checkpoint or a folder of folds (ensemble.json + fold-k/); .dockerignore leaves out its test
+# subset, training logs and the record of the model it replaced
+COPY models/default ./models/default
 RUN ln -s /opt/spineseg/bin/spineseg.mjs /usr/local/bin/spineseg
 
 # Dawn wants a runtime directory; the NVIDIA container toolkit reads the two NVIDIA_ variables

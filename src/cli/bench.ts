@@ -1,6 +1,7 @@
 // `spineseg bench train | kernels | metrics | matmul`: the benchmarks in bench/, from the CLI.
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseNumber, parseModelShape, DEFAULT_MODEL_SIZE } from './options.ts';
 
@@ -12,8 +13,17 @@ function runScript(script: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`bench/${script} failed (exit ${r.status})`);
 }
 
+/**
+ * The benchmarks live in the repository, not in the published package (package.json "files"), and their peers
+ * (tfjs, jax-js, onnxruntime-web) are dev dependencies: an installed `spineseg bench` says where to get them.
+ */
+export function requireBenchDir(dir: string = benchDir): void {
+  if (!existsSync(dir)) throw new Error(`spineseg bench: ${dir} not found: the benchmarks are not part of the installed package; run them from a clone of the repository after \`npm ci\` (it installs tfjs, jax-js and onnxruntime-web, the peers they time)`);
+}
+
 export function register(program: Command): void {
-  const bench = program.command('bench').description('benchmarks against tfjs-backend-webgpu, jax-js and onnxruntime-web on the same adapter, and PyTorch CPU');
+  const bench = program.command('bench').description('benchmarks against tfjs-backend-webgpu, jax-js and onnxruntime-web on the same adapter, and PyTorch CPU (from a clone of the repository)');
+  bench.hook('preAction', () => requireBenchDir());
   bench
     .command('train')
     .description('time full U-Net training steps, spineseg and tfjs-backend-webgpu')
