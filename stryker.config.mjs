@@ -29,7 +29,7 @@ export default {
     'src/metrics/label-files.ts',
     'src/metrics/overlap.ts',
     ...['csv', 'errors', 'level-codes', 'split', 'labels', 'resample', 'volume', 'atomic-write', 'png', 'filter', 'report', 'orientation', 'postprocess', 'mha', 'extract', 'itk-volume', 'io', 'dataset', 'apta'].map((f) => `src/pipeline/${f}.ts`),
-    ...['presets', 'safetensors', 'weights', 'checkpoint', 'augment', 'checkpoint-validate', 'train'].map((f) => `src/model/${f}.ts`),
+    ...['presets', 'safetensors', 'weights', 'checkpoint', 'augment', 'checkpoint-validate', 'train', 'unet'].map((f) => `src/model/${f}.ts`),
     'src/app/postprocess-decision.ts:52-115',
     'src/model/predict.ts:29-185',
   ],

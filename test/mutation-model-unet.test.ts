@@ -8,7 +8,7 @@ import { Tensor } from '../src/graph/tensor.ts';
 import { noGrad } from '../src/graph/autograd.ts';
 import { Rng } from '../src/util/random.ts';
 import { unetForwardRef } from '../src/reference/unet.ts';
-import { makeConfig, paperConfig, UNet, layerList } from '../src/model/unet.ts';
+import { makeConfig, paperConfig, UNet, layerList, unetConv3x3Shapes } from '../src/model/unet.ts';
 import { randomiseUnetParams } from './helpers/unet-params.ts';
 
 const calls: { block: 'conv' | 'up'; mode: Record<string, unknown> }[] = [];
@@ -41,6 +41,8 @@ describe('makeConfig', () => {
     expect(() => makeConfig({ width: 32, height: 24 })).toThrow(msg(32, 24));
     expect(() => makeConfig({ width: 0, height: 32 })).toThrow(msg(0, 32));
     expect(() => makeConfig({ width: 32, height: -16 })).toThrow(msg(32, -16));
+    // a zero side is a multiple of 16 too: only the positivity checks refuse it, for each side on its own
+    expect(() => makeConfig({ width: 32, height: 0 })).toThrow(msg(32, 0));
     expect(() => makeConfig({ widthMult: 0 })).toThrow('width multiplier 0 must be > 0');
     expect(() => makeConfig({ widthMult: NaN })).toThrow('width multiplier NaN must be > 0');
     expect(makeConfig({ widthMult: 1e-9 }).widthMult).toBe(1e-9);
@@ -51,6 +53,19 @@ describe('makeConfig', () => {
     expect(out(1 / 16)).toEqual([1, 2, 4, 8, 16, 32, 16, 8, 4, 2]);
     expect(out(0.01)).toEqual([1, 1, 1, 1, 3, 5, 3, 1, 1, 1]);
     expect(out(0.1)).toEqual([2, 3, 6, 13, 26, 51, 26, 13, 6, 3]);
+  });
+
+  it('lists a conv shape that several layers share once, naming every layer that uses it', () => {
+    // at width x0.01 every channel count of levels 1-4 rounds to one, so enc1.conv1 (1 -> 1) and enc1.conv2 (1 -> 1)
+    // share the full-resolution shape, and so do the decoder's at the same size
+    const shapes = unetConv3x3Shapes(32, 32, 2, 0.01);
+    const full = shapes.filter((s) => s.H === 32 && s.W === 32);
+    expect(full.map((s) => [`${s.C}->${s.O}`, s.where])).toEqual([
+      ['1->1', 'enc1.conv1, enc1.conv2, dec1.conv2'],
+      ['2->1', 'dec1.conv1'],
+    ]);
+    expect(new Set(shapes.map((s) => `${s.H}x${s.W}x${s.C}->${s.O}`)).size).toBe(shapes.length);
+    expect(shapes.every((s) => s.N === 2)).toBe(true);
   });
 });
 
