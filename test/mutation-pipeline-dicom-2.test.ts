@@ -140,6 +140,22 @@ describe('parseDicom', () => {
     );
     expect(thrown(() => parseDicom('j.dcm', encode({}, 0, '1.2.840.10008.1.2.4.201'))).message).toMatch(/= "1\.2\.840\.10008\.1\.2\.4\.201": High-Throughput JPEG 2000 \(Lossless Only\) is not supported;/);
     expect(thrown(() => parseDicom('j.dcm', encode({}, 0, '1.2.3.4'))).message).toMatch(/^j\.dcm: TransferSyntaxUID = "1\.2\.3\.4": unknown is not supported;/);
+    // every compressed or big-endian syntax is refused by its PS3.6 name, so the user knows what to convert
+    const named: Array<[string, string]> = [
+      ['1.2.840.10008.1.2.2', 'Explicit VR Big Endian'],
+      ['1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)'],
+      ['1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 & 4)'],
+      ['1.2.840.10008.1.2.4.57', 'JPEG Lossless, Non-Hierarchical (Process 14)'],
+      ['1.2.840.10008.1.2.4.70', 'JPEG Lossless, Non-Hierarchical, First-Order Prediction'],
+      ['1.2.840.10008.1.2.4.80', 'JPEG-LS Lossless'],
+      ['1.2.840.10008.1.2.4.81', 'JPEG-LS Near-Lossless'],
+      ['1.2.840.10008.1.2.4.90', 'JPEG 2000 Image Compression (Lossless Only)'],
+      ['1.2.840.10008.1.2.4.91', 'JPEG 2000 Image Compression'],
+      ['1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000 (Lossless Only)'],
+      ['1.2.840.10008.1.2.4.203', 'High-Throughput JPEG 2000'],
+      ['1.2.840.10008.1.2.5', 'RLE Lossless'],
+    ];
+    for (const [uid, name] of named) expect(thrown(() => parseDicom('j.dcm', encode({}, 0, uid))).message, uid).toContain(`j.dcm: TransferSyntaxUID = "${uid}": ${name} is not supported; this reader takes Implicit VR Little Endian, Explicit VR Little Endian, Deflated Explicit VR Little Endian (`);
     const cases: Array<[Record<string, unknown>, string, object?]> = [
       [{ Rows: 0 }, 'Rows = 0: must be a positive integer'],
       [{ Columns: 0 }, 'Columns = 0: must be a positive integer'],
