@@ -28,9 +28,11 @@ let packed: string[] = [];
 let unpacked = '';
 
 beforeAll(() => {
-  packed = (JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], REPO_ROOT)) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
   unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-pack-'));
-  const tgz = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', unpacked], REPO_ROOT))[0].filename as string;
+  // one pack: its JSON lists the published files, its tarball is what a user installs
+  const report = (JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', unpacked], REPO_ROOT)) as { filename: string; files: { path: string }[] }[])[0]!;
+  packed = report.files.map((f) => f.path);
+  const tgz = report.filename;
   const r = spawnSync('tar', ['-xzf', path.join(unpacked, tgz), '-C', unpacked]);
   if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
   // the package's dependencies, as `npm install spineseg` would put them beside it

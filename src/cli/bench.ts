@@ -17,8 +17,8 @@ function runScript(script: string, args: string[]): void {
  * The benchmarks live in the repository, not in the published package (package.json "files"), and their peers
  * (tfjs, jax-js, onnxruntime-web) are dev dependencies: an installed `spineseg bench` says where to get them.
  */
-export function requireBenchDir(dir: string = benchDir): void {
-  if (!existsSync(dir)) throw new Error(`spineseg bench: ${dir} not found: the benchmarks are not part of the installed package; run them from a clone of the repository after \`npm ci\` (it installs tfjs, jax-js and onnxruntime-web, the peers they time)`);
+function requireBenchDir(): void {
+  if (!existsSync(benchDir)) throw new Error(`spineseg bench: ${benchDir} not found: the benchmarks are not part of the installed package; run them from a clone of the repository after \`npm ci\` (it installs tfjs, jax-js and onnxruntime-web, the peers they time)`);
 }
 
 export function register(program: Command): void {

@@ -23,7 +23,6 @@ export interface ReadImageOptions {
 
 export type ImageFormat = 'mha' | 'nifti' | 'png';
 
-
 /** Format from the file name; undefined for anything the pipeline does not read. */
 export function imageFormat(file: string): ImageFormat | undefined {
   const lower = file.toLowerCase();
