@@ -31,13 +31,16 @@ const GW = 8;
 const GH = 4;
 
 /** logits_k(b, y, x) = a_k * input + bias_k(y, x), bias_k(y, x) = sin(1.3 k + 0.7 x + 1.1 y) (same for every image). */
-function fakeNet(slopes: number[], w = GW, h = GH): SegmentationNet & { ref(x: Float32Array, n: number): Float64Array; calls: number } {
+function fakeNet(slopes: number[], w = GW, h = GH): SegmentationNet & { ref(x: Float32Array, n: number): Float64Array; calls: number; modes: unknown[] } {
   const bias = (k: number, i: number) => Math.sin(1.3 * k + 0.7 * (i % w) + 1.1 * Math.floor(i / w));
   const net = {
     config: { width: w, height: h, classes: slopes.length },
     calls: 0,
-    forward(x: Tensor) {
+    /** the `training` flag of every forward call (prediction must never run BatchNorm or dropout in training mode) */
+    modes: [] as unknown[],
+    forward(x: Tensor, opts?: { training: boolean }) {
       net.calls++;
+      net.modes.push(opts?.training);
       const n = x.shape[0]!;
       const plane = (k: number) => {
         const b = new Float32Array(n * w * h);
@@ -269,6 +272,10 @@ describe('predict.ts helpers on exact values', () => {
     // a class nobody votes for agrees fully and has zero entropy; ties of probabilities go to the lowest class
     const tie = sliceConfidence(Float32Array.from([0.5, 0.5, 0]), { members: 1, any: Uint8Array.from([1]), all: Uint8Array.from([1]) }, 0, 1, 3);
     expect(tie).toEqual({ members: 1, agreement: [1, 1, 1], entropy: [h([0.5, 0.5]), 0, 0], pixels: [1, 0, 0] });
+    // each pixel's class is its own argmax: the second pixel's best is class 1 (0.45), whatever the first pixel holds
+    const two = sliceConfidence(Float32Array.from([0.8, 0.1, 0.1, 0.3, 0.45, 0.25]), { members: 1, any: Uint8Array.from([1, 2]), all: Uint8Array.from([1, 2]) }, 0, 2, 3);
+    expect(two.pixels).toEqual([1, 1, 0]);
+    expect(two.entropy[1]).toBeCloseTo(h([0.3, 0.45, 0.25]), 7);
   });
 });
 
@@ -372,6 +379,14 @@ describe('predict.ts on the GPU with a fake network', () => {
     const progress: number[] = [];
     const dflt = await predictSlices(a, slices, undefined, (d) => progress.push(d));
     expect(progress).toEqual([4, 5]);
+    // a slice count that is a multiple of the batch ends on its last full batch, with no empty one after it
+    const whole: number[] = [];
+    expect(await predictSlices(a, slices.slice(0, 4), 2, (d) => whole.push(d))).toHaveLength(4);
+    expect(whole).toEqual([2, 4]);
+    // every forward of prediction ran in inference mode (BatchNorm's moving statistics, no dropout), on both paths
+    expect(a.modes.length).toBeGreaterThan(0);
+    expect(b.modes.length).toBeGreaterThan(0);
+    expect([...new Set([...a.modes, ...b.modes])]).toEqual([false]);
     slices.forEach((s, i) => expect(Array.from(dflt[i]!)).toEqual(Array.from(expected([a], s, 'none', 'probabilities').labels)));
     // ensembles
     expect((await rejection(predictSlices([], slices))).message).toBe('predictSlices: no network given');
