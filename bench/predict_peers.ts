@@ -5,7 +5,7 @@
 //   npx tsx bench/predict_peers.ts [--checkpoint models/default] [--input models/default/test-subset/images]
 //                                  [--rounds 2] [--ort] [--ort-threads 1] [--tolerance 1e-4] [--json FILE]
 import { writeFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseNumber } from '../src/cli/options.ts';
 import { machineInfo } from './machine.ts';
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const r = await runPredictPeers(
     {
       net,
-      weights: ort ? [...readSafetensorsFile(join(o.checkpoint!, 'model.safetensors')).values()] : undefined,
+      // one network on both sides: a folder of folds gives its first member
+      weights: ort ? [...readSafetensorsFile(join(dirname(predictor.files[0]!), 'model.safetensors')).values()] : undefined,
       slices,
       rounds,
       ort,

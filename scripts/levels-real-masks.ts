@@ -21,7 +21,7 @@ await loadNodeTuning();
 const predictor = await loadPredictor(checkpointDirsOrDefault(undefined));
 const out = mkdtempSync(join(tmpdir(), 'spineseg-levels-real-'));
 const t0 = performance.now();
-await predictFiles(predictor.nets, listInputs(join(subset, 'images')), { output: out, overlay: false, batchSize: 1, postprocess: predictor.postprocess });
+await predictFiles(predictor.nets, listInputs(join(subset, 'images')), { output: out, overlay: false, batchSize: 1, postprocess: predictor.postprocess, tta: predictor.tta });
 const seconds = (performance.now() - t0) / 1000;
 
 const grid = (file: string): LabelGrid => {
@@ -49,7 +49,7 @@ for (const f of readdirSync(join(subset, 'masks')).sort()) {
 }
 rmSync(out, { recursive: true, force: true });
 const lines = [
-  `Predicted in ${seconds.toFixed(1)} s (8 slices, ${predictor.nets.length} model, post-processed), numbered by \`labelLevels\` on the truth and on the prediction alike.`,
+  `Predicted in ${seconds.toFixed(1)} s (8 slices, ${predictor.nets.length === 1 ? 'one network' : `${predictor.nets.length} networks averaged`}, TTA ${predictor.tta}, post-processed), numbered by \`labelLevels\` on the truth and on the prediction alike.`,
   '',
   '| k-th from the bottom | disc (truth) | overlaps the k-th disc of the prediction | Dice >= 0.5 | vertebra (truth) | overlaps the k-th vertebra | Dice >= 0.5 |',
   '|---|---|---|---|---|---|---|',

@@ -56,9 +56,10 @@ export function spiderCredit(data: string): string {
 
 /**
  * Copies `size` full-resolution slices of the test patients, spread evenly over each patient's slices, to
- * stage/test-subset/{images,masks}; returns their names and bytes.
+ * stage/test-subset/{images,masks}; returns their names and bytes. With `changedByPostprocess` (image file names),
+ * at least one of them is in the subset when any is.
  */
-export function copyTestSubset(data: string, testPatients: readonly string[], size: number, stage: string): { names: string[]; bytes: number; patients: string[] } {
+export function copyTestSubset(data: string, testPatients: readonly string[], size: number, stage: string, changedByPostprocess?: ReadonlySet<string>): { names: string[]; bytes: number; patients: string[] } {
   const pairs = listSlicePairs(data).filter((p) => testPatients.includes(parseSliceName(p.imageFile).patient));
   const byPatient = testPatients.map((id) => pairs.filter((p) => parseSliceName(p.imageFile).patient === id).sort((a, b) => parseSliceName(a.imageFile).slice - parseSliceName(b.imageFile).slice));
   const picked: typeof pairs = [];
@@ -66,6 +67,19 @@ export function copyTestSubset(data: string, testPatients: readonly string[], si
     const n = Math.floor(size / byPatient.length) + (k < size % byPatient.length ? 1 : 0);
     for (let i = 0; i < n && list.length; i++) picked.push(list[Math.floor(((i + 1) * list.length) / (n + 1))]!);
   });
+  // at least one slice the post-processing changes, so that a test can tell it on from off: the nearest such slice
+  // of a picked slice's patient takes that slice's place
+  if (changedByPostprocess && changedByPostprocess.size > 0 && !picked.some((p) => changedByPostprocess.has(path.basename(p.imageFile)))) {
+    const sliceOf = (p: (typeof pairs)[number]) => parseSliceName(p.imageFile);
+    let best: { at: number; with: (typeof pairs)[number]; gap: number } | null = null;
+    for (const [at, p] of picked.entries()) {
+      for (const q of pairs.filter((q) => changedByPostprocess.has(path.basename(q.imageFile)) && sliceOf(q).patient === sliceOf(p).patient && !picked.includes(q))) {
+        const gap = Math.abs(sliceOf(q).slice - sliceOf(p).slice);
+        if (!best || gap < best.gap) best = { at, with: q, gap };
+      }
+    }
+    if (best) picked[best.at] = best.with;
+  }
   for (const dir of ['images', 'masks']) fs.mkdirSync(path.join(stage, 'test-subset', dir), { recursive: true });
   for (const p of picked) {
     for (const [from, dir] of [[p.imageFile, 'images'], [p.maskFile, 'masks']] as const) {

@@ -107,7 +107,9 @@ const otherDice = meanOf(sliceDice.filter((_, i) => !flagged[i]));
 const rho = spearman(scores, sliceDice);
 
 // 3. the test subset, predicted as `spineseg predict` does with this model
-const subset = copyTestSubset(data, split.test, subsetSize, stage);
+const changed = new Set(shippedPreds.filter((p) => p.labels.some((v, i) => v !== p.raw[i])).map((p) => path.basename(p.sample.file)));
+console.error(`the post-processing changes ${changed.size} of ${test.length} test slices`);
+const subset = copyTestSubset(data, split.test, subsetSize, stage, changed);
 const reloaded = await loadPredictor([stage]);
 const subsetSamples = loadOriginalSlices(path.join(stage, 'test-subset'), subset.patients);
 const subsetPreds = await predictOriginal(reloaded.nets, subsetSamples, { postprocess: reloaded.postprocess, tta: reloaded.tta });
@@ -178,7 +180,7 @@ const md = [
   '### The confidence signal on the test patients',
   '',
   confidenceBlock
-    ? `The threshold ${f4(confidenceBlock.threshold)} (chosen out of fold with one network and ${confidenceBlock.members} members per slice) flags ${flagged.filter(Boolean).length} of ${test.length} test slices scored by the ensemble (${members.length} networks x the ${tta} views). Their mean slice Dice is ${f4(flaggedDice)} against ${f4(otherDice)} for the others; Spearman's rho between score and slice Dice is ${f4(rho)}.`
+    ? `The threshold ${f4(confidenceBlock.threshold)} (chosen out of fold with one network and ${confidenceBlock.members} members per slice) flags ${flagged.filter(Boolean).length} of ${test.length} test slices scored by the ensemble (the mean of its ${members.length} networks' own agreements across the ${tta} views). Their mean slice Dice is ${f4(flaggedDice)} against ${f4(otherDice)} for the others; Spearman's rho between score and slice Dice is ${f4(rho)}.`
     : 'The checkpoints carry no confidence block.',
   '',
   '## Test subset',

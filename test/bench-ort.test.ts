@@ -4,7 +4,7 @@
 // `spineseg bench predict --ort` before it times anything; creating its pipelines on lavapipe takes minutes).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initGpu } from '../src/runtime/gpu.ts';
 import { loadPredictor, defaultModelDir } from '../src/app/checkpoints.ts';
 import { readSafetensorsFile } from '../src/model/checkpoint.ts';
@@ -32,8 +32,10 @@ describe('onnxruntime-web prediction peer', () => {
   };
   beforeAll(async () => {
     await initGpu();
-    net = (await loadPredictor([dir])).nets[0]!;
-    weights = readSafetensorsFile(join(dir, 'model.safetensors'));
+    // one network against one ONNX graph: the shipped ensemble's first member
+    const predictor = await loadPredictor([dir]);
+    net = predictor.nets[0]!;
+    weights = readSafetensorsFile(join(dirname(predictor.files[0]!), 'model.safetensors'));
     ort = await loadOrtWebgpu(1);
   }, 300_000);
 

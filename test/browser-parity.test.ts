@@ -68,7 +68,8 @@ describe.skipIf(SKIP)('the page and the CLI give identical outputs (headless Chr
     expect(predictor.postprocess, 'the shipped model records a post-processing block').not.toBeNull();
     let node: number[][];
     try {
-      const out = await predictFiles(predictor.nets, files, { output: join(work, 'node-pred'), overlay: false, batchSize: 1, postprocess: predictor.postprocess });
+      // as `spineseg predict` does without --tta: the test-time augmentation the model records (an ensemble's is flip)
+      const out = await predictFiles(predictor.nets, files, { output: join(work, 'node-pred'), overlay: false, batchSize: 1, postprocess: predictor.postprocess, tta: predictor.tta });
       node = out.map((o) => Array.from(mapGreyLevels(decodeGreyPng(o.output).data, o.output)));
     } finally {
       predictor.dispose();

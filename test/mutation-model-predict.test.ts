@@ -74,8 +74,10 @@ function referenceProbabilities(nets: ReturnType<typeof fakeNet>[], input: Float
   const sum = new Float64Array(n * GW * GH * C);
   const any = new Uint8Array(n * GW * GH);
   const all = new Uint8Array(n * GW * GH).fill(255);
+  // an ensemble with several views also keeps each network's own masks
+  const networks = nets.length > 1 && ttaViews(tta).length > 1 ? nets.map(() => ({ any: new Uint8Array(n * GW * GH), all: new Uint8Array(n * GW * GH).fill(255) })) : undefined;
   let members = 0;
-  for (const net of nets)
+  for (const [k, net] of nets.entries())
     for (const { flip, zoom } of ttaViews(tta)) {
       members++;
       let x = input;
@@ -89,9 +91,13 @@ function referenceProbabilities(nets: ReturnType<typeof fakeNet>[], input: Float
       top.forEach((t, i) => {
         any[i] |= 1 << t;
         all[i] &= 1 << t;
+        if (networks) {
+          networks[k]!.any[i] |= 1 << t;
+          networks[k]!.all[i] &= 1 << t;
+        }
       });
     }
-  return { probabilities: sum.map((v) => v / members), any, all, members };
+  return { probabilities: sum.map((v) => v / members), any, all, members, networks };
 }
 
 const closeTo = (got: ArrayLike<number>, want: ArrayLike<number>, tol = 2e-6) => {
@@ -276,6 +282,23 @@ describe('predict.ts helpers on exact values', () => {
     const two = sliceConfidence(Float32Array.from([0.8, 0.1, 0.1, 0.3, 0.45, 0.25]), { members: 1, any: Uint8Array.from([1, 2]), all: Uint8Array.from([1, 2]) }, 0, 2, 3);
     expect(two.pixels).toEqual([1, 1, 0]);
     expect(two.entropy[1]).toBeCloseTo(h([0.3, 0.45, 0.25]), 7);
+    // an ensemble with views: each class's agreement is the mean of the networks' own (at offset 1, as above), not
+    // the unanimity of every member; the whole-ensemble masks do not enter it
+    const ens = sliceConfidence(probs, {
+      members: 4,
+      any: Uint8Array.from([7, 7, 7, 7]),
+      all: Uint8Array.from([0, 0, 0, 0]),
+      networks: [
+        // network 1: class 1 any at pixels 1, 2, all at 2 -> 1/2; class 2 unanimous at 3 -> 1; class 0 nowhere -> 1
+        { any: Uint8Array.from([0, 2, 2, 4]), all: Uint8Array.from([0, 0, 2, 4]) },
+        // network 2: class 0 any at 1, all nowhere -> 0; class 1 all at 2 -> 1; class 2 any at 2, 3, all at 3 -> 1/2
+        { any: Uint8Array.from([4, 1, 2 | 4, 4]), all: Uint8Array.from([4, 0, 2, 4]) },
+      ],
+    }, 1, 3, 3);
+    expect(ens.agreement).toEqual([0.5, 0.75, 0.75]);
+    expect(ens.networks).toBe(2);
+    expect(ens.members).toBe(4);
+    expect(ens.pixels).toEqual([1, 1, 1]);
   });
 });
 
@@ -292,6 +315,7 @@ describe('predict.ts on the GPU with a fake network', () => {
       expect(got.votes.members).toBe(ref.members);
       expect(Array.from(got.votes.any)).toEqual(Array.from(ref.any));
       expect(Array.from(got.votes.all)).toEqual(Array.from(ref.all));
+      expect(got.votes.networks?.map((v) => [Array.from(v.any), Array.from(v.all)])).toEqual(ref.networks?.map((v) => [Array.from(v.any), Array.from(v.all)]));
       const plain = await modelProbabilities(nets, input, n, tta);
       expect(plain).toBeInstanceOf(Float32Array);
       expect(Array.from(plain as Float32Array)).toEqual(Array.from(got.probabilities));
@@ -326,7 +350,7 @@ describe('predict.ts on the GPU with a fake network', () => {
       const probs = probabilitiesToSlice(p, 3, s, GW, GH);
       const labels = upsampling === 'nearest' ? fromModelOutput(argmaxProbabilities(p, 3), s, GW, GH) : argmaxProbabilities(probs, 3);
       const contested = fromModelOutput(Uint8Array.from(ref.all, (v) => (v === 0 ? 1 : 0)), s, GW, GH);
-      return { labels, probs, contested, confidence: sliceConfidence(p, { members: ref.members, any: ref.any, all: ref.all }, 0, GW * GH, 3) };
+      return { labels, probs, contested, confidence: sliceConfidence(p, { members: ref.members, any: ref.any, all: ref.all, ...(ref.networks ? { networks: ref.networks } : {}) }, 0, GW * GH, 3) };
     };
     for (const [nets, tta] of [[[a], 'none'], [[a, b], 'flip']] as const) {
       const progress: number[] = [];
@@ -347,6 +371,7 @@ describe('predict.ts on the GPU with a fake network', () => {
         expect(Array.from(contested.get(i)!)).toEqual(Array.from(e.contested));
         const c = conf.get(i) as typeof e.confidence;
         expect(c.members).toBe(e.confidence.members);
+        expect(c.networks, 'an ensemble with views averages its networks').toBe(nets.length > 1 && tta !== 'none' ? nets.length : undefined);
         expect(c.pixels).toEqual(e.confidence.pixels);
         expect(c.agreement).toEqual(e.confidence.agreement);
         closeTo(c.entropy, e.confidence.entropy, 1e-6);

@@ -70,7 +70,8 @@ describe('checkpoints as predictors', () => {
 
   it('without --checkpoint: the shipped model when the repository has one, else a message saying where it should be', () => {
     const shipped = defaultModelDir();
-    expect(fs.existsSync(path.join(shipped, 'config.json')), 'the repository ships models/default').toBe(true);
+    const single = fs.existsSync(path.join(shipped, 'config.json')) && fs.existsSync(path.join(shipped, 'model.safetensors'));
+    expect(single || fs.existsSync(path.join(shipped, 'ensemble.json')), 'the repository ships models/default (one checkpoint or a folder of folds)').toBe(true);
     expect(checkpointDirsOrDefault(undefined)).toEqual([shipped]);
     expect(checkpointDirsOrDefault(['a', 'b'])).toEqual(['a', 'b']);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'spineseg-nomodel-'));

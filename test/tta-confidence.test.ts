@@ -111,6 +111,32 @@ describe('test-time augmentation', () => {
     }
   });
 
+  it('an ensemble with flip views scores what its networks score alone: the threshold means the same for one network and for the folds', async () => {
+    const a = convNet(11, false);
+    const b = convNet(12, false);
+    try {
+      const x = image(4, false);
+      const conf = async (nets: SegmentationNet[]) => {
+        const r = await modelProbabilities(nets, x, 1, 'flip', true);
+        return sliceConfidence(r.probabilities, r.votes, 0, W * H, C);
+      };
+      const one = await conf([a]);
+      const two = await conf([a, a]);
+      expect(one.networks).toBeUndefined();
+      expect(two.networks).toBe(2);
+      expect(two.members).toBe(4);
+      for (let c = 0; c < C; c++) expect(two.agreement[c], `class ${c}`).toBeCloseTo(one.agreement[c]!, 12);
+      expect(one.agreement.some((v) => v < 1), 'the asymmetric network disagrees with its own mirror somewhere').toBe(true);
+      // two different networks: the mean of their own agreements, not the unanimity of all four members
+      const own = await conf([b]);
+      const mixed = await conf([a, b]);
+      for (let c = 0; c < C; c++) expect(mixed.agreement[c], `class ${c}`).toBeCloseTo((one.agreement[c]! + own.agreement[c]!) / 2, 12);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('members that disagree lower the agreement of the classes they disagree on to |all| / |any|', async () => {
     // two fake networks: everything background, except a vertical band labelled vertebrae (1) by both, and a band
     // labelled canal (2) by the first only

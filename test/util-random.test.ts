@@ -33,7 +33,7 @@ describe('seeded generator streams', () => {
     expect(shuffleInPlace([1, 2, 3, 4, 5, 6, 7, 8], s0)).toEqual([4, 1, 7, 5, 6, 3, 8, 2]);
   });
 
-  it("splits the shipped model's 27 patients with seed 42 exactly as models/default/MODEL.md and config.json say", () => {
+  it("splits the 27 patients with seed 42 exactly as the shipped ensemble's folds and the model it replaced (models/default/previous) say", () => {
     const training = ['11', '118', '129', '136', '142', '146', '161', '162', '185', '200', '234', '239', '34', '45', '55', '57', '65', '69', '81', '98'];
     const validation = ['35', '5', '50'];
     const test = ['110', '177', '18', '209'];
@@ -41,11 +41,23 @@ describe('seeded generator streams', () => {
     const s = patientSplit3(samples, { testFraction: 0.15, valFraction: 0.12, seed: 42 });
     const pats = (xs: { patient: string }[]) => [...new Set(xs.map((x) => x.patient))];
     expect({ train: pats(s.train), val: pats(s.val), test: pats(s.test) }).toEqual({ train: training, val: validation, test });
-    const shipped = JSON.parse(readFileSync('models/default/config.json', 'utf8')) as { split: { train: string[]; val: string[]; test: string[] } };
-    expect(shipped.split).toEqual({ train: training, val: validation, test });
-    const md = readFileSync('models/default/MODEL.md', 'utf8');
+    // the single checkpoint the ensemble replaced: its record in previous/
+    const replaced = JSON.parse(readFileSync('models/default/previous/config.json', 'utf8')) as { split: { train: string[]; val: string[]; test: string[] } };
+    expect(replaced.split).toEqual({ train: training, val: validation, test });
+    const md = readFileSync('models/default/previous/MODEL.md', 'utf8');
     expect(md).toContain(`- training: ${training.join(', ')}\n`);
     expect(md).toContain(`- test (only the tables below): ${test.join(', ')}\n`);
+    // the folds hold out the same test patients; the other 23 are partitioned among their validation sets
+    const folds = (JSON.parse(readFileSync('models/default/ensemble.json', 'utf8')) as { members: string[] }).members;
+    const vals: string[] = [];
+    for (const f of folds) {
+      const c = JSON.parse(readFileSync(`models/default/${f}/config.json`, 'utf8')) as { split: { train: string[]; val: string[]; test: string[] } };
+      expect(c.split.test, f).toEqual(test);
+      expect([...c.split.train, ...c.split.val].sort(), f).toEqual([...training, ...validation].sort());
+      vals.push(...c.split.val);
+    }
+    expect(vals.sort()).toEqual([...training, ...validation].sort());
+    expect(readFileSync('models/default/MODEL.md', 'utf8')).toContain(`- test (held out of every fold and every choice; only the tables under "Test patients"): ${test.join(', ')}\n`);
   });
 
   it('generates the same phantoms (seed 0 and 3, and a level phantom) as before the generators were merged', () => {

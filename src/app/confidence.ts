@@ -1,7 +1,10 @@
 // A confidence signal per slice, from the members' disagreement: the networks of an ensemble (a folder of folds)
 // times the test-time views (src/model/predict.ts). For each foreground class, the agreement is the pixels every
-// member labels with the class over the pixels any member does (1: unanimous); a slice's score is its lowest
-// foreground agreement. A single network without test-time augmentation has nothing to disagree with and scores 1.
+// member labels with the class over the pixels any member does (1: unanimous); an ensemble with test-time views
+// takes the mean of that ratio over its networks, each across its own views, since unanimity across all members
+// falls as members are added and a threshold chosen with one network per validation slice would flag most slices
+// of a fold ensemble. A slice's score is its lowest foreground agreement. A single network without test-time
+// augmentation has nothing to disagree with and scores 1.
 // The threshold that flags a slice is chosen on validation patients (`spineseg crossval`) and kept in the
 // checkpoint's config.json as a `confidence` block. Node-free.
 import type { SliceConfidence } from '../model/predict.ts';

@@ -260,7 +260,7 @@ function crossvalMarkdown(plan: Plan, scores: FoldScores[], chosen: TtaMode, mod
     '## Confidence',
     '',
     `Slice score: the lowest foreground agreement among the ${conf.members} predictions of a slice (${conf.tta === 'none' ? 'one network, no TTA: every slice scores 1' : `one fold network x the ${conf.tta} TTA views`}). On ${conf.slices} out-of-fold slices, Spearman's rho between score and slice Dice (mean over foreground classes, post-processed) is ${f4(conf.spearman)}. The threshold ${f4(conf.threshold)} flags the lowest-scoring ${conf.quantile * 100} %: their mean Dice is ${f4(conf.flaggedMeanDice)} against ${f4(conf.otherMeanDice)} for the others, and it flags ${(conf.worstFlagged * 100).toFixed(0)} % of the ${conf.quantile * 100} % worst slices by Dice.`,
-    'An ensemble of the folds adds networks to the members; its agreement can only be lower or equal, so the threshold flags at least as many slices as it did here.',
+    'The fold ensemble scores a slice by the mean of its networks\' own agreements across their TTA views (src/model/predict.ts), the quantity measured here with one network per slice, so this threshold applies to it unchanged.',
     '',
   ];
   return lines.join('\n');

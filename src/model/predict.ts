@@ -178,6 +178,11 @@ export interface MemberVotes {
   any: Uint8Array;
   /** per pixel: bit c set when every member's argmax was class c */
   all: Uint8Array;
+  /**
+   * the same masks per network, across its own test-time views; only for an ensemble with several views, whose
+   * confidence is the mean of its networks' own agreements (sliceConfidence)
+   */
+  networks?: { any: Uint8Array; all: Uint8Array }[];
 }
 
 /**
@@ -193,7 +198,11 @@ export async function modelProbabilities(nets: readonly SegmentationNet[], input
   const views = ttaViews(tta);
   const any = votes ? new Uint8Array(n * W * H) : null;
   const all = votes ? new Uint8Array(n * W * H).fill(255) : null;
+  const perNetwork = votes && nets.length > 1 && views.length > 1;
+  const networks: { any: Uint8Array; all: Uint8Array }[] = [];
   for (const net of nets) {
+    const own = perNetwork ? { any: new Uint8Array(n * W * H), all: new Uint8Array(n * W * H).fill(255) } : null;
+    if (own) networks.push(own);
     for (const view of views) {
       let x = input;
       if (view.zoom !== 1) x = zoomPlanes(x, n, H, W, 1, view.zoom, 'zero');
@@ -209,39 +218,46 @@ export async function modelProbabilities(nets: readonly SegmentationNet[], input
           any[i] |= 1 << top[i]!;
           all[i] &= 1 << top[i]!;
         }
+        if (own) {
+          for (let i = 0; i < top.length; i++) {
+            own.any[i] |= 1 << top[i]!;
+            own.all[i] &= 1 << top[i]!;
+          }
+        }
       }
     }
   }
   const members = nets.length * views.length;
   if (members > 1) for (let i = 0; i < sum.length; i++) sum[i] /= members;
-  return any && all ? { probabilities: sum, votes: { members, any, all } } : sum;
+  return any && all ? { probabilities: sum, votes: perNetwork ? { members, any, all, networks } : { members, any, all } } : sum;
 }
 
 /** Confidence of one slice, per class, from the members' agreement and the averaged probabilities (network grid). */
 export interface SliceConfidence {
   members: number;
-  /** per class: pixels every member labels c / pixels any member labels c (1 when none does: nothing to disagree on) */
+  /**
+   * per class: pixels every member labels c / pixels any member labels c (1 when none does: nothing to disagree on).
+   * For an ensemble with test-time views (`networks` set), the mean over its networks of that ratio across each
+   * network's own views: the quantity a cross-validation calibrates its threshold on (one network per validation
+   * slice), whereas unanimity across all members falls as members are added.
+   */
   agreement: number[];
+  /** the networks whose own agreements are averaged (absent: agreement across all members) */
+  networks?: number;
   /** per class: mean entropy of the averaged probabilities over the pixels labelled c, divided by log(classes) (0: certain) */
   entropy: number[];
   /** per class: pixels labelled c on the network grid */
   pixels: number[];
 }
 
-export function sliceConfidence(probs: Float32Array, votes: { members: number; any: Uint8Array; all: Uint8Array }, offset: number, plane: number, classes: number): SliceConfidence {
-  const anyCount = new Array(classes).fill(0);
-  const allCount = new Array(classes).fill(0);
+export function sliceConfidence(probs: Float32Array, votes: MemberVotes, offset: number, plane: number, classes: number): SliceConfidence {
   const entSum = new Array(classes).fill(0);
   const pixels = new Array(classes).fill(0);
   const logC = Math.log(classes);
   for (let i = 0; i < plane; i++) {
-    const a = votes.any[offset + i]!;
-    const b = votes.all[offset + i]!;
     let best = 0;
     let e = 0;
     for (let c = 0; c < classes; c++) {
-      if (a & (1 << c)) anyCount[c]++;
-      if (b & (1 << c)) allCount[c]++;
       const p = probs[(offset + i) * classes + c]!;
       if (p > probs[(offset + i) * classes + best]!) best = c;
       if (p > 0) e -= p * Math.log(p);
@@ -249,12 +265,26 @@ export function sliceConfidence(probs: Float32Array, votes: { members: number; a
     pixels[best]++;
     entSum[best] += e / logC;
   }
-  return {
-    members: votes.members,
-    agreement: anyCount.map((u, c) => (u === 0 ? 1 : allCount[c] / u)),
-    entropy: entSum.map((s, c) => (pixels[c] === 0 ? 0 : s / pixels[c])),
-    pixels,
-  };
+  const entropy = entSum.map((s, c) => (pixels[c] === 0 ? 0 : s / pixels[c]));
+  if (!votes.networks) return { members: votes.members, agreement: agreementOf(votes, offset, plane, classes), entropy, pixels };
+  const own = votes.networks.map((v) => agreementOf(v, offset, plane, classes));
+  const agreement = Array.from({ length: classes }, (_, c) => own.reduce((a, g) => a + g[c]!, 0) / own.length);
+  return { members: votes.members, agreement, networks: own.length, entropy, pixels };
+}
+
+/** Per class: pixels every member labels c over pixels any member does (1 when none does). */
+function agreementOf(votes: { any: Uint8Array; all: Uint8Array }, offset: number, plane: number, classes: number): number[] {
+  const anyCount = new Array<number>(classes).fill(0);
+  const allCount = new Array<number>(classes).fill(0);
+  for (let i = 0; i < plane; i++) {
+    const a = votes.any[offset + i]!;
+    const b = votes.all[offset + i]!;
+    for (let c = 0; c < classes; c++) {
+      if (a & (1 << c)) anyCount[c]++;
+      if (b & (1 << c)) allCount[c]++;
+    }
+  }
+  return anyCount.map((u, c) => (u === 0 ? 1 : allCount[c]! / u));
 }
 
 /** Networks of an ensemble must share the input grid and the classes. */

@@ -340,7 +340,7 @@ export function initSegmentTab(panel: HTMLElement, shell: Shell, deps: SegmentTa
     const block = shell.model ? readConfidenceBlock(shell.model.config, 'config.json') : null;
     const flag = sliceFlag(c, block);
     const per = c.agreement.map((a, k) => `${CLASS_LABELS[k]} ${fmt(a, 3)}`).slice(1).join(', ');
-    ui.confidenceNote.textContent = `Confidence of this slice: ${fmt(flag.score, 3)} (agreement of ${c.members} prediction${c.members === 1 ? '' : 's'}: ${per})${
+    ui.confidenceNote.textContent = `Confidence of this slice: ${fmt(flag.score, 3)} (${c.networks ? `each of ${c.networks} networks with its own ${c.members / c.networks} views, averaged` : `agreement of ${c.members} prediction${c.members === 1 ? '' : 's'}`}: ${per})${
       flag.low ? ` — LOW: below the threshold ${fmt(flag.threshold!, 3)} chosen on validation patients; check this slice by eye.` : flag.threshold === null ? ' (the model records no threshold)' : ''
     }`;
     ui.confidenceNote.classList.toggle('error', flag.low);
