@@ -34,6 +34,7 @@ export const pipelineTests = [
   'test/mutation-pipeline-apta-2.test.ts',
   'test/mutation-pipeline-phantom-2.test.ts',
   'test/mutation-pipeline-dicom-2.test.ts',
+  'test/mutation-pipeline-dicom-3.test.ts',
   'test/dicom.test.ts',
   'test/mutation-pipeline-survivors-2.test.ts',
   'test/mutation-pipeline-png-3.test.ts',

@@ -13,6 +13,7 @@ import {
   flipColumns,
   fromModelOutput,
   modelProbabilities,
+  STACKED_BATCH,
   predictSlices,
   probabilitiesToSlice,
   sliceConfidence,
@@ -320,6 +321,22 @@ describe('predict.ts on the GPU with a fake network', () => {
       expect(plain).toBeInstanceOf(Float32Array);
       expect(Array.from(plain as Float32Array)).toEqual(Array.from(got.probabilities));
     }
+    // a network's views go through it stacked, up to STACKED_BATCH slices a forward: flip on 2 slices is one
+    // forward of 4; full (6 views) on 2 slices is two of 4 views (8 slices); full on 5 slices, six of one view
+    const batches = (net: ReturnType<typeof fakeNet>) => {
+      const seen: number[] = [];
+      const forward = net.forward.bind(net);
+      net.forward = (x, o) => (seen.push(x.shape[0]!), forward(x, o));
+      return { seen, restore: () => (net.forward = forward) };
+    };
+    for (const [tta, count, want] of [['flip', 2, [4]], ['full', 2, [8, 4]], ['full', 5, [5, 5, 5, 5, 5, 5]], ['none', 9, [9]]] as const) {
+      const probe = batches(a);
+      const x = ramp(count * GW * GH, 7);
+      closeTo(await modelProbabilities([a], x, count, tta), referenceProbabilities([a], x, count, tta).probabilities);
+      probe.restore();
+      expect(probe.seen, `${tta} on ${count} slices`).toEqual(want);
+    }
+    expect(STACKED_BATCH).toBe(8);
     // the default is no TTA, one forward per net
     const calls = a.calls;
     closeTo(await modelProbabilities([a], input, n), referenceProbabilities([a], input, n, 'none').probabilities);

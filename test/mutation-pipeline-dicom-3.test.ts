@@ -1,0 +1,94 @@
+// Mutation tests of src/pipeline/dicom.ts, third pass (docs/MUTATION.md): what the sixth pass's Stryker run over lines
+// 1-200 left alive. The SOP-class patterns are anchored at both ends; the implicit-VR sniffing counts the length's
+// top byte as 2^24; string values are trimmed and multi-valued ones give their first value; an empty numeric value
+// falls back to the default; a transfer syntax padded with a space (not the NUL the standard asks for) is still read.
+// Data sets are encoded here with dcmjs, as in test/mutation-pipeline-dicom-2.test.ts. Nothing runs at collection.
+import { describe, expect, it } from 'vitest';
+import { EXPLICIT_LE, MR_IMAGE_STORAGE, encodeDicom } from './helpers/dicom-series.ts';
+
+const load = () => import('../src/pipeline/dicom.ts');
+const SERIES = '1.2.3.4.5';
+
+/** A valid 3-column x 2-row 16-bit MR slice. */
+function dataset(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    SOPClassUID: MR_IMAGE_STORAGE,
+    SOPInstanceUID: '1.2.3.9.1',
+    StudyInstanceUID: '1.2.3.1',
+    SeriesInstanceUID: SERIES,
+    FrameOfReferenceUID: '1.2.3.7',
+    Modality: 'MR',
+    SeriesNumber: '5',
+    SeriesDescription: 'T2 AX',
+    ImagePositionPatient: [0, 0, 0],
+    ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+    PixelSpacing: [0.5, 0.25],
+    Rows: 2,
+    Columns: 3,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 16,
+    BitsStored: 16,
+    HighBit: 15,
+    PixelRepresentation: 1,
+    PixelData: Int16Array.from([1, -2, 3, 400, -500, 32767]).buffer,
+    _vrMap: { PixelData: 'OW' },
+    ...over,
+  };
+}
+
+describe('dicom.ts, third pass', () => {
+  it('a non-image SOP class is named only when its UID starts with the pattern', async () => {
+    const { parseDicom, groupSeries, describeSeries } = await load();
+    const noImage = (sop: string) => dataset({ SOPClassUID: sop, Rows: undefined, PixelData: undefined, _vrMap: {} });
+    for (const [root, kind] of [
+      ['1.2.840.10008.5.1.4.1.1.11.1', 'presentation state'],
+      ['1.2.840.10008.5.1.4.1.1.66.4', 'segmentation'],
+      ['1.2.840.10008.5.1.4.1.1.481.3', 'RT object'],
+      ['1.2.840.10008.5.1.4.1.1.104.1', 'encapsulated document'],
+    ] as const) {
+      const line = (sop: string) => describeSeries(groupSeries([parseDicom('n.dcm', encodeDicom(noImage(sop)))])[0]!);
+      expect(line(root)).toBe(`series 5  ${SERIES}  "T2 AX"  MR  no images (1 ${kind})`);
+      // the same digits inside another root are not that kind
+      expect(line(`9.${root}`)).toBe(`series 5  ${SERIES}  "T2 AX"  MR  no images (1 non-image object 9.${root})`);
+    }
+  });
+
+  it("sniffDicom: the length's top byte counts 2^24", async () => {
+    const { sniffDicom } = await load();
+    // (0008,0005), implicit VR, length 2^24 + 2: a file of exactly 8 + 2^24 + 2 bytes holds it
+    const bytes = new Uint8Array(8 + 2 ** 24 + 2);
+    bytes.set([0x08, 0x00, 0x05, 0x00, 0x02, 0x00, 0x00, 0x01]);
+    expect(sniffDicom(bytes)).toBe('implicit');
+    expect(sniffDicom(bytes.subarray(0, bytes.length - 2))).toBe(null);
+  });
+
+  it('string values: the first of several, none of an empty list, trimmed', async () => {
+    const { parseDicom } = await load();
+    const read = (over: Record<string, unknown>) => parseDicom('s.dcm', encodeDicom(dataset(over)));
+    expect(read({ SeriesDescription: ['T2', 'AX'] }).seriesDescription).toBe('T2');
+    expect(read({ SeriesDescription: [] }).seriesDescription).toBe('');
+    expect(read({ SeriesDescription: ' T2 AX ' }).seriesDescription).toBe('T2 AX');
+    expect(read({ Modality: ['MR', 'OT'] }).modality).toBe('MR');
+  });
+
+  it('an empty numeric value takes the default', async () => {
+    const { parseDicom } = await load();
+    const o = parseDicom('s.dcm', encodeDicom(dataset({ RescaleSlope: '', RescaleIntercept: '' })));
+    expect([o.image!.slope, o.image!.intercept]).toEqual([1, 0]);
+  });
+
+  it('a transfer syntax UID padded with a space is read as the syntax', async () => {
+    const { parseDicom } = await load();
+    const bytes = encodeDicom(dataset());
+    // EXPLICIT_LE has 19 characters: the writer pads it to 20 with a NUL; a space there is a common non-conformance
+    const uid = new TextEncoder().encode(EXPLICIT_LE);
+    const at = bytes.findIndex((_, i) => uid.every((v, k) => bytes[i + k] === v));
+    expect(at).toBeGreaterThan(132);
+    expect(bytes[at + uid.length]).toBe(0);
+    bytes[at + uid.length] = 0x20;
+    const o = parseDicom('s.dcm', bytes);
+    expect(o.transferSyntax).toBe(EXPLICIT_LE);
+    expect(o.image!.rows).toBe(2);
+  });
+});
