@@ -91,4 +91,49 @@ describe('dicom.ts, third pass', () => {
     expect(o.transferSyntax).toBe(EXPLICIT_LE);
     expect(o.image!.rows).toBe(2);
   });
+
+  it('the pixel data header is looked for byte by byte: an element after the pixel data is not read as one', async () => {
+    const { parseDicom } = await load();
+    const bytes = encodeDicom(dataset());
+    // a trailing (FFFC,FFFC) OB element whose value starts where a PixelData header would sit 12 bytes before the
+    // last 12 (the pixel value's length): the header bytes E0 7F 10 00, then a length of 0x7FFF0000
+    const trailing = (content: number[]) => {
+      const el = new Uint8Array(12 + content.length);
+      el.set([0xfc, 0xff, 0xfc, 0xff, 0x4f, 0x42, 0, 0]);
+      new DataView(el.buffer).setUint32(8, content.length, true);
+      el.set(content, 12);
+      const out = new Uint8Array(bytes.length + el.length);
+      out.set(bytes);
+      out.set(el, bytes.length);
+      return out;
+    };
+    const header = [0xe0, 0x7f, 0x10, 0x00, 1, 2, 3, 4, 0, 0, 0xff, 0x7f, ...new Array(12).fill(0)];
+    // with all four bytes there, it is taken for a header and its length exceeds the file
+    expect(() => parseDicom('t.dcm', trailing(header))).toThrow(/PixelData = "2147418112 bytes declared": the file ends after 12 of them/);
+    // one byte off, at any of the four, and it is not a header: the file reads
+    for (const k of [0, 1, 2, 3]) {
+      const c = header.slice();
+      c[k] ^= 0x01;
+      expect(parseDicom('t.dcm', trailing(c)).image!.rows, `byte ${k}`).toBe(2);
+    }
+    // the header's last byte is checked at its own place: here the byte 3 before the tag (in RescaleSlope's "12.5") is not 0
+    const cut = encodeDicom(dataset({ RescaleSlope: 12.5 }));
+    expect(() => parseDicom('c.dcm', cut.slice(0, cut.length - 2))).toThrow(/^c\.dcm: PixelData = "12 bytes declared": the file ends after 10 of them: a truncated file$/);
+  });
+
+  it('a bare data set cut inside an element is a damaged file', async () => {
+    const { parseDicom } = await load();
+    const bare = encodeDicom(dataset(), EXPLICIT_LE, true);
+    for (const n of [40, 90]) expect(() => parseDicom('b', bare.slice(0, n)), `${n} bytes`).toThrow(/^b: the DICOM data set does not parse \(.+\): a truncated or damaged file$/);
+  });
 });
+
+/** `bytes` with the first occurrence of `from` (ASCII) replaced by `to`, of the same length. */
+function patch(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const f = new TextEncoder().encode(from);
+  const at = bytes.findIndex((_, i) => f.every((v, k) => bytes[i + k] === v));
+  if (at < 0 || to.length !== from.length) throw new Error(`patch: "${from}" not found`);
+  const out = bytes.slice();
+  out.set(new TextEncoder().encode(to), at);
+  return out;
+}
