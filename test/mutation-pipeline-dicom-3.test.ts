@@ -128,6 +128,40 @@ describe('dicom.ts, third pass', () => {
   });
 });
 
+describe('dicom.ts lines 201-439, third pass', () => {
+  const read = async (over: Record<string, unknown>, options = {}) => {
+    const { parseDicom } = await load();
+    return parseDicom('f.dcm', encodeDicom(dataset(over)), options);
+  };
+  const series = async (zs: number[]) => {
+    const { parseDicom, groupSeries } = await load();
+    return groupSeries(zs.map((z, k) => parseDicom(`s${k}.dcm`, encodeDicom(dataset({ SOPInstanceUID: `1.2.3.9.${k}`, ImagePositionPatient: [0, 0, z] })))))[0]!;
+  };
+
+  it('the memory budget counts every frame before the frame count is refused', async () => {
+    // 2 frames of 2x3: 48 bytes of float32 exceed 47, so the budget speaks first
+    await expect(read({ NumberOfFrames: 2 }, { sizeBudgetBytes: 47 })).rejects.toThrow('f.dcm: Rows x Columns x NumberOfFrames = "2x3x2": 48 bytes of float32 voxels exceed the memory budget of 47 bytes');
+    await expect(read({ NumberOfFrames: 2 }, { sizeBudgetBytes: 48 })).rejects.toThrow(/NumberOfFrames = 2: multi-frame/);
+  });
+
+  it('one stored bit is a valid BitsStored', async () => {
+    expect((await read({ BitsStored: 1, HighBit: 0, PixelRepresentation: 0 })).image!.bitsStored).toBe(1);
+  });
+
+  it('unit row and column directions that are not perpendicular are refused', async () => {
+    await expect(read({ ImageOrientationPatient: [1, 0, 0, 0.6, 0.8, 0] })).rejects.toThrow('f.dcm: ImageOrientationPatient = [1 0 0 0.6 0.8 0]: row and column directions must be orthonormal');
+  });
+
+  it('a missing slice is named where it is, also when a later step is smaller', async () => {
+    const { seriesGeometry } = await load();
+    const s = await series([0, 10, 13, 16, 19]);
+    const s2 = await series([0, 1, 4, 5, 6]);
+    expect(() => seriesGeometry(s)).toThrow('s1.dcm: ImagePositionPatient = [0 0 10]: a missing slice: 10.00 mm from the previous slice at (0, 0, 0) (s0.dcm), more than 1.5x the median spacing 3.00 mm');
+    // the median is of the sorted steps (1, 1, 1, 3), not the middle of the steps in slice order (1, 3, 1, 1)
+    expect(() => seriesGeometry(s2)).toThrow('s2.dcm: ImagePositionPatient = [0 0 4]: a missing slice: 3.00 mm from the previous slice at (0, 0, 1) (s1.dcm), more than 1.5x the median spacing 1.00 mm');
+  });
+});
+
 /** `bytes` with the first occurrence of `from` (ASCII) replaced by `to`, of the same length. */
 function patch(bytes: Uint8Array, from: string, to: string): Uint8Array {
   const f = new TextEncoder().encode(from);
