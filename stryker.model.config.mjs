@@ -6,5 +6,5 @@ export default {
   ...base,
   vitest: { ...base.vitest, configFile: 'vitest.stryker-model.config.ts' },
   incrementalFile: 'reports/stryker-incremental-model.json',
-  mutate: ['src/model/presets.ts', 'src/model/safetensors.ts', 'src/model/weights.ts', 'src/model/checkpoint.ts', 'src/model/checkpoint-validate.ts', 'src/model/augment.ts', 'src/model/train.ts', 'src/model/unet.ts', 'src/model/predict.ts:29-331'],
+  mutate: ['src/model/presets.ts', 'src/model/safetensors.ts', 'src/model/weights.ts', 'src/model/checkpoint.ts', 'src/model/checkpoint-validate.ts', 'src/model/augment.ts', 'src/model/train.ts', 'src/model/unet.ts', 'src/model/predict.ts:29-375'],
 };

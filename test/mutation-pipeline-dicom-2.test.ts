@@ -6,41 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import dcmjs from 'dcmjs';
 import { thrown } from './helpers/thrown.ts';
-import { EXPLICIT_LE, MR_IMAGE_STORAGE, encodeDicom } from './helpers/dicom-series.ts';
+import { EXPLICIT_LE, MR_IMAGE_STORAGE, encodeDicom, mrSliceDataset } from './helpers/dicom-series.ts';
 
 const load = () => import('../src/pipeline/dicom.ts');
 const SERIES = '1.2.3.4.5';
 
 /** A valid 3-column x 2-row 16-bit signed MR slice at position z along +z (axial: row +x, column +y). */
-function dataset(over: Record<string, unknown> = {}, z = 0): Record<string, unknown> {
-  return {
-    SOPClassUID: MR_IMAGE_STORAGE,
-    SOPInstanceUID: `1.2.3.9.${z * 10 + 1}`,
-    StudyInstanceUID: '1.2.3.1',
-    SeriesInstanceUID: SERIES,
-    FrameOfReferenceUID: '1.2.3.7',
-    PatientName: 'Phantom^Test',
-    PatientID: 'P1',
-    Modality: 'MR',
-    SeriesNumber: '5',
-    SeriesDescription: 'T2 AX',
-    ImagePositionPatient: [0, 0, z],
-    ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
-    PixelSpacing: [0.5, 0.25],
-    SliceThickness: 3,
-    Rows: 2,
-    Columns: 3,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: 1,
-    PixelData: Int16Array.from([1, -2, 3, 400, -500, 32767]).buffer,
-    _vrMap: { PixelData: 'OW' },
-    ...over,
-  };
-}
+const dataset = (over: Record<string, unknown> = {}, z = 0) => mrSliceDataset(over, z);
 const encode = (over: Record<string, unknown> = {}, z = 0, syntax = EXPLICIT_LE, bare = false) => encodeDicom(dataset(over, z), syntax, bare);
 async function parsed(over: Record<string, unknown> = {}, z = 0, options = {}) {
   const { parseDicom } = await load();

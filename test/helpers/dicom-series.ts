@@ -19,6 +19,40 @@ export function decimalString(v: number): number {
 export const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
+/**
+ * A valid 3-column x 2-row 16-bit signed MR slice of series 1.2.3.4.5 at position z along +z (axial: row +x,
+ * column +y), as a naturalized data set for encodeDicom; `over` replaces or (with undefined) removes attributes.
+ */
+export function mrSliceDataset(over: Record<string, unknown> = {}, z = 0): Record<string, unknown> {
+  return {
+    SOPClassUID: MR_IMAGE_STORAGE,
+    SOPInstanceUID: `1.2.3.9.${z * 10 + 1}`,
+    StudyInstanceUID: '1.2.3.1',
+    SeriesInstanceUID: '1.2.3.4.5',
+    FrameOfReferenceUID: '1.2.3.7',
+    PatientName: 'Phantom^Test',
+    PatientID: 'P1',
+    Modality: 'MR',
+    SeriesNumber: '5',
+    SeriesDescription: 'T2 AX',
+    ImagePositionPatient: [0, 0, z],
+    ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+    PixelSpacing: [0.5, 0.25],
+    SliceThickness: 3,
+    Rows: 2,
+    Columns: 3,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 16,
+    BitsStored: 16,
+    HighBit: 15,
+    PixelRepresentation: 1,
+    PixelData: Int16Array.from([1, -2, 3, 400, -500, 32767]).buffer,
+    _vrMap: { PixelData: 'OW' },
+    ...over,
+  };
+}
+
 export interface SeriesWriteOptions {
   /** stored value = (value - intercept) / slope; values must come out as integers */
   rescale?: { slope: number; intercept: number };
