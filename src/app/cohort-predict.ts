@@ -12,7 +12,7 @@ import { describePostprocess, type PostprocessBlock } from '../pipeline/postproc
 import { resolveCheckpointDir, writeFileAtomic } from '../model/checkpoint.ts';
 import { gpu } from '../runtime/gpu.ts';
 import type { RunConfig } from './session.ts';
-import { loadPredictor, postprocessOf, type LoadedPredictor } from './checkpoints.ts';
+import { expandEnsembles, loadPredictor, postprocessOf, type LoadedPredictor } from './checkpoints.ts';
 import { predictFiles, type PredictedFile } from './predict-files.ts';
 import { predictDicom, resolvePredictInput } from './predict-dicom.ts';
 import {
@@ -64,7 +64,8 @@ function modelEntry(dirs: string[], postprocess: boolean): ModelEntry {
   const identity: StudyIdentity['model'] = [];
   let block: PostprocessBlock | null = null;
   let classes: string[] = [];
-  for (const [k, d] of dirs.entries()) {
+  // a folder of folds (ensemble.json) is its members, as loadPredictor reads it
+  for (const [k, d] of expandEnsembles(dirs).entries()) {
     const dir = resolveCheckpointDir(d);
     const configFile = path.join(dir, 'config.json');
     const weightsFile = path.join(dir, 'model.safetensors');
