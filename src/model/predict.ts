@@ -174,18 +174,14 @@ export function zoomPlanes(data: Float32Array, n: number, H: number, W: number, 
 export const STACKED_BATCH = 8;
 
 /** What the members (networks x test-time views) said about each pixel of the network grid. */
-export interface MemberVotes {
+export interface MemberVotes extends VoteMasks {
   /** number of members averaged */
   members: number;
-  /** per pixel: bit c set when any member's argmax was class c */
-  any: Uint8Array;
-  /** per pixel: bit c set when every member's argmax was class c */
-  all: Uint8Array;
   /**
    * the same masks per network, across its own test-time views; only for an ensemble with several views, whose
    * confidence is the mean of its networks' own agreements (sliceConfidence)
    */
-  networks?: { any: Uint8Array; all: Uint8Array }[];
+  networks?: VoteMasks[];
 }
 
 /**
@@ -199,19 +195,18 @@ export async function modelProbabilities(nets: readonly SegmentationNet[], input
   if (classes > 8) throw new Error(`modelProbabilities: ${classes} classes; the vote masks hold at most 8`);
   const sum = new Float32Array(n * W * H * classes);
   const views = ttaViews(tta);
-  const any = votes ? new Uint8Array(n * W * H) : null;
-  const all = votes ? new Uint8Array(n * W * H).fill(255) : null;
+  const plane = n * H * W;
+  const whole = votes ? voteMasks(plane) : null;
   const perNetwork = votes && nets.length > 1 && views.length > 1;
-  const networks: { any: Uint8Array; all: Uint8Array }[] = [];
+  const networks: VoteMasks[] = [];
+  // the views of a network go through it together, as one batch of up to STACKED_BATCH slices: lavapipe pays
+  // per dispatch, and each slice's result does not depend on the others in the batch (inference mode)
+  const perChunk = Math.max(1, Math.floor(STACKED_BATCH / n));
   for (const net of nets) {
-    const own = perNetwork ? { any: new Uint8Array(n * W * H), all: new Uint8Array(n * W * H).fill(255) } : null;
+    const own = perNetwork ? voteMasks(plane) : null;
     if (own) networks.push(own);
-    // the views of a network go through it together, as one batch of up to STACKED_BATCH slices: lavapipe pays
-    // per dispatch, and each slice's result does not depend on the others in the batch (inference mode)
-    const perChunk = Math.max(1, Math.floor(STACKED_BATCH / n));
     for (let v0 = 0; v0 < views.length; v0 += perChunk) {
       const chunk = views.slice(v0, v0 + perChunk);
-      const plane = n * H * W;
       const xIn = new Float32Array(chunk.length * plane);
       chunk.forEach((view, k) => {
         let x = input;
@@ -225,25 +220,37 @@ export async function modelProbabilities(nets: readonly SegmentationNet[], input
         if (view.flip) p = flipColumns(p, n, H, W, classes);
         if (view.zoom !== 1) p = zoomPlanes(p, n, H, W, classes, 1 / view.zoom, 'clamp');
         for (let i = 0; i < sum.length; i++) sum[i] += p[i]!;
-        if (any && all) {
+        if (whole) {
           const top = argmaxProbabilities(p, classes);
-          for (let i = 0; i < top.length; i++) {
-            any[i] |= 1 << top[i]!;
-            all[i] &= 1 << top[i]!;
-          }
-          if (own) {
-            for (let i = 0; i < top.length; i++) {
-              own.any[i] |= 1 << top[i]!;
-              own.all[i] &= 1 << top[i]!;
-            }
-          }
+          addVote(whole, top);
+          if (own) addVote(own, top);
         }
       }
     }
   }
   const members = nets.length * views.length;
   if (members > 1) for (let i = 0; i < sum.length; i++) sum[i] /= members;
-  return any && all ? { probabilities: sum, votes: perNetwork ? { members, any, all, networks } : { members, any, all } } : sum;
+  return whole ? { probabilities: sum, votes: perNetwork ? { members, ...whole, networks } : { members, ...whole } } : sum;
+}
+
+/** What a group of members voted for on each pixel. */
+export interface VoteMasks {
+  /** per pixel: bit c set when any member's argmax was class c */
+  any: Uint8Array;
+  /** per pixel: bit c set when every member's argmax was class c */
+  all: Uint8Array;
+}
+
+function voteMasks(pixels: number): VoteMasks {
+  return { any: new Uint8Array(pixels), all: new Uint8Array(pixels).fill(255) };
+}
+
+/** One member's argmax labels into the masks. */
+function addVote(m: VoteMasks, top: Uint8Array): void {
+  for (let i = 0; i < top.length; i++) {
+    m.any[i] |= 1 << top[i]!;
+    m.all[i] &= 1 << top[i]!;
+  }
 }
 
 /** Confidence of one slice, per class, from the members' agreement and the averaged probabilities (network grid). */
@@ -287,7 +294,7 @@ export function sliceConfidence(probs: Float32Array, votes: MemberVotes, offset:
 }
 
 /** Per class: pixels every member labels c over pixels any member does (1 when none does). */
-function agreementOf(votes: { any: Uint8Array; all: Uint8Array }, offset: number, plane: number, classes: number): number[] {
+function agreementOf(votes: VoteMasks, offset: number, plane: number, classes: number): number[] {
   const anyCount = new Array<number>(classes).fill(0);
   const allCount = new Array<number>(classes).fill(0);
   for (let i = 0; i < plane; i++) {
