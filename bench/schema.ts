@@ -5,9 +5,12 @@ import type { TrainBenchResult, StepTiming } from './train-core.ts';
 import type { KernelBenchResult, KernelRow } from './kernels-core.ts';
 import { median } from './stats.ts';
 
-/** A bench JSON's CPU as one line: "AMD EPYC (2 cores; AuthenticAMD family 26 model 2 ...)" (cpuId: src/app/machine.ts). */
-export function describeCpu(m: { cpu: string; cores: number; cpuId?: string | null }): string {
-  return `${m.cpu} (${m.cores} cores${m.cpuId ? `; ${m.cpuId}` : ''})`;
+/**
+ * A bench JSON's CPU as one line: "AMD EPYC (2 cores; AuthenticAMD family 26 model 2 ...; lavapipe threads 4 (...))"
+ * (cpuId, lavapipeThreads: src/app/machine.ts; results recorded before 2026-12-07 have no thread count).
+ */
+export function describeCpu(m: { cpu: string; cores: number; cpuId?: string | null; lavapipeThreads?: string | null }): string {
+  return `${m.cpu} (${m.cores} cores${m.cpuId ? `; ${m.cpuId}` : ''}${m.lavapipeThreads ? `; lavapipe threads ${m.lavapipeThreads}` : ''})`;
 }
 
 export class BenchSchemaError extends Error {}
@@ -153,7 +156,7 @@ export function checkInterleavedResult(v: unknown, file: string): InterleavedRes
   const adapter = c.string(r, 'adapter', '', true);
   const date = c.string(r, 'date', '', true);
   const machine = r.machine === undefined ? null : c.object(r.machine, 'machine');
-  const cpu = machine ? describeCpu({ cpu: c.string(machine, 'cpu', 'machine.', true), cores: c.positive(machine, 'cores', 'machine.', { integer: true }), cpuId: typeof machine.cpuId === 'string' ? machine.cpuId : null }) : null;
+  const cpu = machine ? describeCpu({ cpu: c.string(machine, 'cpu', 'machine.', true), cores: c.positive(machine, 'cores', 'machine.', { integer: true }), cpuId: typeof machine.cpuId === 'string' ? machine.cpuId : null, lavapipeThreads: typeof machine.lavapipeThreads === 'string' ? machine.lavapipeThreads : null }) : null;
   const samples = (o: Obj, path: string, key: string): number[] => {
     const xs = o[key];
     if (!Array.isArray(xs) || xs.length === 0 || xs.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) c.fail(path + key, 'a non-empty array of numbers > 0', xs);

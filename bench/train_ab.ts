@@ -15,7 +15,8 @@ import { machineInfo } from './machine.ts';
 import { syntheticBatch } from './train-core.ts';
 // Waits: by default both WebGPU sides sleep through most of a known GPU wait (ours: Gpu.idleWait; tfjs: its
 // queue is submitted, then a 0.8 x shortest-wait sleep before `await data()`; jax-js: the same after its jitted step
-// is dispatched, see WaitEstimate), because Dawn's Node binding
+// is dispatched, see WaitEstimate), and after such a sleep Dawn polls the rest through a 1 ms timer
+// (throttledPolling, src/runtime/gpu.ts), because Dawn's Node binding
 // busy-polls while a promise is pending and that takes a core from lavapipe. --no-idle-waits turns both off
 // (SPINESEG_IDLE_WAITS=0 does the same for ours anywhere). Reported per side: wall ms min / median, and
 // process CPU ms (ours and tfjs share this process, measured per step; torch reports its own).
@@ -26,7 +27,7 @@ import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { initGpu, adapterName } from '../src/runtime/gpu.ts';
+import { initGpu, adapterName, throttledPolling } from '../src/runtime/gpu.ts';
 import { UNet, makeConfig, forwardMacs, unetConv3x3Shapes } from '../src/model/unet.ts';
 import { convChoice, convShapeKey, type ConvChoice } from '../src/kernels/conv_algorithm.ts';
 import { Adam } from '../src/graph/optim.ts';
@@ -131,10 +132,19 @@ async function jaxSide(config: ReturnType<typeof makeConfig>, initial: Awaited<R
     step: () =>
       timed(async () => {
         let w0 = 0;
-        await jm.step(x, onehot, ++seed, async () => {
-          w0 = performance.now();
-          if (idleWaits && waits.sleepMs() > 0) await new Promise((r) => setTimeout(r, waits.sleepMs()));
-        });
+        let slept = false;
+        await jm.step(
+          x,
+          onehot,
+          ++seed,
+          async () => {
+            w0 = performance.now();
+            slept = idleWaits && waits.sleepMs() > 0;
+            if (slept) await new Promise((r) => setTimeout(r, waits.sleepMs()));
+          },
+          // after a sleep, Dawn polls the rest through a 1 ms timer, as in Gpu.idleWait
+          (read) => (slept ? throttledPolling(read) : read()),
+        );
         waits.record(performance.now() - w0);
       }),
     close: () => jm.dispose(),
@@ -217,14 +227,16 @@ async function interleaved(o: TrainAbOptions, idleWaits: boolean): Promise<void>
         timed(async () => {
           const l = tfm.step(x, y, ++seed);
           const w0 = performance.now();
-          if (idleWaits && waits.sleepMs() > 0) {
-            // the same treatment as Gpu.idleWait: submit, sleep 0.8 x the last wait, then await (and poll) the rest
-            // end tfjs' open compute pass first, as its own read path does, or the submitted buffer is invalid
+          const slept = idleWaits && waits.sleepMs() > 0;
+          if (slept) {
+            // the same treatment as Gpu.idleWait: submit, sleep 0.8 x the last wait, then await the rest with Dawn
+            // polling through a 1 ms timer (throttledPolling); end tfjs' open compute pass first, as its own read path
+            // does, or the submitted buffer is invalid
             backend.endComputePassEncoder();
             if (backend.commandEncoder) backend.submitQueue();
             await new Promise((r) => setTimeout(r, waits.sleepMs()));
           }
-          await l.data();
+          await (slept ? throttledPolling(() => l.data()) : l.data());
           waits.record(performance.now() - w0);
           l.dispose();
         }),

@@ -68,7 +68,7 @@ export interface JaxUNet {
    * on the device while the same arrays come back); resolves to the loss. `beforeRead` runs after the step is
    * dispatched and before the loss is read (the benchmarks' wait treatment).
    */
-  step(x: Float32Array, onehot: Float32Array, seed: number, beforeRead?: () => Promise<void>): Promise<number>;
+  step(x: Float32Array, onehot: Float32Array, seed: number, beforeRead?: () => Promise<void>, wrapRead?: <T>(read: () => Promise<T>) => Promise<T>): Promise<number>;
   /** Loss and gradients (our names and layouts) of the current parameters, dropout off: the correctness check. */
   lossAndGrads(x: Float32Array, onehot: Float32Array): Promise<{ loss: number; grads: Map<string, Float32Array> }>;
   /** The trainable parameters, in our names and layouts. */
@@ -217,7 +217,7 @@ export function buildJaxUNet(jax: Jax, c: UNetConfig, weights: NamedArray[], bat
   };
 
   return {
-    async step(x, onehot, seed, beforeRead) {
+    async step(x, onehot, seed, beforeRead, wrapRead) {
       t++;
       const lrT = 1e-3 * Math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t);
       const out = step(params, m, v, onDevice(x, c.inChannels).ref, onDevice(onehot, c.classes).ref, random.key(seed), host(new Float32Array([lrT])).reshape([]));
@@ -225,7 +225,7 @@ export function buildJaxUNet(jax: Jax, c: UNetConfig, weights: NamedArray[], bat
       m = out.m;
       v = out.v;
       await beforeRead?.();
-      const loss = await out.loss.data();
+      const loss = await (wrapRead ? wrapRead(() => out.loss.data()) : out.loss.data());
       return loss[0]!;
     },
     async lossAndGrads(x, onehot) {

@@ -3,10 +3,11 @@
 // ("llvmpipe-llvm-15-0-6-256-bits-"), the Mesa version in its description, and the Node and npm `webgpu` (Dawn)
 // versions. `spineseg doctor` prints it and every bench JSON written in Node records it, so figures from different
 // machines are never mixed up.
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { adapterName, type AdapterDescription } from '../runtime/gpu.ts';
+import { lavapipeThreads } from '../runtime/platform-node.ts';
 
 export interface MachineInfo {
   cpu: string;
@@ -19,6 +20,11 @@ export interface MachineInfo {
    */
   cpuId: string | null;
   adapter: string;
+  /**
+   * lavapipe's compute threads as this process set them (LP_NUM_THREADS: "4 (the engine's default for 2 cores)" or
+   * "3 (LP_NUM_THREADS)"), or null where nobody set them (lavapipe's default: one per core). Other adapters ignore it.
+   */
+  lavapipeThreads: string | null;
   /** lavapipe's SIMD width in bits, from its device name; null on other adapters */
   vectorBits: number | null;
   /** the Mesa version the adapter's description names (lavapipe), else null */
@@ -37,7 +43,9 @@ export function machineInfo(a: AdapterDescription): MachineInfo {
   } catch {
     // the binding's package.json is not exported by every version; the adapter line still names the driver
   }
-  return { cpu: list[0]?.model.trim() || 'unknown CPU', cores: list.length, cpuId: cpuIdentity(readOrNull('/proc/cpuinfo'), readOrNull('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list')), adapter: adapterName(a), vectorBits: bits ? Number(bits[1]) : null, mesa: mesa ? mesa[1]! : null, node: process.version, dawn };
+  const lp = lavapipeThreads();
+  const threads = lp ? `${lp.threads} (${lp.from === 'engine' ? `the engine's default for ${availableParallelism()} cores` : 'LP_NUM_THREADS'})` : null;
+  return { cpu: list[0]?.model.trim() || 'unknown CPU', cores: list.length, lavapipeThreads: threads, cpuId: cpuIdentity(readOrNull('/proc/cpuinfo'), readOrNull('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list')), adapter: adapterName(a), vectorBits: bits ? Number(bits[1]) : null, mesa: mesa ? mesa[1]! : null, node: process.version, dawn };
 }
 
 /** The vector extensions named in cpuId, in this order (those that change what LLVM emits for lavapipe). */

@@ -28,6 +28,7 @@ export function register(program: Command): void {
       const rows: [string, string][] = [
         ['CPU', `${m.cpu} (${m.cores} cores)`],
         ['CPU id', m.cpuId ?? 'not readable (no /proc/cpuinfo)'],
+        ['lavapipe threads', m.lavapipeThreads ?? "lavapipe's default (one per core)"],
         ['vector width', m.vectorBits ? `${m.vectorBits} bits (the adapter's device name)` : 'not named by the adapter'],
         ['versions', `Node ${m.node}, ${m.dawn} (Dawn)${m.mesa ? `, Mesa ${m.mesa}` : ''}`],
         ['vendor', a.vendor || '-'],

@@ -37,7 +37,7 @@ export interface Settings {
   convAlgorithm: 'direct' | 'winograd' | null;
   /** Fuse bias + BatchNorm + activation into the convolutions' output (src/kernels/epilogue.ts). SPINESEG_FUSE=0|1 */
   fusedEpilogues: boolean;
-  /** Sleep through known GPU waits instead of letting Dawn poll (src/runtime/gpu.ts idleWait). SPINESEG_IDLE_WAITS=0|1 */
+  /** Sleep through known GPU waits instead of letting Dawn poll, and poll the rest through a 1 ms timer (src/runtime/gpu.ts idleWait, throttledPolling). SPINESEG_IDLE_WAITS=0|1 */
   idleWaits: boolean;
   /** Dispatches recorded before an automatic submission (0: only at sync / read). SPINESEG_FLUSH_EVERY=N */
   flushEvery: number;

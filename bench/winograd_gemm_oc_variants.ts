@@ -1,0 +1,105 @@
+// The channel-lane Winograd GEMM (shaders/winograd_gemm_oc.wgsl: a thread owns 8 rows x 4 columns) against
+// bench-only variants of its register tile (bench/shaders/): 16 rows x 2 columns (half the gathered B values per
+// multiply-add, twice the uniform A loads), 4 x 8 (the reverse), and a probe whose threads all read the same B values
+// (no gathers; wrong results) that says what the gathers cost. On the forward and input-gradient GEMMs of the U-Net's
+// 3x3 layers at the given size, with the engine's tile choice (F(4x4) from 256 pixels, else F(2x2)), interleaved in
+// one process, the order alternating every round; GPU completion awaited inside every timed call. Prints wall and
+// process CPU ms per call and whether each variant writes the engine's sums bit for bit.
+//   npx tsx bench/winograd_gemm_oc_variants.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--json FILE]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { median } from './stats.ts';
+import { machineInfo } from './machine.ts';
+import { initGpu, adapterName } from '../src/runtime/gpu.ts';
+import { registerShaderSources } from '../src/runtime/shaders.ts';
+import { defineKernel } from '../src/kernels/runner.ts';
+import { winogradGemmChannelKernel } from '../src/kernels/winograd.ts';
+import { Tensor } from '../src/graph/tensor.ts';
+import { unetConv3x3Shapes } from '../src/model/unet.ts';
+import { DEFAULT_MODEL_SIZE } from '../src/cli/options.ts';
+import { benchMain, type BenchArgs } from './args.ts';
+
+export const gemmOcVariantFlags = {
+  '--size': { kind: 'size', doc: 'network input WIDTHxHEIGHT', default: DEFAULT_MODEL_SIZE },
+  '--batch': { kind: 'number', doc: 'batch size', default: 2, min: 1, integer: true },
+  '--width-mult': { kind: 'number', doc: 'channel width multiplier', default: 1, min: 0.0625 },
+  '--reps': { kind: 'number', doc: 'rounds per GEMM', default: 7, min: 1, integer: true },
+  '--json': { kind: 'string', doc: 'write the rows here' },
+} as const;
+export type GemmOcVariantOptions = BenchArgs<typeof gemmOcVariantFlags>;
+
+/** rows x columns per thread of each side; `engine` is shaders/winograd_gemm_oc.wgsl */
+const SIDES = { engine: [8, 4], p16x2: [16, 2], p4x8: [4, 8], nogather: [8, 4] } as const;
+type SideName = keyof typeof SIDES;
+
+export async function run(o: GemmOcVariantOptions): Promise<void> {
+  const g = await initGpu();
+  const kernels: Record<SideName, typeof winogradGemmChannelKernel> = { engine: winogradGemmChannelKernel } as Record<SideName, typeof winogradGemmChannelKernel>;
+  for (const v of ['p16x2', 'p4x8', 'nogather'] as const) {
+    registerShaderSources({ [`winograd_gemm_oc_${v}`]: readFileSync(new URL(`./shaders/winograd_gemm_oc_${v}.wgsl`, import.meta.url), 'utf8') });
+    kernels[v] = defineKernel({ name: `winograd_gemm_oc_${v}`, shader: `winograd_gemm_oc_${v}`, doc: `bench-only variant ${v} of winograd_gemm_oc` });
+  }
+  const { width, height } = o.size;
+  console.log(`channel-lane Winograd GEMM variants on ${adapterName(g.adapter)}, U-Net ${width}x${height} width x${o.widthMult}, batch ${o.batch}, ${o.reps} rounds`);
+  console.log('| GEMM | E x M x K -> N | ' + (Object.keys(SIDES) as SideName[]).map((s) => `${s} (wall min / CPU median)`).join(' | ') + ' | same sums (p16x2, p4x8) |');
+  console.log('|---|---|' + '---|'.repeat(Object.keys(SIDES).length) + '---|');
+  const rows: Record<string, unknown>[] = [];
+  const totals = Object.fromEntries(Object.keys(SIDES).map((s) => [s, { wallMin: 0, cpuMedian: 0 }])) as Record<SideName, { wallMin: number; cpuMedian: number }>;
+  const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
+  for (const s of unetConv3x3Shapes(width, height, o.batch, o.widthMult)) {
+    for (const pass of ['forward', 'input-grad'] as const) {
+      const m = s.H * s.W >= 256 ? 4 : 2;
+      const E = m === 4 ? 36 : 16;
+      const M = s.N * Math.ceil(s.H / m) * Math.ceil(s.W / m);
+      const [K, N] = pass === 'forward' ? [s.C, s.O] : [s.O, s.C];
+      // the engine's channel lanes need these; p4x8 needs N % 8 as well
+      if (K % 4 !== 0 || N % 8 !== 0 || N < 16) continue;
+      const A = Tensor.fromData(fill(E * M * K, 1), [E, M, K]);
+      const B = Tensor.fromData(fill(E * K * N, 2), [E, K, N]);
+      const call = (side: SideName): Tensor => {
+        const out = Tensor.empty([E, M, N]);
+        const [rows, cols] = SIDES[side];
+        const wgx = Math.min(64, N / cols);
+        kernels[side].dispatch(g, { A4: A, B4: B, B2: B, dst: out }, { M, N, K }, [Math.ceil(M / rows), Math.ceil(N / (cols * wgx)), E], { WGX: wgx });
+        return out;
+      };
+      const sides = Object.keys(SIDES) as SideName[];
+      const outputs: Record<string, Float32Array> = {};
+      for (const side of sides) {
+        const t = call(side);
+        outputs[side] = await t.read();
+        t.dispose();
+      }
+      const same = (side: SideName) => outputs[side].every((v, i) => v === outputs.engine[i]);
+      const wall = Object.fromEntries(sides.map((x) => [x, [] as number[]])) as Record<SideName, number[]>;
+      const cpu = Object.fromEntries(sides.map((x) => [x, [] as number[]])) as Record<SideName, number[]>;
+      for (let r = 0; r < o.reps; r++) {
+        for (const side of r % 2 ? [...sides].reverse() : sides) {
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          const t = call(side);
+          await g.sync();
+          wall[side].push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpu[side].push((c.user + c.system) / 1000);
+          t.dispose();
+        }
+      }
+      const cells = sides.map((x) => {
+        totals[x].wallMin += Math.min(...wall[x]);
+        totals[x].cpuMedian += median(cpu[x]);
+        return `${Math.min(...wall[x]).toFixed(1)} / ${median(cpu[x]).toFixed(1)}`;
+      });
+      const where = `${pass} ${s.where.split(',')[0]}`;
+      console.log(`| ${where} | ${E}x${M}x${K}->${N} | ${cells.join(' | ')} | ${same('p16x2') ? 'yes' : 'NO'}, ${same('p4x8') ? 'yes' : 'NO'} |`);
+      rows.push({ where, E, M, K, N, sameSums: { p16x2: same('p16x2'), p4x8: same('p4x8') }, wall, cpu });
+      A.dispose();
+      B.dispose();
+    }
+  }
+  const tot = (Object.keys(SIDES) as SideName[]).map((x) => `${totals[x].wallMin.toFixed(0)} / ${totals[x].cpuMedian.toFixed(0)}`);
+  console.log(`| **sum** | | ${tot.join(' | ')} | |`);
+  console.log((Object.keys(SIDES) as SideName[]).filter((x) => x !== 'engine').map((x) => `${x}: CPU ${(totals[x].cpuMedian / totals.engine.cpuMedian).toFixed(2)}x the engine's`).join('; '));
+  if (o.json) writeFileSync(o.json, JSON.stringify({ adapter: adapterName(g.adapter), machine: machineInfo(g.adapter), date: new Date().toISOString(), size: `${width}x${height}`, batch: o.batch, widthMult: o.widthMult, reps: o.reps, totals, rows }, null, 2) + '\n');
+}
+
+benchMain(import.meta, 'bench/winograd_gemm_oc_variants.ts', gemmOcVariantFlags, run);

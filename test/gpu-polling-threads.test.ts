@@ -1,0 +1,104 @@
+// Two things that keep lavapipe's threads busy with GPU work instead of waiting (bench/RESULTS.md, 2026-12-07):
+// - throttledPolling (src/runtime/gpu.ts): after an idle wait's sleep, Dawn's Node binding polls the rest through a
+//   1 ms timer instead of a busy setImmediate loop; the premise, that dawn.node re-queues its polling through the
+//   global setImmediate, is checked on a real read, so a binding that stops doing so fails here instead of silently
+//   turning the throttle into nothing;
+// - defaultLavapipeThreads (src/runtime/platform-node.ts): two lavapipe threads per core on machines of up to 4 cores,
+//   unless LP_NUM_THREADS is set, and machineInfo records what the process ran with.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { gpu, initGpu, throttledPolling } from '../src/runtime/gpu.ts';
+import { Tensor } from '../src/runtime/tensor.ts';
+import { defaultLavapipeThreads, lavapipeThreads } from '../src/runtime/platform-node.ts';
+import { machineInfo } from '../src/app/machine.ts';
+
+// Node's own, taken before any test runs, so that one test leaving it swapped cannot make a later one pass
+const NATIVE = globalThis.setImmediate;
+
+describe('throttled polling', () => {
+  beforeAll(async () => {
+    await initGpu();
+  });
+
+  it('defers setImmediate by a timer while a wait runs, and restores it after the last of overlapping waits', async () => {
+    const native = NATIVE;
+    let releaseA!: () => void;
+    let releaseB!: () => void;
+    const a = throttledPolling(() => new Promise<string>((r) => (releaseA = () => r('a'))));
+    expect(globalThis.setImmediate).not.toBe(native);
+    // a callback queued through it runs after a timer of >= 1 ms, with its arguments, not in the next check phase
+    const t0 = performance.now();
+    const got = await new Promise<number>((r) => globalThis.setImmediate((x: number) => r(x), 7));
+    expect(got).toBe(7);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(0.9);
+    const b = throttledPolling(() => new Promise<string>((r) => (releaseB = () => r('b'))));
+    releaseA();
+    expect(await a).toBe('a');
+    expect(globalThis.setImmediate, 'the second wait still runs').not.toBe(native);
+    releaseB();
+    expect(await b).toBe('b');
+    expect(globalThis.setImmediate).toBe(native);
+  });
+
+  it('restores setImmediate when the wait throws, and passes the error on', async () => {
+    const native = NATIVE;
+    await expect(throttledPolling(async () => Promise.reject(new Error('device lost')))).rejects.toThrow('device lost');
+    expect(globalThis.setImmediate).toBe(native);
+  });
+
+  it("dawn.node polls a pending read through the global setImmediate, so the throttle reaches it; the data is the GPU's", async () => {
+    const g = gpu();
+    const data = Float32Array.from({ length: 4099 }, (_, i) => Math.sin(i) * 1e3);
+    const t = Tensor.fromData(data, [data.length]);
+    const native = NATIVE;
+    let calls = 0;
+    // wrap the throttled function in place while the read is pending, to count the binding's ticks
+    const got = await throttledPolling(async () => {
+      const throttled = globalThis.setImmediate;
+      globalThis.setImmediate = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+        calls++;
+        return throttled(fn, ...args);
+      }) as typeof setImmediate;
+      try {
+        return new Float32Array(await g.read(t.buffer, data.byteLength));
+      } finally {
+        globalThis.setImmediate = throttled;
+      }
+    });
+    expect(globalThis.setImmediate).toBe(native);
+    expect(Array.from(got)).toEqual(Array.from(data));
+    expect(calls, 'Dawn ticked through the global setImmediate').toBeGreaterThan(0);
+    t.dispose();
+  });
+});
+
+describe('lavapipe threads', () => {
+  it('two per core up to 4 cores, lavapipe’s own default above', () => {
+    expect(defaultLavapipeThreads(1)).toBe(2);
+    expect(defaultLavapipeThreads(2)).toBe(4);
+    expect(defaultLavapipeThreads(4)).toBe(8);
+    expect(defaultLavapipeThreads(5)).toBeNull();
+    expect(defaultLavapipeThreads(64)).toBeNull();
+    expect(defaultLavapipeThreads(0)).toBeNull();
+    expect(defaultLavapipeThreads(Number.NaN)).toBeNull();
+    expect(defaultLavapipeThreads(1.5)).toBeNull();
+  });
+
+  it('what this process runs with is recorded by machineInfo, with who chose it', async () => {
+    await initGpu();
+    const lp = lavapipeThreads();
+    const m = machineInfo({ vendor: '', architecture: '', device: 'llvmpipe-256-bits', description: 'Mesa 25.0.7', backend: 'vulkan', features: [], limits: {} });
+    const cores = availableParallelism();
+    if (lp === null) {
+      // nobody set it: a machine of more than 4 cores with LP_NUM_THREADS unset
+      expect(cores).toBeGreaterThan(4);
+      expect(m.lavapipeThreads).toBeNull();
+    } else if (lp.from === 'engine') {
+      expect(lp.threads).toBe(2 * cores);
+      expect(process.env.LP_NUM_THREADS).toBe(String(2 * cores));
+      expect(m.lavapipeThreads).toBe(`${2 * cores} (the engine's default for ${cores} cores)`);
+    } else {
+      expect(m.lavapipeThreads).toBe(`${process.env.LP_NUM_THREADS} (LP_NUM_THREADS)`);
+    }
+  });
+});
