@@ -32,6 +32,7 @@ async function childTrain(out: string): Promise<void> {
   const { loadNodeTuning } = await import('../src/app/tune-store-node.ts');
   await loadNodeTuning();
   const { compileWithProgress } = await import('../src/cli/compile-progress.ts');
+  const { helperCompileStats } = await import('../src/app/warmup.ts');
   const { augmentLevel } = await import('../src/model/augment.ts');
   const augment = augmentLevel('default');
   const warm = await compileWithProgress(JSON.stringify(['train', TRAIN.width, TRAIN.height, TRAIN.widthMult, TRAIN.batchSize, augment.level]));
@@ -42,7 +43,7 @@ async function childTrain(out: string): Promise<void> {
       if (!first) return;
       first = false;
       const c = process.cpuUsage();
-      console.log(`FIRST_STEP ${performance.now().toFixed(0)} ${((c.user + c.system) / 1000).toFixed(0)} ${warm.compiled}`);
+      console.log(`FIRST_STEP ${performance.now().toFixed(0)} ${((c.user + c.system) / 1000).toFixed(0)} ${warm.compiled} ${helperCompileStats.dispatched}`);
     },
     endEpoch: () => warm.save(),
   };
@@ -63,6 +64,8 @@ interface Sample {
   firstStepCpuMs?: number;
   /** pipelines precompiled from a list */
   precompiled?: number;
+  /** pipelines the helper device had compiled by the first step (src/kernels/pipeline-cache.ts installHelperCompile) */
+  helperDispatched?: number;
 }
 
 function timed(cmd: string[], env: Record<string, string>): Promise<{ wallMs: number; cpuMs: number; stdout: string; firstAt: number | null }> {
@@ -115,9 +118,9 @@ export async function run(o: Options): Promise<Sample[]> {
     if (verb === 'train') {
       const out = join(base, `run-${++fresh}`);
       const r = await timed(['node', '--import', 'tsx', 'bench/cold-start.ts', '--child', 'train', '--out', out], env);
-      const m = /FIRST_STEP (\d+) (\d+) (\d+)/.exec(r.stdout);
+      const m = /FIRST_STEP (\d+) (\d+) (\d+) (\d+)/.exec(r.stdout);
       rmSync(out, { recursive: true, force: true });
-      return { what: verb, scenario, round, wallMs: r.wallMs, cpuMs: r.cpuMs, firstStepMs: r.firstAt ?? undefined, firstStepCpuMs: m ? Number(m[2]) : undefined, precompiled: m ? Number(m[3]) : undefined };
+      return { what: verb, scenario, round, wallMs: r.wallMs, cpuMs: r.cpuMs, firstStepMs: r.firstAt ?? undefined, firstStepCpuMs: m ? Number(m[2]) : undefined, precompiled: m ? Number(m[3]) : undefined, helperDispatched: m ? Number(m[4]) : undefined };
     }
     const outDir = join(base, `pred-${++fresh}`);
     const r = await timed(['npx', 'spineseg', 'predict', '--input', PREDICT_INPUT, '--output', outDir], env);
@@ -131,7 +134,7 @@ export async function run(o: Options): Promise<Sample[]> {
       for (let j = 0; j < scenarios.length; j++) {
         const s = await once(verb, scenarios[(j + round - 1) % scenarios.length]!, round);
         samples.push(s);
-        console.log(`${verb} ${s.scenario.padEnd(12)} round ${round}: ${s.firstStepMs !== undefined ? `first step ${(s.firstStepMs / 1000).toFixed(1)} s (CPU ${((s.firstStepCpuMs ?? 0) / 1000).toFixed(1)} s, ${s.precompiled} precompiled), ` : ''}total ${(s.wallMs / 1000).toFixed(1)} s wall, ${(s.cpuMs / 1000).toFixed(1)} s CPU`);
+        console.log(`${verb} ${s.scenario.padEnd(12)} round ${round}: ${s.firstStepMs !== undefined ? `first step ${(s.firstStepMs / 1000).toFixed(1)} s (CPU ${((s.firstStepCpuMs ?? 0) / 1000).toFixed(1)} s, ${s.precompiled} precompiled, ${s.helperDispatched} by the helper device), ` : ''}total ${(s.wallMs / 1000).toFixed(1)} s wall, ${(s.cpuMs / 1000).toFixed(1)} s CPU`);
       }
     }
   }

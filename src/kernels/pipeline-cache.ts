@@ -5,7 +5,8 @@
 // A list that names a kernel or constants this version no longer has is never fatal: those entries are skipped
 // (or fail to compile and are created lazily on first use, as without a list).
 import './all.ts';
-import { registry, pipelineKey, usedPipelineKeys } from './runner.ts';
+import { registry, pipelineKey, usedPipelineKeys, takeFreshPipelineKeys } from './runner.ts';
+import { isCpuAdapter, requestHelperGpu, type Gpu } from '../runtime/gpu.ts';
 
 export { usedPipelineKeys };
 
@@ -94,4 +95,97 @@ export async function precompilePipelines(device: GPUDevice, keys: readonly stri
     }),
   );
   return result;
+}
+
+/** Fewer fresh pipelines than this at a wait are not worth a second device. */
+export const HELPER_COMPILE_MIN = 4;
+/** A helper dispatch quicker than this found the pipeline in Mesa's shader cache. */
+export const HELPER_CACHE_HIT_MS = 40;
+
+export interface HelperCompileStats {
+  /** helper runs started (waits that had enough fresh pipelines) */
+  started: number;
+  /** pipelines the helper dispatched */
+  dispatched: number;
+  /** runs that stopped because the first two dispatches were cache hits */
+  stoppedWarm: number;
+  /** the helper run in progress or last finished (tests await it) */
+  last?: Promise<void>;
+}
+
+/**
+ * lavapipe compiles a pipeline's code at its first dispatch, one after another in the device's single queue thread,
+ * so a run's first step on a cold Mesa shader cache compiles its ~50 pipelines in a row. The helper compile takes the
+ * other end: when a wait begins with at least HELPER_COMPILE_MIN pipelines created since the last wait
+ * (takeFreshPipelineKeys), a second device (requestHelperGpu, its own queue thread) dispatches them once each on
+ * one workgroup with zeroed parameters and small buffers, newest first, until the wait ends. Each lands in Mesa's
+ * shader cache, where the main queue finds it when it gets there. A run of a warm cache stops after its first two
+ * dispatches (both under HELPER_CACHE_HIT_MS: a cache hit took 5-20 ms here, the quickest cold compile over 100 ms). Results never change: the helper writes only its own buffers.
+ * Installed on CPU adapters by src/app/warmup.ts; returns a function that uninstalls it.
+ */
+export function installHelperCompile(g: Gpu, stats?: HelperCompileStats): () => void {
+  let running = false;
+  const hook = () => {
+    if (running) return;
+    const keys = takeFreshPipelineKeys(g.device);
+    if (keys.length < HELPER_COMPILE_MIN) return;
+    running = true;
+    let waiting = true;
+    if (stats) stats.started++;
+    const run = helperCompile(keys.reverse(), () => !waiting, stats).finally(() => (running = false));
+    if (stats) stats.last = run;
+    return () => {
+      waiting = false;
+    };
+  };
+  g.waitHooks.push(hook);
+  return () => {
+    const i = g.waitHooks.indexOf(hook);
+    if (i >= 0) g.waitHooks.splice(i, 1);
+  };
+}
+
+/** Dispatches each of `keys` once on a helper device until `stop()` says so; never throws (a helper is an optimisation). */
+async function helperCompile(keys: readonly string[], stop: () => boolean, stats?: HelperCompileStats): Promise<void> {
+  let helper: Gpu | null = null;
+  const buffers: GPUBuffer[] = [];
+  try {
+    helper = await requestHelperGpu();
+    if (!helper) return;
+    const fast: boolean[] = [];
+    for (const key of keys) {
+      if (stop()) break;
+      const parsed = parsePipelineKey(key);
+      if (typeof parsed === 'string') continue;
+      const k = registry.get(parsed.kernel)!;
+      const h = helper;
+      const bound = Object.fromEntries(
+        k.storageNames.map((n) => {
+          const b = h.device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
+          buffers.push(b);
+          return [n, b];
+        }),
+      );
+      const params = Object.fromEntries(k.uniformMembers.map((m) => [m.name, m.count === 1 ? 0 : new Array<number>(m.count).fill(0)]));
+      const t0 = performance.now();
+      k.dispatch(h, bound, params, [1, 1, 1], parsed.constants);
+      await h.sync();
+      if (stats) stats.dispatched++;
+      fast.push(performance.now() - t0 < HELPER_CACHE_HIT_MS);
+      if (fast.length === 2 && fast.every(Boolean)) {
+        if (stats) stats.stoppedWarm++;
+        break;
+      }
+    }
+  } catch {
+    // a helper that fails leaves the main device to compile everything itself, as without one
+  } finally {
+    for (const b of buffers) b.destroy();
+    helper?.device.destroy();
+  }
+}
+
+/** Whether this Gpu gets the helper compile (CPU adapters: lavapipe, SwiftShader). */
+export function wantsHelperCompile(g: Gpu): boolean {
+  return isCpuAdapter(g.adapter);
 }

@@ -63,6 +63,16 @@ export function usedPipelineKeys(): string[] {
   return [...usedKeys];
 }
 
+/** Pipelines created synchronously on each device (first use) since takeFreshPipelineKeys last asked, in creation order. */
+const freshKeys = new WeakMap<GPUDevice, string[]>();
+
+/** The keys of the pipelines created on `device` by a first use since the last call, oldest first; forgets them. */
+export function takeFreshPipelineKeys(device: GPUDevice): string[] {
+  const keys = freshKeys.get(device) ?? [];
+  freshKeys.delete(device);
+  return keys;
+}
+
 export class Kernel {
   private reflected: { entry: string; bindings: BindingInfo[]; uniform: { name: string; size: number; members: UniformMember[] } | null; workgroupSize: number[] } | null = null;
   private pipelines = new WeakMap<GPUDevice, Map<string, Compiled>>();
@@ -183,6 +193,9 @@ export class Kernel {
     if (!p) {
       p = { pipeline: device.createComputePipeline(this.descriptor(device, constants)), layout: this.moduleFor(device).layout, used: false };
       perDevice.set(key, p);
+      const fresh = freshKeys.get(device) ?? [];
+      fresh.push(pipelineKey(this.spec.name, constants));
+      freshKeys.set(device, fresh);
     }
     if (!p.used) {
       p.used = true;

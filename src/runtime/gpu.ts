@@ -275,7 +275,26 @@ export class Gpu {
    * while a GPU promise is pending; on CPU adapters that loop takes cores from the very threads doing the GPU work.
    * Only the moment of polling changes, never a result.
    */
+  /**
+   * Called as each wait for the GPU begins; a returned function is called when that wait ends (resolved or not).
+   * src/kernels/pipeline-cache.ts hangs its helper compile here. Never changes a result.
+   */
+  readonly waitHooks: (() => (() => void) | void)[] = [];
+
   private async idleWait<T>(done: () => Promise<T>): Promise<T> {
+    const ends: (() => void)[] = [];
+    for (const hook of this.waitHooks) {
+      const end = hook();
+      if (end) ends.push(end);
+    }
+    try {
+      return await this.idleWaitInner(done);
+    } finally {
+      for (const end of ends) end();
+    }
+  }
+
+  private async idleWaitInner<T>(done: () => Promise<T>): Promise<T> {
     const work = this.inflightWork();
     const t0 = performance.now();
     const slept = this.plannedSleep(work);
@@ -381,12 +400,31 @@ export interface GpuOptions {
   powerPreference?: GPUPowerPreference;
 }
 
+let gpuObject: GPU | null = null;
+let powerPreference: GPUPowerPreference = 'high-performance';
+
+/**
+ * A second device on the process-wide Gpu's adapter, with the same limits, as a Gpu of its own (its own queue; on
+ * lavapipe its own queue thread), for work beside the main device's: the helper compile of
+ * src/kernels/pipeline-cache.ts. The caller destroys it (`helper.device.destroy()`). Null before initGpu or when the
+ * platform gives no second adapter.
+ */
+export async function requestHelperGpu(): Promise<Gpu | null> {
+  if (!current || !gpuObject) return null;
+  const adapter = await gpuObject.requestAdapter({ powerPreference });
+  if (!adapter) return null;
+  const device = await adapter.requestDevice({ requiredLimits: current.adapter.limits });
+  return new Gpu(device, current.adapter);
+}
+
 /** Creates (once) and returns the process-wide Gpu. Requests the adapter's own limits, not the defaults. */
 export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
   if (current) return Promise.resolve(current);
   starting ??= (async () => {
     const gpu = await platformGpu();
-    const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    gpuObject = gpu;
+    powerPreference = options.powerPreference ?? 'high-performance';
+    const adapter = await gpu.requestAdapter({ powerPreference });
     if (!adapter) {
       throw new GpuError('no WebGPU adapter found. On Linux without a GPU run `bash scripts/setup.sh` (installs Mesa lavapipe); in a browser enable WebGPU.');
     }
