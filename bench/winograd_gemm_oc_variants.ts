@@ -1,7 +1,7 @@
 // The channel-lane Winograd GEMM (shaders/winograd_gemm_oc.wgsl: a thread owns 8 rows x 4 columns) against
 // bench-only variants of its register tile (bench/shaders/): 16 rows x 2 columns (half the gathered B values per
-// multiply-add, twice the uniform A loads), 4 x 8 (the reverse), and a probe whose threads all read the same B values
-// (no gathers; wrong results) that says what the gathers cost. On the forward and input-gradient GEMMs of the U-Net's
+// multiply-add, twice the uniform A loads), 4 x 8 (the reverse), and a probe made from the engine's shader whose
+// threads all read the same B values (no gathers; wrong results) that says what the gathers cost. On the forward and input-gradient GEMMs of the U-Net's
 // 3x3 layers at the given size, with the engine's tile choice (F(4x4) from 256 pixels, else F(2x2)), interleaved in
 // one process, the order alternating every round; GPU completion awaited inside every timed call. Prints wall and
 // process CPU ms per call and whether each variant writes the engine's sums bit for bit.
@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { median } from './stats.ts';
 import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
-import { registerShaderSources } from '../src/runtime/shaders.ts';
+import { registerShaderSources, shaderSource } from '../src/runtime/shaders.ts';
 import { defineKernel } from '../src/kernels/runner.ts';
 import { winogradGemmChannelKernel } from '../src/kernels/winograd.ts';
 import { Tensor } from '../src/graph/tensor.ts';
@@ -34,10 +34,18 @@ type SideName = keyof typeof SIDES;
 export async function run(o: GemmOcVariantOptions): Promise<void> {
   const g = await initGpu();
   const kernels: Record<SideName, typeof winogradGemmChannelKernel> = { engine: winogradGemmChannelKernel } as Record<SideName, typeof winogradGemmChannelKernel>;
-  for (const v of ['p16x2', 'p4x8', 'nogather'] as const) {
+  for (const v of ['p16x2', 'p4x8'] as const) {
     registerShaderSources({ [`winograd_gemm_oc_${v}`]: readFileSync(new URL(`./shaders/winograd_gemm_oc_${v}.wgsl`, import.meta.url), 'utf8') });
     kernels[v] = defineKernel({ name: `winograd_gemm_oc_${v}`, shader: `winograd_gemm_oc_${v}`, doc: `bench-only variant ${v} of winograd_gemm_oc` });
   }
+  // the probe: the engine's shader with every lane reading the B values of its workgroup's first columns, so lavapipe
+  // loads them once and broadcasts them instead of gathering one per lane; its results are wrong, its time says what
+  // the gathers cost
+  const line = 'let bbase = (b * p.K * p.N + n) >> 2u;';
+  const engine = shaderSource('winograd_gemm_oc');
+  if (!engine.includes(line)) throw new Error(`shaders/winograd_gemm_oc.wgsl no longer has '${line}': update the probe of bench/winograd_gemm_oc_variants.ts`);
+  registerShaderSources({ winograd_gemm_oc_nogather: engine.replace(line, 'let bbase = (b * p.K * p.N + wid.y * WGX * 4u) >> 2u;') });
+  kernels.nogather = defineKernel({ name: 'winograd_gemm_oc_nogather', shader: 'winograd_gemm_oc_nogather', doc: 'bench-only probe of winograd_gemm_oc without gathers (wrong results)' });
   const { width, height } = o.size;
   console.log(`channel-lane Winograd GEMM variants on ${adapterName(g.adapter)}, U-Net ${width}x${height} width x${o.widthMult}, batch ${o.batch}, ${o.reps} rounds`);
   console.log('| GEMM | E x M x K -> N | ' + (Object.keys(SIDES) as SideName[]).map((s) => `${s} (wall min / CPU median)`).join(' | ') + ' | same sums (p16x2, p4x8) |');
