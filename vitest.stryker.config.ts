@@ -31,6 +31,7 @@ export const pipelineTests = [
   'test/mutation-pipeline-dataset.test.ts',
   'test/mutation-pipeline-io.test.ts',
   'test/mutation-pipeline-phantom-levels-2.test.ts',
+  'test/mutation-pipeline-phantom-levels-3.test.ts',
   'test/mutation-pipeline-apta-2.test.ts',
   'test/mutation-pipeline-phantom-2.test.ts',
   'test/mutation-pipeline-dicom-2.test.ts',

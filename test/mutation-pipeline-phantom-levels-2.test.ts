@@ -29,8 +29,15 @@ describe('generateLevelPhantom', () => {
     const { LEVEL_PHANTOMS, LEVEL_PHANTOM_NAMES, LEVEL_PHANTOM_SPACING } = await load();
     expect(LEVEL_PHANTOM_NAMES).toEqual(['straight', 'lordotic', 'oblique', 'cut-top', 'four-lumbar', 'six-lumbar']);
     expect(LEVEL_PHANTOM_SPACING).toEqual([3, 0.8, 1]);
-    expect(LEVEL_PHANTOMS.oblique).toEqual({ vertebrae: 6, topDisc: true, cutTop: false, radiusMm: 260, tiltDeg: 20, canalMm: 15 });
-    expect(LEVEL_PHANTOMS['cut-top']).toEqual({ vertebrae: 6, topDisc: false, cutTop: true, radiusMm: 260, tiltDeg: 0, canalMm: 12 });
+    // every entry whole: this test loads the module, so Stryker credits the table's (static) mutants to it alone
+    expect(LEVEL_PHANTOMS).toEqual({
+      straight: { vertebrae: 6, topDisc: true, cutTop: false, radiusMm: null, tiltDeg: 0, canalMm: 14 },
+      lordotic: { vertebrae: 6, topDisc: true, cutTop: false, radiusMm: 260, tiltDeg: 0, canalMm: 13 },
+      oblique: { vertebrae: 6, topDisc: true, cutTop: false, radiusMm: 260, tiltDeg: 20, canalMm: 15 },
+      'cut-top': { vertebrae: 6, topDisc: false, cutTop: true, radiusMm: 260, tiltDeg: 0, canalMm: 12 },
+      'four-lumbar': { vertebrae: 4, topDisc: true, cutTop: false, radiusMm: 260, tiltDeg: 0, canalMm: 14 },
+      'six-lumbar': { vertebrae: 7, topDisc: true, cutTop: false, radiusMm: 260, tiltDeg: 0, canalMm: 14 },
+    });
   });
 
   for (const [name, [imageSha, maskSha, size, origin, direction, vertebrae, flags, levelsSha]] of Object.entries(EXPECTED)) {
@@ -121,6 +128,11 @@ describe('writeLevelPhantoms', () => {
       expect(sha(image.data)).toBe(sha(p.image.data));
       const mask = await readImage(path.join(out, 'masks', 'four-lumbar.mha'));
       expect(sha(mask.data)).toBe(sha(p.mask.data));
+      // written compressed, images and masks alike
+      for (const sub of ['images', 'masks']) {
+        const head = fs.readFileSync(path.join(out, sub, 'four-lumbar.mha')).subarray(0, 600).toString('latin1');
+        expect(head, `${sub}/four-lumbar.mha`).toMatch(/^CompressedData = True$/m);
+      }
       const err = await writeLevelPhantoms(out).then(() => null, (e: Error & { file?: string; field?: string }) => e);
       expect(err?.message).toBe(`${out}: output folder already exists`);
       expect(err).toMatchObject({ file: out, field: 'out' });

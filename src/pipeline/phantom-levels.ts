@@ -224,9 +224,8 @@ export async function writeLevelPhantoms(dir: string, seed = 1): Promise<LevelPh
   const { PipelineError } = await import('./errors.ts');
   if (fs.existsSync(dir)) throw new PipelineError(`${dir}: output folder already exists`, { file: dir, field: 'out' });
   const tmp = path.join(path.dirname(path.resolve(dir)), `.${path.basename(dir)}.tmp-${process.pid}`);
+  // a stale temp folder of an earlier run goes; writeImage and writeTextAtomic create the folders they write into
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(path.join(tmp, 'images'), { recursive: true });
-  fs.mkdirSync(path.join(tmp, 'masks'), { recursive: true });
   const rows = ['new_file_name,vertebrae,top_disc,cut_top,radius_mm,tilt_deg,canal_mm,dim_x,dim_y,dim_z,spacing_x,spacing_y,spacing_z,direction'];
   const truth: Record<string, unknown>[] = [];
   try {
