@@ -34,6 +34,7 @@ export const pipelineTests = [
   'test/mutation-pipeline-phantom-levels-3.test.ts',
   'test/mutation-pipeline-apta-2.test.ts',
   'test/mutation-pipeline-phantom-2.test.ts',
+  'test/mutation-pipeline-phantom-3.test.ts',
   'test/mutation-pipeline-dicom-2.test.ts',
   'test/mutation-pipeline-dicom-3.test.ts',
   'test/dicom.test.ts',

@@ -174,9 +174,8 @@ export async function writePhantomDataset(
   }
   if (fs.existsSync(dir)) throw new PipelineError(`${dir}: output folder already exists`, { file: dir, field: 'out' });
   const tmp = path.join(path.dirname(path.resolve(dir)), `.${path.basename(dir)}.tmp-${process.pid}`);
+  // a stale temp folder of an earlier run goes; writeImage and writeTextAtomic create the folders they write into
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(path.join(tmp, 'images'), { recursive: true });
-  fs.mkdirSync(path.join(tmp, 'masks'), { recursive: true });
   const seed = options.seed ?? 1;
   const patients = Math.floor((options.cases - 1) / 3) + 1;
   const nVal = patients >= 2 ? Math.max(1, Math.round(patients * (options.validationFraction ?? 0.2))) : 0;
