@@ -37,7 +37,7 @@ async function child(keysFile: string): Promise<void> {
   const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[];
   const { initGpu } = await import('../src/runtime/gpu.ts');
   const { registry } = await import('../src/kernels/runner.ts');
-  const { parsePipelineKey } = await import('../src/kernels/pipeline-cache.ts');
+  const { parsePipelineKey, placeholderBindings } = await import('../src/kernels/pipeline-cache.ts');
   const g = await initGpu();
   const pool: GPUBuffer[] = [];
   const buffer = () => {
@@ -50,8 +50,7 @@ async function child(keysFile: string): Promise<void> {
     const parsed = parsePipelineKey(key);
     if (typeof parsed === 'string') throw new Error(`pipeline list: ${parsed}`);
     const k = registry.get(parsed.kernel)!;
-    const buffers = Object.fromEntries(k.storageNames.map((n) => [n, buffer()]));
-    const params = Object.fromEntries(k.uniformMembers.map((m) => [m.name, m.count === 1 ? 0 : new Array<number>(m.count).fill(0)]));
+    const { buffers, params } = placeholderBindings(k, buffer);
     const once = async () => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();

@@ -5,7 +5,7 @@
 // A list that names a kernel or constants this version no longer has is never fatal: those entries are skipped
 // (or fail to compile and are created lazily on first use, as without a list).
 import './all.ts';
-import { registry, pipelineKey, usedPipelineKeys, takeFreshPipelineKeys } from './runner.ts';
+import { registry, pipelineKey, usedPipelineKeys, takeFreshPipelineKeys, type Kernel } from './runner.ts';
 import { isCpuAdapter, requestHelperGpu, type Gpu } from '../runtime/gpu.ts';
 
 export { usedPipelineKeys };
@@ -97,6 +97,18 @@ export async function precompilePipelines(device: GPUDevice, keys: readonly stri
   return result;
 }
 
+/**
+ * What one dispatch of `k` on a single workgroup needs in order to run at all: a buffer from `buffer` for each storage
+ * binding and every uniform parameter zero. lavapipe compiles a pipeline at its first dispatch, so this is how a
+ * pipeline is compiled without real data (the helper compile below, bench/compile-cost.ts).
+ */
+export function placeholderBindings(k: Kernel, buffer: () => GPUBuffer): { buffers: Record<string, GPUBuffer>; params: Record<string, number | number[]> } {
+  return {
+    buffers: Object.fromEntries(k.storageNames.map((n) => [n, buffer()])),
+    params: Object.fromEntries(k.uniformMembers.map((m) => [m.name, m.count === 1 ? 0 : new Array<number>(m.count).fill(0)])),
+  };
+}
+
 /** Fewer fresh pipelines than this at a wait are not worth a second device. */
 export const HELPER_COMPILE_MIN = 4;
 /** A helper dispatch quicker than this found the pipeline in Mesa's shader cache. */
@@ -159,14 +171,11 @@ async function helperCompile(keys: readonly string[], stop: () => boolean, stats
       if (typeof parsed === 'string') continue;
       const k = registry.get(parsed.kernel)!;
       const h = helper;
-      const bound = Object.fromEntries(
-        k.storageNames.map((n) => {
-          const b = h.device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
-          buffers.push(b);
-          return [n, b];
-        }),
-      );
-      const params = Object.fromEntries(k.uniformMembers.map((m) => [m.name, m.count === 1 ? 0 : new Array<number>(m.count).fill(0)]));
+      const { buffers: bound, params } = placeholderBindings(k, () => {
+        const b = h.device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
+        buffers.push(b);
+        return b;
+      });
       const t0 = performance.now();
       k.dispatch(h, bound, params, [1, 1, 1], parsed.constants);
       await h.sync();

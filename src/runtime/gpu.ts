@@ -270,17 +270,17 @@ export class Gpu {
   }
 
   /**
-   * Waits for `done`, first sleeping on a timer for most of the shortest time this work took recently (plannedSleep),
-   * then polling at most once a millisecond for the rest (throttledPolling). Dawn's Node binding polls in a busy loop
-   * while a GPU promise is pending; on CPU adapters that loop takes cores from the very threads doing the GPU work.
-   * Only the moment of polling changes, never a result.
-   */
-  /**
    * Called as each wait for the GPU begins; a returned function is called when that wait ends (resolved or not).
    * src/kernels/pipeline-cache.ts hangs its helper compile here. Never changes a result.
    */
   readonly waitHooks: (() => (() => void) | void)[] = [];
 
+  /**
+   * Waits for `done` between the wait hooks' start and end, first sleeping on a timer for most of the shortest time
+   * this work took recently (plannedSleep), then polling at most once a millisecond for the rest (throttledPolling).
+   * Dawn's Node binding polls in a busy loop while a GPU promise is pending; on CPU adapters that loop takes cores from
+   * the very threads doing the GPU work. Only the moment of polling changes, never a result.
+   */
   private async idleWait<T>(done: () => Promise<T>): Promise<T> {
     const ends: (() => void)[] = [];
     for (const hook of this.waitHooks) {
