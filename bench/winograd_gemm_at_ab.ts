@@ -5,7 +5,7 @@
 // every timed call; wall and process CPU ms per call, and whether both write the same partial sums bit for bit.
 //   npx tsx bench/winograd_gemm_at_ab.ts --old FILE [--size 160x128] [--batch 2] [--reps 15] [--only STR] [--json FILE]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { median } from './stats.ts';
+import { median, timeInterleaved } from './stats.ts';
 import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { registerShaderSources } from '../src/runtime/shaders.ts';
@@ -60,21 +60,11 @@ export async function run(o: GemmAtAbOptions): Promise<void> {
     pn.dispose();
     po.dispose();
     const same = an.every((v, i) => v === ao[i] || (Number.isNaN(v) && Number.isNaN(ao[i])));
-    const sides = ['new', 'old'] as const;
-    const wall = { new: [] as number[], old: [] as number[] };
-    const cpu = { new: [] as number[], old: [] as number[] };
-    for (let r = 0; r < o.reps; r++) {
-      for (const side of r % 2 ? [...sides].reverse() : sides) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const p = call(side === 'new' ? winogradGemmAtKernel : oldKernel);
-        await g.sync();
-        wall[side].push(performance.now() - t0);
-        const c = process.cpuUsage(c0);
-        cpu[side].push((c.user + c.system) / 1000);
-        p.dispose();
-      }
-    }
+    const { wall, cpu } = await timeInterleaved(['new', 'old'] as const, o.reps, async (side) => {
+      const p = call(side === 'new' ? winogradGemmAtKernel : oldKernel);
+      await g.sync();
+      return () => p.dispose();
+    });
     const st = (side: 'new' | 'old') => ({ wall_min: Math.min(...wall[side]), wall_median: median(wall[side]), cpu_median: median(cpu[side]), wall: wall[side], cpu: cpu[side] });
     const n = st('new');
     const od = st('old');

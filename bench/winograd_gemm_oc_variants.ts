@@ -7,7 +7,7 @@
 // process CPU ms per call and whether each variant writes the engine's sums bit for bit.
 //   npx tsx bench/winograd_gemm_oc_variants.ts [--size 160x128] [--batch 2] [--width-mult 1] [--reps 7] [--json FILE]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { median } from './stats.ts';
+import { median, timeInterleaved } from './stats.ts';
 import { machineInfo } from './machine.ts';
 import { initGpu, adapterName } from '../src/runtime/gpu.ts';
 import { registerShaderSources, shaderSource } from '../src/runtime/shaders.ts';
@@ -78,20 +78,11 @@ export async function run(o: GemmOcVariantOptions): Promise<void> {
         t.dispose();
       }
       const same = (side: SideName) => outputs[side].every((v, i) => v === outputs.engine[i]);
-      const wall = Object.fromEntries(sides.map((x) => [x, [] as number[]])) as Record<SideName, number[]>;
-      const cpu = Object.fromEntries(sides.map((x) => [x, [] as number[]])) as Record<SideName, number[]>;
-      for (let r = 0; r < o.reps; r++) {
-        for (const side of r % 2 ? [...sides].reverse() : sides) {
-          const c0 = process.cpuUsage();
-          const t0 = performance.now();
-          const t = call(side);
-          await g.sync();
-          wall[side].push(performance.now() - t0);
-          const c = process.cpuUsage(c0);
-          cpu[side].push((c.user + c.system) / 1000);
-          t.dispose();
-        }
-      }
+      const { wall, cpu } = await timeInterleaved(sides, o.reps, async (side) => {
+        const t = call(side);
+        await g.sync();
+        return () => t.dispose();
+      });
       const cells = sides.map((x) => {
         totals[x].wallMin += Math.min(...wall[x]);
         totals[x].cpuMedian += median(cpu[x]);
