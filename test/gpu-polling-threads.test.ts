@@ -3,12 +3,16 @@
 //   1 ms timer instead of a busy setImmediate loop; the premise, that dawn.node re-queues its polling through the
 //   global setImmediate, is checked on a real read, so a binding that stops doing so fails here instead of silently
 //   turning the throttle into nothing;
+// - pollThenThrottle: a wait with no estimate to sleep through (every wait of a cold start, where lavapipe compiles
+//   each new pipeline for seconds) lets Dawn poll natively for POLL_NATIVE_MS, then throttles;
 // - defaultLavapipeThreads (src/runtime/platform-node.ts): two lavapipe threads per core on machines of up to 4 cores,
 //   unless LP_NUM_THREADS is set, and machineInfo records what the process ran with.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { gpu, initGpu, throttledPolling } from '../src/runtime/gpu.ts';
+import { gpu, initGpu, throttledPolling, pollThenThrottle, POLL_NATIVE_MS } from '../src/runtime/gpu.ts';
+import { withSettings } from '../src/runtime/settings.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
+import { binary } from '../src/kernels/elementwise.ts';
 import { defaultLavapipeThreads, lavapipeThreads } from '../src/runtime/platform-node.ts';
 import { machineInfo } from '../src/app/machine.ts';
 
@@ -80,6 +84,73 @@ describe('throttled polling', () => {
     expect(Array.from(got)).toEqual(Array.from(data));
     expect(calls, 'Dawn ticked through the global setImmediate').toBeGreaterThan(0);
     t.dispose();
+  });
+});
+
+describe('poll, then throttle', () => {
+  beforeAll(async () => {
+    await initGpu();
+  });
+
+  it('a wait that ends within POLL_NATIVE_MS never swaps setImmediate', async () => {
+    const native = NATIVE;
+    const seen: unknown[] = [];
+    const got = await pollThenThrottle(async () => {
+      seen.push(globalThis.setImmediate);
+      await new Promise((r) => native(r));
+      seen.push(globalThis.setImmediate);
+      return 'quick';
+    });
+    expect(got).toBe('quick');
+    expect(seen.every((f) => f === native)).toBe(true);
+    expect(globalThis.setImmediate).toBe(native);
+  });
+
+  it('a longer wait is throttled after POLL_NATIVE_MS, and setImmediate comes back when it ends or throws', async () => {
+    const native = NATIVE;
+    expect(POLL_NATIVE_MS).toBe(2);
+    let during: unknown = null;
+    const got = await pollThenThrottle(
+      () =>
+        new Promise<string>((r) =>
+          setTimeout(() => {
+            during = globalThis.setImmediate;
+            r('slow');
+          }, 40),
+        ),
+    );
+    expect(got).toBe('slow');
+    expect(during, 'throttled while the wait ran').not.toBe(native);
+    expect(globalThis.setImmediate).toBe(native);
+    await expect(pollThenThrottle(() => new Promise((_, reject) => setTimeout(() => reject(new Error('device lost')), 20)))).rejects.toThrow('device lost');
+    expect(globalThis.setImmediate).toBe(native);
+    await expect(pollThenThrottle(async () => Promise.reject(new Error('at once')))).rejects.toThrow('at once');
+    expect(globalThis.setImmediate).toBe(native);
+  });
+
+  it("a GPU wait with no estimate is throttled once it outlasts POLL_NATIVE_MS, unless idle waits are off; the data is the GPU's", async () => {
+    const g = gpu();
+    const native = NATIVE;
+    // a new shape every call so that no estimate exists: a sleep would use throttledPolling directly
+    const throttledDuring = async (n: number): Promise<boolean> => {
+      const data = Float32Array.from({ length: n }, (_, i) => i);
+      const t = Tensor.fromData(data, [n]);
+      let throttled = false;
+      const spy = setInterval(() => (throttled ||= globalThis.setImmediate !== native), 1);
+      // enough queued copies that the wait outlasts POLL_NATIVE_MS on any adapter
+      const copies = Array.from({ length: 64 }, () => binary('add', t, t));
+      const last = copies[copies.length - 1]!;
+      const got = await last.read();
+      clearInterval(spy);
+      expect(Array.from(got.slice(0, 3))).toEqual([0, 2, 4]);
+      copies.forEach((c) => c.dispose());
+      t.dispose();
+      expect(globalThis.setImmediate).toBe(native);
+      return throttled;
+    };
+    expect(await throttledDuring(1 << 20)).toBe(true);
+    expect(await withSettings({ idleWaits: false }, () => throttledDuring((1 << 20) + 4))).toBe(false);
+    void g;
   });
 });
 

@@ -1,7 +1,7 @@
 // Checks of the convolutions (src/graph/conv.ts, src/kernels/conv2d.ts) against src/reference/conv.ts:
 // forward against the float64 definition, backward by finite differences of it, both kernel variants,
 // the hand-computed Conv2DTranspose example and the U-Net-sized forward the issue asks for.
-import { withSettings } from '../runtime/settings.ts';
+import { withSettings, type Settings } from '../runtime/settings.ts';
 import type { Check, CheckResult } from './harness.ts';
 import { gradCheck, compare } from './harness.ts';
 import { conv2d, conv2dTranspose } from '../graph/conv.ts';
@@ -138,51 +138,71 @@ for (const k of [2, 3] as const) {
   });
 }
 
+type ConvCase = [number, number, number, number, number, number, boolean];
+
+/** Forward, dx and dW of one conv (or Conv2DTranspose) case on the given direct variant and settings, against the float64 reference. */
+async function convPassesCheck([N, H, W, C, O, k, transposed]: ConvCase, variant: ConvVariant, scope: Partial<Settings>): Promise<CheckResult> {
+  const rng = new Rng(N + H + W + C + O + k + (transposed ? 99 : 0));
+  const s: ConvShape = { N, H, W, C, O, KH: k, KW: k };
+  const Ho = transposed ? 2 * H : H;
+  const Wo = transposed ? 2 * W : W;
+  const x = f64(rng.array(N * H * W * C));
+  const w = f64(rng.array(k * k * C * O));
+  const b = f64(rng.array(O));
+  const dy = f64(rng.array(N * Ho * Wo * O));
+  const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+  const Wt = Tensor.fromData(Float32Array.from(w), transposed ? [k, k, O, C] : [k, k, C, O]);
+  const B = Tensor.fromData(Float32Array.from(b), [O]);
+  const DY = Tensor.fromData(Float32Array.from(dy), [N, Ho, Wo, O]);
+  const opts = { variant };
+  const kk: [number, number] = [k, k];
+  const [Y, DX, DW] = withSettings(scope, () => [
+    transposed ? conv2dTransposeForward(X, Wt, B, opts) : conv2dForward(X, Wt, B, opts),
+    transposed ? conv2dTransposeInputGrad(DY, Wt, opts) : conv2dInputGrad(DY, Wt, opts),
+    transposed ? conv2dTransposeFilterGrad(X, DY, kk, opts) : conv2dFilterGrad(X, DY, kk, opts),
+  ]);
+  const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
+  [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
+  await gpu().sync();
+  const yRef = transposed ? conv2dTransposeRef(x, w, b, s) : conv2dRef(x, w, b, s);
+  const g = transposed ? conv2dTransposeGradRef(x, w, dy, s) : conv2dGradRef(x, w, dy, s);
+  const results: CheckResult[] = [
+    compare('forward', y, yRef, [N, Ho, Wo, O], forwardTol(k * k * C)),
+    compare('dx', dx, g.dx, [N, H, W, C], forwardTol(k * k * O)),
+    compare('dW', dw, g.dw, transposed ? [k, k, O, C] : [k, k, C, O], forwardTol(N * H * W)),
+  ];
+  return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
+}
+
+const convName = ([N, H, W, C, O, k, transposed]: ConvCase, what: string) => `conv/${transposed ? 'conv2dTranspose' : 'conv2d'}_${what} ${k}x${k} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`;
+
 /** Both kernel variants (register tiles, workgroup-memory tiles), every pass, against the reference. */
 for (const variant of ['register', 'register-pixel-lanes', 'tiled'] as (ConvVariant | 'register-pixel-lanes')[]) {
-  for (const [N, H, W, C, O, k, transposed] of [
+  for (const c of [
     [3, 7, 13, 17, 3, 3, false],
     [1, 7, 7, 64, 64, 3, false],
     [1, 7, 13, 3, 17, 1, false],
     [3, 7, 7, 17, 64, 2, true],
     [1, 7, 13, 64, 3, 3, true],
-  ] as [number, number, number, number, number, number, boolean][]) {
+  ] as ConvCase[]) {
+    // the register variant picks channel lanes for vec4-aligned channels >= 32; force the pixel-lane kernel too
     checks.push({
-      name: `conv/${transposed ? 'conv2dTranspose' : 'conv2d'}_${variant} ${k}x${k} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
-      run: async () => {
-        const rng = new Rng(N + H + W + C + O + k + (transposed ? 99 : 0));
-        const s: ConvShape = { N, H, W, C, O, KH: k, KW: k };
-        const Ho = transposed ? 2 * H : H;
-        const Wo = transposed ? 2 * W : W;
-        const x = f64(rng.array(N * H * W * C));
-        const w = f64(rng.array(k * k * C * O));
-        const b = f64(rng.array(O));
-        const dy = f64(rng.array(N * Ho * Wo * O));
-        const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
-        const Wt = Tensor.fromData(Float32Array.from(w), transposed ? [k, k, O, C] : [k, k, C, O]);
-        const B = Tensor.fromData(Float32Array.from(b), [O]);
-        const DY = Tensor.fromData(Float32Array.from(dy), [N, Ho, Wo, O]);
-        // the register variant picks channel lanes for vec4-aligned channels >= 32; force the pixel-lane kernel too
-        const opts = { variant: (variant === 'register-pixel-lanes' ? 'register' : variant) as ConvVariant };
-        const kk: [number, number] = [k, k];
-        const [Y, DX, DW] = withSettings({ channelLanes: variant === 'register-pixel-lanes' ? 'pixel' : null }, () => [
-          transposed ? conv2dTransposeForward(X, Wt, B, opts) : conv2dForward(X, Wt, B, opts),
-          transposed ? conv2dTransposeInputGrad(DY, Wt, opts) : conv2dInputGrad(DY, Wt, opts),
-          transposed ? conv2dTransposeFilterGrad(X, DY, kk, opts) : conv2dFilterGrad(X, DY, kk, opts),
-        ]);
-        const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
-        [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
-        await gpu().sync();
-        const yRef = transposed ? conv2dTransposeRef(x, w, b, s) : conv2dRef(x, w, b, s);
-        const g = transposed ? conv2dTransposeGradRef(x, w, dy, s) : conv2dGradRef(x, w, dy, s);
-        const results: CheckResult[] = [
-          compare('forward', y, yRef, [N, Ho, Wo, O], forwardTol(k * k * C)),
-          compare('dx', dx, g.dx, [N, H, W, C], forwardTol(k * k * O)),
-          compare('dW', dw, g.dw, transposed ? [k, k, O, C] : [k, k, C, O], forwardTol(N * H * W)),
-        ];
-        return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
-      },
+      name: convName(c, variant),
+      run: () => convPassesCheck(c, variant === 'register-pixel-lanes' ? 'register' : variant, { channelLanes: variant === 'register-pixel-lanes' ? 'pixel' : null }),
     });
+  }
+}
+
+/**
+ * The channel-lane kernel (shaders/conv2d_register_oc.wgsl) at workgroup sizes other than lavapipe's built-in 8
+ * (`laneWorkgroup`): 64, what a GPU gets for wide layers, and 3, which splits the 4-channel groups unevenly.
+ */
+for (const wg of [3, 64]) {
+  for (const c of [
+    [1, 7, 7, 64, 64, 3, false],
+    [3, 5, 7, 32, 36, 3, true],
+  ] as ConvCase[]) {
+    checks.push({ name: convName(c, `register-lane-wg${wg}`), run: () => convPassesCheck(c, 'register', { laneWorkgroup: wg }) });
   }
 }
 

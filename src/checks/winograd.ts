@@ -12,7 +12,7 @@ import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
 import type { ConvAlgorithm } from '../kernels/conv_algorithm.ts';
-import { withSettings } from '../runtime/settings.ts';
+import { withSettings, type Settings } from '../runtime/settings.ts';
 import { convShapeKey, type ConvChoice } from '../kernels/conv_algorithm.ts';
 import { reluRef } from '../reference/core.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
@@ -30,37 +30,53 @@ const cases: [number, number, number, number, number][] = [
   [1, 1, 1, 4, 8],
   [2, 3, 6, 8, 33],
 ];
+/** Forward, dx and dW of one shape by Winograd with this mapping and tile, in `scope`, against the float64 reference. */
+async function winogradPassesCheck([N, H, W, C, O]: [number, number, number, number, number], lanes: WinogradLanes, tile: WinogradTile, scope: Partial<Settings> = {}): Promise<CheckResult> {
+  const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
+  const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+  const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
+  const x = f64(N * H * W * C);
+  const w = f64(9 * C * O);
+  const b = f64(O);
+  const dy = f64(N * H * W * O);
+  const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
+  const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
+  const B = Tensor.fromData(Float32Array.from(b), [O]);
+  const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+  const [Y, DX, DW] = withSettings(scope, () => [winogradForward(X, Wt, B, { lanes, tile }), winogradInputGrad(DY, Wt, { lanes, tile }), winogradFilterGrad(X, DY, { tile })]);
+  const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
+  [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
+  await gpu().sync();
+  const g = conv2dGradRef(x, w, dy, s);
+  const results: CheckResult[] = [
+    compare('forward', y, conv2dRef(x, w, b, s), [N, H, W, O], tol(9 * C)),
+    compare('dx', dx, g.dx, [N, H, W, C], tol(9 * O)),
+    compare('dW', dw, g.dw, [3, 3, C, O], tol(N * H * W)),
+  ];
+  return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
+}
+
 for (const [lanes, tile] of [['rows', 2], ['channels', 2], ['rows', 4], ['channels', 4]] as [WinogradLanes, WinogradTile][]) {
   for (const [N, H, W, C, O] of cases) {
     checks.push({
       name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
-      run: async () => {
-        const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
-        const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
-        const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
-        const x = f64(N * H * W * C);
-        const w = f64(9 * C * O);
-        const b = f64(O);
-        const dy = f64(N * H * W * O);
-        const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
-        const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
-        const B = Tensor.fromData(Float32Array.from(b), [O]);
-        const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
-        const Y = winogradForward(X, Wt, B, { lanes, tile });
-        const DX = winogradInputGrad(DY, Wt, { lanes, tile });
-        const DW = winogradFilterGrad(X, DY, { tile });
-        const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
-        [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
-        await gpu().sync();
-        const g = conv2dGradRef(x, w, dy, s);
-        const results: CheckResult[] = [
-          compare('forward', y, conv2dRef(x, w, b, s), [N, H, W, O], tol(9 * C)),
-          compare('dx', dx, g.dx, [N, H, W, C], tol(9 * O)),
-          compare('dW', dw, g.dw, [3, 3, C, O], tol(N * H * W)),
-        ];
-        return results.find((r) => !r.pass) ?? { pass: true, maxAbsErr: Math.max(...results.map((r) => r.maxAbsErr)), detail: results.map((r) => r.detail).join('; ') };
-      },
+      run: () => winogradPassesCheck([N, H, W, C, O], lanes, tile),
     });
+  }
+}
+
+/**
+ * The channel-lane GEMMs (shaders/winograd_gemm_oc.wgsl, and winograd_gemm_at.wgsl for dW) at workgroup sizes other
+ * than lavapipe's built-in 8 (`laneWorkgroup`): 64, what a GPU gets for wide layers, and 3 (uneven).
+ */
+for (const wg of [3, 64]) {
+  for (const tile of [2, 4] as WinogradTile[]) {
+    for (const [N, H, W, C, O] of [[2, 9, 11, 16, 40], [1, 5, 7, 64, 64]] as [number, number, number, number, number][]) {
+      checks.push({
+        name: `winograd/F(${tile}x${tile},3x3) channels lanes, workgroups of ${wg} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+        run: () => winogradPassesCheck([N, H, W, C, O], 'channels', tile, { laneWorkgroup: wg }),
+      });
+    }
   }
 }
 

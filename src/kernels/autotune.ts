@@ -6,7 +6,7 @@
 import { gpu, adapterName, type AdapterDescription } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, type ConvVariant } from './conv2d.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, type WinogradLanes } from './winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, laneWorkgroup, type WinogradLanes } from './winograd.ts';
 import { convShapeKey, type ConvChoice, type ConvPass } from './conv_algorithm.ts';
 import { provideSettings } from '../runtime/settings.ts';
 
@@ -76,13 +76,16 @@ function candidates(pass: ConvPass, s: ConvShape3x3, x: Tensor, w: Tensor, dy: T
   }
   const [K, N] = pass === 'forward' ? [s.C, s.O] : [s.O, s.C];
   const lanes: WinogradLanes[] = K % 4 === 0 && N % 4 === 0 ? ['rows', 'channels'] : ['rows'];
-  // tile sizes F(2x2) / F(4x4), thread mappings, and for channel lanes smaller workgroups than the default
-  // (min(64, columns / 4)): more, smaller workgroups balance better across few CPU threads
-  const defaultWgx = Math.min(64, Math.ceil(N / 4));
+  // tile sizes F(2x2) / F(4x4), thread mappings, and for channel lanes workgroups of 8 and 32 threads and the layer's
+  // width (min(64, columns / 4)) besides the built-in size (`laneWorkgroup`: 8 on CPU adapters, the width elsewhere):
+  // more, smaller workgroups balance better across few CPU threads, but each size is a pipeline of its own to compile
+  const byWidth = Math.min(64, Math.ceil(N / 4));
+  const builtIn = laneWorkgroup(byWidth);
+  const otherSizes = [...new Set([8, 32, byWidth])].filter((s) => s !== builtIn && s <= byWidth);
   for (const tile of [2, 4] as const) {
     const family = tile === 2 ? 'winograd' : 'winograd4';
     for (const l of lanes) {
-      const sizes = l === 'channels' ? [undefined, ...[8, 32].filter((s) => s < defaultWgx)] : [undefined];
+      const sizes = l === 'channels' ? [undefined, ...otherSizes] : [undefined];
       for (const wgx of sizes) {
         const opts = { lanes: l, ...(tile === 4 ? { tile } : {}), ...(wgx ? { wgx } : {}) };
         const run = pass === 'forward' ? () => winogradForward(x, w, null, opts) : () => winogradInputGrad(dy, w, opts);

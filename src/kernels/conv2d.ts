@@ -38,7 +38,7 @@ import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { setting } from '../runtime/settings.ts';
 import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad } from './winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, laneWorkgroup } from './winograd.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
@@ -144,7 +144,7 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     const [bx, by] = grid1d(Math.ceil(M / 64), 1, maxWg);
     convGemmTiledKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / 64)], constants);
   } else if (useChannelLanes(geo, M)) {
-    const wgx = Math.min(64, geo.O / 4);
+    const wgx = laneWorkgroup(Math.min(64, geo.O / 4));
     const [bx, by] = grid1d(Math.ceil(M / 8), 1, maxWg);
     convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
   } else {

@@ -21,7 +21,7 @@ export interface ConvChoice extends ConvChoiceSetting {
   lanes?: WinogradLanes;
   /** Winograd: F(2x2, 3x3) or F(4x4, 3x3) (default 2; the filter gradient's F(4x4) only when chosen: see `defaultChoice`) */
   tile?: WinogradTile;
-  /** Winograd channel lanes: the GEMM's workgroup size (default min(64, columns / 4)) */
+  /** Winograd channel lanes: the GEMM's workgroup size (default `laneWorkgroup`, src/kernels/winograd.ts) */
   wgx?: number;
 }
 

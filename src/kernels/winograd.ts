@@ -58,7 +58,7 @@ export interface WinogradOptions {
   lanes?: WinogradLanes;
   /** F(2x2, 3x3) (default) or F(4x4, 3x3); forward and input gradient */
   tile?: WinogradTile;
-  /** channel-lane GEMM: threads per workgroup (8-64; default min(64, columns / 4)) */
+  /** channel-lane GEMM: threads per workgroup (1-256; default `laneWorkgroup`) */
   wgx?: number;
   /** forward only: bias + ReLU / BatchNorm affine / LeakyReLU in the output transform (src/kernels/epilogue.ts) */
   epilogue?: Epilogue;
@@ -133,13 +133,28 @@ function transformFilter(w: Tensor, flip: boolean, m: WinogradTile): Tensor {
   return out;
 }
 
+/**
+ * Threads per workgroup of the channel-lane kernels (shaders/conv2d_register_oc.wgsl, winograd_gemm_oc.wgsl,
+ * winograd_gemm_at.wgsl; each thread owns 4 channels): the `laneWorkgroup` setting, else 8 on CPU adapters for
+ * every layer, else `byWidth` (what the layer's width asks for, up to 64). Workgroup size is a pipeline constant,
+ * so sizing it by layer width compiled one pipeline per width: 16 of a cold first training step's ~51 pipelines
+ * and about a third of its compile time on lavapipe. With 8 threads (one 256-bit SIMD row of lavapipe) the step
+ * ran as fast, interleaved whole processes, and the first step came 1.5x sooner (bench/RESULTS.md,
+ * "2026-12-07, one workgroup size").
+ */
+export function laneWorkgroup(byWidth: number): number {
+  const set = setting('laneWorkgroup');
+  if (set !== null) return set;
+  return isCpuAdapter(gpu().adapter) ? 8 : byWidth;
+}
+
 /** dst[E, M, N] = A[E, M, K] @ B[E, K, N]. */
 function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes, E = 16, wgxWanted?: number): Tensor {
   const g = gpu();
   const out = Tensor.empty([E, M, N]);
   const buffers = { A: a, A4: a, B: b, B4: b, dst: out };
   if (lanes === 'channels' && K % 4 === 0 && N % 4 === 0) {
-    const wgx = Math.min(wgxWanted ?? 64, Math.ceil(N / 4));
+    const wgx = wgxWanted !== undefined ? Math.min(wgxWanted, Math.ceil(N / 4)) : laneWorkgroup(Math.min(64, Math.ceil(N / 4)));
     if (!(Number.isInteger(wgx) && wgx >= 1 && wgx <= 256)) throw new Error(`Winograd GEMM: workgroup size ${wgx} is not an integer in 1..256`);
     winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
   } else {
@@ -233,7 +248,7 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor, opts: WinogradFilterGr
   const E = til.E;
   const band = bandTiles(til.T, Math.max(C, O), E);
   // chunks of tiles: enough workgroups in all (~256), at least 32 tiles each, partials within 64 MiB
-  const wg = Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8));
+  const wg = laneWorkgroup(Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8)));
   const perChunk = E * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
   let chunks = Math.max(1, Math.min(Math.ceil(til.T / 32), Math.ceil(256 / perChunk)));
   // F(4x4): also chunks of at most F4_MAX_CHUNK tiles, for accuracy (see F4_SUM_BLOCK)

@@ -56,6 +56,29 @@ export async function throttledPolling<T>(done: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How long a wait with no estimate lets Dawn poll natively before throttling (pollThenThrottle). */
+export const POLL_NATIVE_MS = 2;
+
+/**
+ * Runs `done` with Dawn polling natively for up to POLL_NATIVE_MS, then through throttledPolling for the rest. A wait
+ * nothing is known about may be a microsecond copy or seconds of lavapipe compiling a new pipeline at its first
+ * dispatch (every wait of a cold start): the short ones end as soon as before, and the long ones stop spending a
+ * core on the polling loop while the driver's threads want both.
+ */
+export async function pollThenThrottle<T>(done: () => Promise<T>): Promise<T> {
+  let settled = false;
+  const p = done();
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, POLL_NATIVE_MS)))]);
+  clearTimeout(timer);
+  if (settled) return p;
+  return throttledPolling(() => p);
+}
+
 export class GpuError extends Error {}
 
 export class Gpu {
@@ -304,8 +327,9 @@ export class Gpu {
       await new Promise((r) => setTimeout(r, slept));
     }
     const woke = performance.now();
-    // a wait long enough to sleep through is long enough that a millisecond more of latency does not matter
-    const result = slept > 0 ? await throttledPolling(done) : await done();
+    // a wait long enough to sleep through is long enough that a millisecond more of latency does not matter; an unknown
+    // one is polled natively for its first POLL_NATIVE_MS, then through the throttle (a cold start's compiles)
+    const result = slept > 0 ? await throttledPolling(done) : this.idleWaits ? await pollThenThrottle(done) : await done();
     // everything submitted before is finished now
     this.inflightDispatches = 0;
     this.inflightSignature = 0;

@@ -69,6 +69,8 @@ export interface Settings {
   convChoices: Record<string, ConvChoiceSetting>;
   /** Cap on one Winograd band's transformed tensor, bytes, >= 64 (null: the binding limit only). Override only. */
   winogradBandBytes: number | null;
+  /** Threads per workgroup of the channel-lane kernels, 1-256 (null: 8 on CPU adapters, by layer width elsewhere; src/kernels/winograd.ts laneWorkgroup). SPINESEG_LANE_WG=N */
+  laneWorkgroup: number | null;
 }
 
 export type SettingName = keyof Settings;
@@ -158,6 +160,18 @@ const specs: { [K in SettingName]: Spec<Settings[K]> } = {
     default: null,
     check: (v) => (v === null || v >= 64 ? null : `Winograd band size ${v} bytes is too small (expected >= 64)`),
     show: (v) => (v === null ? 'the binding limit' : `${v} bytes`),
+  },
+  laneWorkgroup: {
+    doc: 'threads per workgroup of the channel-lane conv and Winograd GEMM kernels',
+    default: null,
+    env: 'SPINESEG_LANE_WG',
+    parse: (raw) => {
+      const v = integerAtLeast(1)(raw);
+      if (v > 256) throw new Error('expected an integer from 1 to 256');
+      return v;
+    },
+    check: (v) => (v === null || (Number.isInteger(v) && v >= 1 && v <= 256) ? null : 'expected an integer from 1 to 256'),
+    show: (v) => (v === null ? '8 on CPU adapters, by layer width elsewhere' : `${v}`),
   },
 };
 
