@@ -48,7 +48,7 @@ function scalarOf(type: { name: string; format?: { name: string } | null }): ['f
   return [base, count];
 }
 
-type Compiled = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; used: boolean };
+type Compiled = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; used: boolean; dispatched?: boolean };
 
 /** Keys of the pipelines this process has dispatched, in first-use order (a precompiled pipeline counts once dispatched). */
 const usedKeys = new Set<string>();
@@ -259,7 +259,8 @@ export class Kernel {
     constants: Record<string, number> = {},
   ): void {
     const { bindings } = this.reflect();
-    const { pipeline, layout } = this.pipeline(g.device, constants);
+    const compiled = this.pipeline(g.device, constants);
+    const { pipeline, layout } = compiled;
     const [x, y = 1, z = 1] = workgroups;
     const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxWg || y > maxWg || z > maxWg) throw new Error(`kernel ${this.spec.name}: dispatch ${x}x${y}x${z} exceeds maxComputeWorkgroupsPerDimension ${maxWg}`);
@@ -283,6 +284,10 @@ export class Kernel {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     if (g.profiling) pass.end();
+    if (!compiled.dispatched) {
+      compiled.dispatched = true;
+      g.noteNewPipeline();
+    }
     g.noteDispatch(this.nameHash, x, y, z);
   }
 }

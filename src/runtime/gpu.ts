@@ -244,6 +244,7 @@ export class Gpu {
       this.pendingDispatches = 0;
       this.pendingSignature = 0;
       this.submitCount++;
+      this.newPipelinesPending = false;
     }
     for (const b of this.retired) b.destroy();
     this.retired = [];
@@ -371,8 +372,35 @@ export class Gpu {
     return buf;
   }
 
-  /** Writes host data into a buffer, ordered after every command recorded so far. */
+  /** Pending commands dispatch a pipeline never submitted before (noteNewPipeline; cleared by flush). */
+  private newPipelinesPending = false;
+  /** Writes staged into the command stream instead of a submission first (see write), for tests and benchmarks. */
+  stagedWrites = 0;
+
+  /** Called by the kernel runner when a dispatch uses a pipeline for the first time on this device. */
+  noteNewPipeline(): void {
+    this.newPipelinesPending = true;
+  }
+
+  /**
+   * Writes host data into a buffer, ordered after every command recorded so far. Usually that submits the recorded
+   * commands first (queue.writeBuffer runs before anything not yet submitted), so the GPU starts on them while the
+   * rest is recorded. Not when they use a pipeline that was never submitted: lavapipe compiles a pipeline at its first
+   * dispatch inside its queue thread, holding the lock that creating a pipeline also takes, so a submission in the
+   * middle of a cold first step made every later createComputePipeline wait for those compiles (10 s of a 16 s cold
+   * start here, bench/RESULTS.md 2026-12-07 evening). Such a write goes through a mapped staging buffer and a copy
+   * recorded in order instead, and the step is submitted whole, with every pipeline already created.
+   */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    if (this.encoder_ && this.newPipelinesPending && data.byteLength % 4 === 0 && byteOffset % 4 === 0 && data.byteLength > 0) {
+      const staging = this.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+      new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      staging.unmap();
+      this.endPass().copyBufferToBuffer(staging, 0, buffer, byteOffset, data.byteLength);
+      this.retired.push(staging);
+      this.stagedWrites++;
+      return;
+    }
     if (this.encoder_) this.flush();
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
