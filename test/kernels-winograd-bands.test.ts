@@ -3,13 +3,12 @@
 // (36 positions) measured on the transformed tensors the kernels allocate, against the binding cap.
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Tensor as RuntimeTensor } from '../src/runtime/tensor.ts';
-import { Tensor } from '../src/graph/tensor.ts';
 import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradTile } from '../src/kernels/winograd.ts';
 import { withSettings } from '../src/runtime/settings.ts';
 import { conv2dRef, conv2dGradRef, type ConvShape } from '../src/reference/conv.ts';
 import { compare } from '../src/checks/harness.ts';
 import { gpu } from '../src/runtime/gpu.ts';
-import { Rng } from '../src/util/random.ts';
+import { conv3x3Inputs } from '../src/checks/winograd.ts';
 
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
 
@@ -21,16 +20,7 @@ type Shape5 = [number, number, number, number, number];
 
 /** Runs forward, dx and dW, recording every [E, rows, cols] tensor the Winograd code allocates. */
 async function runAll([N, H, W, C, O]: Shape5, tile: WinogradTile, seed: number) {
-  const rng = new Rng(seed);
-  const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
-  const x = f64(N * H * W * C);
-  const w = f64(9 * C * O);
-  const b = f64(O);
-  const dy = f64(N * H * W * O);
-  const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
-  const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
-  const B = Tensor.fromData(Float32Array.from(b), [O]);
-  const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+  const { x, w, b, dy, X, Wt, B, DY } = conv3x3Inputs([N, H, W, C, O], seed);
   const allocated: number[][] = [];
   const empty = RuntimeTensor.empty.bind(RuntimeTensor);
   const spy = vi.spyOn(RuntimeTensor, 'empty').mockImplementation((shape: readonly number[], dtype?, name?) => {

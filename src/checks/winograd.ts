@@ -30,19 +30,30 @@ const cases: [number, number, number, number, number][] = [
   [1, 1, 1, 4, 8],
   [2, 3, 6, 8, 33],
 ];
-/** Forward, dx and dW of one shape by Winograd with this mapping and tile, in `scope`, against the float64 reference. */
-async function winogradPassesCheck([N, H, W, C, O]: [number, number, number, number, number], lanes: WinogradLanes, tile: WinogradTile, scope: Partial<Settings> = {}): Promise<CheckResult> {
-  const rng = new Rng(N * 131 + H * 17 + W * 7 + C * 3 + O);
-  const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+/**
+ * Random inputs of a 3x3 conv of x [N, H, W, C] to O channels, float32 values held as float64 for the reference
+ * (x, w, b and the output gradient dy), and the same as GPU tensors.
+ */
+export function conv3x3Inputs([N, H, W, C, O]: [number, number, number, number, number], seed: number) {
+  const rng = new Rng(seed);
   const f64 = (n: number) => Float64Array.from(Float32Array.from(rng.array(n)));
   const x = f64(N * H * W * C);
   const w = f64(9 * C * O);
   const b = f64(O);
   const dy = f64(N * H * W * O);
-  const X = Tensor.fromData(Float32Array.from(x), [N, H, W, C]);
-  const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
-  const B = Tensor.fromData(Float32Array.from(b), [O]);
-  const DY = Tensor.fromData(Float32Array.from(dy), [N, H, W, O]);
+  return {
+    x, w, b, dy,
+    X: Tensor.fromData(Float32Array.from(x), [N, H, W, C]),
+    Wt: Tensor.fromData(Float32Array.from(w), [3, 3, C, O]),
+    B: Tensor.fromData(Float32Array.from(b), [O]),
+    DY: Tensor.fromData(Float32Array.from(dy), [N, H, W, O]),
+  };
+}
+
+/** Forward, dx and dW of one shape by Winograd with this mapping and tile, in `scope`, against the float64 reference. */
+async function winogradPassesCheck([N, H, W, C, O]: [number, number, number, number, number], lanes: WinogradLanes, tile: WinogradTile, scope: Partial<Settings> = {}): Promise<CheckResult> {
+  const s: ConvShape = { N, H, W, C, O, KH: 3, KW: 3 };
+  const { x, w, b, dy, X, Wt, B, DY } = conv3x3Inputs([N, H, W, C, O], N * 131 + H * 17 + W * 7 + C * 3 + O);
   const [Y, DX, DW] = withSettings(scope, () => [winogradForward(X, Wt, B, { lanes, tile }), winogradInputGrad(DY, Wt, { lanes, tile }), winogradFilterGrad(X, DY, { tile })]);
   const [y, dx, dw] = [await Y.read(), await DX.read(), await DW.read()];
   [X, Wt, B, DY, Y, DX, DW].forEach((t) => t.dispose());
