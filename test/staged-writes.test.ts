@@ -1,8 +1,10 @@
-// Gpu.write in the middle of recorded work (src/runtime/gpu.ts): normally it submits what was recorded and then
+// A pipeline's first dispatch, in src/runtime/gpu.ts. Gpu.write in the middle of recorded work: normally it submits what was recorded and then
 // queue.writeBuffer; while the recorded work uses a pipeline never submitted before, it stages the data in a mapped
 // buffer and records a copy instead, so that a cold first step is submitted whole (lavapipe's first-dispatch compile
 // holds the lock that pipeline creation takes; bench/RESULTS.md 2026-12-07 evening). Either way every command recorded
-// before the write sees the old contents and every one after it the new.
+// before the write sees the old contents and every one after it the new. And a wait whose work included a first
+// dispatch (lavapipe's compile) is not remembered as what that work takes, so the next identical wait does not sleep
+// through seconds of compiling that will not happen again.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpu, initGpu } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
@@ -43,5 +45,29 @@ describe('writes between recorded commands', () => {
     expect(r.b).toEqual([6, 6, 6]);
     expect(r.staged).toBe(0);
     expect(r.submitsAtWrite, 'the recorded add was submitted before the write').toBe(1);
+  });
+
+  it('a wait that included a first dispatch leaves no estimate; the next identical wait does', async () => {
+    const g = gpu();
+    const t = Tensor.fromData(Float32Array.from({ length: 1 << 19 }, (_, i) => i % 97), [1 << 19]);
+    await g.sync();
+    // the same work each time: 24 subtractions of 2 MiB (this file's first `sub`: a new pipeline), then a read
+    const work = async () => {
+      const outs = Array.from({ length: 24 }, () => binary('sub', t, t));
+      const got = await outs[outs.length - 1]!.read();
+      outs.forEach((o) => o.dispose());
+      return got[5];
+    };
+    const sleeps = () => g.idleStats.sleeps;
+    const s0 = sleeps();
+    expect(await work()).toBe(0); // compiles `sub`: not an estimate
+    const t0 = performance.now();
+    expect(await work()).toBe(0); // nothing known: no sleep; this one is remembered
+    const took = performance.now() - t0;
+    expect(sleeps(), 'no sleep after a wait that compiled').toBe(s0);
+    expect(await work()).toBe(0);
+    // a wait is slept through when it took over 4 ms (Gpu.plannedSleep); lavapipe takes ~100 ms here, a GPU may not
+    if (took > 10) expect(sleeps(), 'the second wait was remembered and slept through').toBe(s0 + 1);
+    t.dispose();
   });
 });

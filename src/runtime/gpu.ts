@@ -92,6 +92,8 @@ export class Gpu {
   /** the same for everything submitted since the GPU was last seen idle (a completed sync or read) */
   private inflightDispatches = 0;
   private inflightSignature = 0;
+  /** the submitted work includes a pipeline's first dispatch (its compile, on lavapipe): its wait is not an estimate */
+  private inflightNewPipelines = false;
   private retired: GPUBuffer[] = [];
   private failure: GpuError | null = null;
   /** device loss is permanent; a validation error is reported once and the device stays usable */
@@ -240,6 +242,7 @@ export class Gpu {
       this.device.queue.submit([this.encoder_.finish()]);
       this.encoder_ = null;
       this.inflightDispatches += this.pendingDispatches;
+      this.inflightNewPipelines ||= this.newPipelinesPending;
       this.inflightSignature = (Math.imul(this.inflightSignature, 1000003) + this.pendingSignature) | 0;
       this.pendingDispatches = 0;
       this.pendingSignature = 0;
@@ -332,9 +335,14 @@ export class Gpu {
     // one is polled natively for its first POLL_NATIVE_MS, then through the throttle (a cold start's compiles)
     const result = slept > 0 ? await throttledPolling(done) : this.idleWaits ? await pollThenThrottle(done) : await done();
     // everything submitted before is finished now
+    const compiled = this.inflightNewPipelines;
     this.inflightDispatches = 0;
     this.inflightSignature = 0;
-    if (work !== null) {
+    this.inflightNewPipelines = false;
+    // a wait that included first dispatches timed lavapipe's compiles, seconds that the same work never takes again:
+    // remembered, it made the next four networks of a cold ensemble `predict` sleep 7.1, 2.9, 1.1 and 0.5 s through
+    // waits of about 0.4 s (bench/RESULTS.md, 2026-12-07 evening)
+    if (work !== null && !compiled) {
       const end = performance.now();
       // done at once after the sleep (within the first poll: the throttled one comes after a 1 ms timer): the work was
       // shorter than the sleep, so halve instead of trusting the total
