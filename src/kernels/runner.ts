@@ -48,7 +48,7 @@ function scalarOf(type: { name: string; format?: { name: string } | null }): ['f
   return [base, count];
 }
 
-type Compiled = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; used: boolean; dispatched?: boolean };
+type Compiled = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; used: boolean };
 
 /** Keys of the pipelines this process has dispatched, in first-use order (a precompiled pipeline counts once dispatched). */
 const usedKeys = new Set<string>();
@@ -197,10 +197,6 @@ export class Kernel {
       fresh.push(pipelineKey(this.spec.name, constants));
       freshKeys.set(device, fresh);
     }
-    if (!p.used) {
-      p.used = true;
-      usedKeys.add(pipelineKey(this.spec.name, constants));
-    }
     return p;
   }
 
@@ -260,6 +256,13 @@ export class Kernel {
   ): void {
     const { bindings } = this.reflect();
     const compiled = this.pipeline(g.device, constants);
+    // its first dispatch on this device: recorded for the run's list, and once recorded the Gpu is told (staged writes,
+    // wait estimates)
+    const first = !compiled.used;
+    if (first) {
+      compiled.used = true;
+      usedKeys.add(pipelineKey(this.spec.name, constants));
+    }
     const { pipeline, layout } = compiled;
     const [x, y = 1, z = 1] = workgroups;
     const maxWg = g.limits.maxComputeWorkgroupsPerDimension;
@@ -284,10 +287,7 @@ export class Kernel {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     if (g.profiling) pass.end();
-    if (!compiled.dispatched) {
-      compiled.dispatched = true;
-      g.noteNewPipeline();
-    }
+    if (first) g.noteNewPipeline();
     g.noteDispatch(this.nameHash, x, y, z);
   }
 }
