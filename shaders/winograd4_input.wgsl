@@ -6,6 +6,7 @@
 //          [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]   (points 0, +-1, +-2, infinity).
 // dst is [36, T, C] for the band of T tiles from tile t0. One thread per tile and 4 channels.
 override V: u32 = 4u; // 4: C % 4 == 0 (vec4 loads); 1: scalar loads with bounds
+override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 
 struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, t0: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -31,7 +32,7 @@ fn bt(x: array<vec4<f32>, 6>) -> array<vec4<f32>, 6> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C, CH);
   if (!th.live) { return; }
   let tl = th.tl;
   let c = th.c;
@@ -54,7 +55,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let v = bt(s[i]); // (B^T d) B along the row
     for (var j = 0u; j < 6u; j++) {
       let at = (6u * i + j) * plane + base;
-      for (var k = 0u; k < 4u; k++) {
+      for (var k = 0u; k < CH; k++) {
         if (c + k < p.C) { dst[at + k] = v[j][k]; }
       }
     }

@@ -6,6 +6,7 @@
 // With V = B^T d B of the same tile (shaders/winograd_input.wgsl), dW = G^T (sum over tiles of V x dst) G:
 // the gradient of y = A^T ((G w G^T) . V) A with respect to w. dst is [16, T, O].
 override V: u32 = 4u;
+override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 
 struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, t0: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -18,6 +19,7 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
   if (h >= p.H || w >= p.W) { return vec4<f32>(0.0); }
   let at = ((n * p.H + h) * p.W + w) * p.C + c;
+  if (CH == 1u) { return vec4<f32>(src[at], 0.0, 0.0, 0.0); }
   if (V == 4u) { return src4[at >> 2u]; }
   var r = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {
@@ -28,7 +30,7 @@ fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C, CH);
   if (!th.live) { return; }
   let tl = th.tl;
   let c = th.c;
@@ -52,7 +54,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let v = array<vec4<f32>, 4>(r[i][0], r[i][0] + r[i][1], r[i][0] - r[i][1], -r[i][1]);
     for (var j = 0u; j < 4u; j++) {
       let at = (4u * i + j) * plane + base;
-      for (var k = 0u; k < 4u; k++) {
+      for (var k = 0u; k < CH; k++) {
         if (c + k < p.C) { dst[at + k] = v[j][k]; }
       }
     }

@@ -8,6 +8,7 @@
 // thread per tile and 4 channels (vec4 loads along NHWC channels when C % 4 == 0); only adds and
 // subtractions, exact in fp32 up to rounding of the sums.
 override V: u32 = 4u; // 4: C % 4 == 0 (vec4 loads); 1: scalar loads with bounds
+override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 
 struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, t0: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -21,7 +22,7 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.C, CH);
   if (!th.live) { return; }
   let tl = th.tl;
   let c = th.c;
@@ -49,7 +50,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let v = array<vec4<f32>, 4>(s[i][0] - s[i][2], s[i][1] + s[i][2], s[i][2] - s[i][1], s[i][1] - s[i][3]);
     for (var j = 0u; j < 4u; j++) {
       let at = (4u * i + j) * plane + base;
-      for (var k = 0u; k < 4u; k++) {
+      for (var k = 0u; k < CH; k++) {
         if (c + k < p.C) { dst[at + k] = v[j][k]; }
       }
     }

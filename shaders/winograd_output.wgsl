@@ -4,6 +4,7 @@
 //   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]; outputs past the edge of odd sizes are not written.
 // One thread per tile and 4 output channels (vec4 loads when O % 4 == 0).
 override V: u32 = 4u;
+override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 
 struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32, blocksX: u32, hasBias: u32, t0: u32, epi: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -20,7 +21,7 @@ struct Params { N: u32, H: u32, W: u32, O: u32, tilesH: u32, tilesW: u32, T: u32
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.O);
+  let th = tileThread((wid.x + wid.y * p.blocksX) * 64u + lid.x, p.O, CH);
   if (!th.live) { return; }
   let tl = th.tl;
   let o = th.c;
@@ -39,9 +40,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   var b = vec4<f32>(0.0);
   if (p.hasBias == 1u) {
-    for (var k = 0u; k < 4u; k++) { b[k] = bias[min(o + k, p.O - 1u)]; }
+    for (var k = 0u; k < CH; k++) { b[k] = bias[min(o + k, p.O - 1u)]; }
   }
-  let epi = epilogueFor(o, p.O);
+  let epi = epilogueForN(o, p.O, CH);
   for (var i = 0u; i < 2u; i++) {
     let h = 2u * ty + i;
     if (h >= p.H) { break; }
@@ -50,7 +51,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let w = 2u * tx + j;
       if (w >= p.W) { break; }
       let at = ((n * p.H + h) * p.W + w) * p.O + o;
-      for (var k = 0u; k < 4u; k++) {
+      for (var k = 0u; k < CH; k++) {
         if (o + k < p.O) { dst[at + k] = row[j][k]; }
       }
     }

@@ -17,10 +17,12 @@
 // one (bench/compile-cost.ts, bench/RESULTS.md "Compile cost").
 struct Epilogue { relu: bool, affine: bool, leaky: bool, scale: vec4<f32>, shift: vec4<f32> }
 
-fn epilogueFor(o: u32, O: u32) -> Epilogue {
+fn epilogueFor(o: u32, O: u32) -> Epilogue { return epilogueForN(o, O, 4u); }
+
+fn epilogueForN(o: u32, O: u32, n: u32) -> Epilogue {
   var e = Epilogue((p.epi & 1u) != 0u, (p.epi & 2u) != 0u, (p.epi & 4u) != 0u, vec4<f32>(1.0), vec4<f32>(0.0));
   if (e.affine) {
-    for (var k = 0u; k < 4u; k++) {
+    for (var k = 0u; k < n; k++) {
       let oc = min(o + k, O - 1u);
       e.scale[k] = affine[oc];
       e.shift[k] = affine[O + oc];

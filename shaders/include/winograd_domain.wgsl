@@ -6,6 +6,7 @@
 // The includer must define: p.T: u32, p.O: u32, src: array<f32>, src4: array<vec4<f32>>, V: u32
 fn loadDomain(e: u32, t: u32, o: u32) -> vec4<f32> {
   let at = (e * p.T + t) * p.O + o;
+  if (CH == 1u) { return vec4<f32>(src[at], 0.0, 0.0, 0.0); }
   if (V == 4u) { return src4[at >> 2u]; }
   var r = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {

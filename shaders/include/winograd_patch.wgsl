@@ -7,6 +7,7 @@
 fn loadPatch(n: u32, h: i32, w: i32, c: u32) -> vec4<f32> {
   if (h < 0 || w < 0 || h >= i32(p.H) || w >= i32(p.W)) { return vec4<f32>(0.0); }
   let at = ((n * p.H + u32(h)) * p.W + u32(w)) * p.C + c;
+  if (CH == 1u) { return vec4<f32>(src[at], 0.0, 0.0, 0.0); }
   if (V == 4u) { return src4[at >> 2u]; }
   var r = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {

@@ -7,9 +7,9 @@
 // The includer must define: p.T: u32, p.t0: u32, p.tilesH: u32, p.tilesW: u32
 struct TileThread { live: bool, tl: u32, n: u32, ty: u32, tx: u32, c: u32 }
 
-fn tileThread(q: u32, channels: u32) -> TileThread {
-  let groups = (channels + 3u) / 4u;
+fn tileThread(q: u32, channels: u32, ch: u32) -> TileThread {
+  let groups = (channels + ch - 1u) / ch;
   let tl = q / groups;
   let t = p.t0 + tl;
-  return TileThread(q < p.T * groups, tl, t / (p.tilesW * p.tilesH), (t / p.tilesW) % p.tilesH, t % p.tilesW, (q % groups) * 4u);
+  return TileThread(q < p.T * groups, tl, t / (p.tilesW * p.tilesH), (t / p.tilesW) % p.tilesH, t % p.tilesW, (q % groups) * ch);
 }

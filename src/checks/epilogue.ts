@@ -16,7 +16,7 @@ import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { conv2dForward, conv2dTransposeForward, type ConvVariant } from '../kernels/conv2d.ts';
 import { withSettings } from '../runtime/settings.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes } from '../kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 import { batchNormInferenceAffine } from '../kernels/batchnorm.ts';
 import type { Epilogue } from '../kernels/epilogue.ts';
 import { convReluBatchNormDropout } from '../graph/blocks.ts';
@@ -63,13 +63,16 @@ async function withEpilogue<T>(kind: Kind, bn: BnParams, alpha: number, body: (e
   return out;
 }
 
-type Path = { name: string; variant?: ConvVariant; lanes?: 'pixel' | 'channel'; winograd?: WinogradLanes };
+type Path = { name: string; variant?: ConvVariant; lanes?: 'pixel' | 'channel'; winograd?: WinogradLanes; tile?: WinogradTile; transformChannels?: 1 | 4 };
 const paths: Path[] = [
   { name: 'direct register, pixel lanes', variant: 'register', lanes: 'pixel' },
   { name: 'direct register, channel lanes', variant: 'register', lanes: 'channel' },
   { name: 'direct workgroup-tiled', variant: 'tiled' },
   { name: 'Winograd, row lanes', winograd: 'rows' },
   { name: 'Winograd, channel lanes', winograd: 'channels' },
+  { name: 'Winograd F(4x4), 1 channel per transform thread', winograd: 'channels', tile: 4, transformChannels: 1 },
+  { name: 'Winograd F(4x4), 4 channels per transform thread', winograd: 'rows', tile: 4, transformChannels: 4 },
+  { name: 'Winograd F(2x2), 4 channels per transform thread', winograd: 'rows', tile: 2, transformChannels: 4 },
 ];
 
 // [N, H, W, C, O]: odd sizes, channels off multiples of 4 where the kernel allows (channel lanes need C, O % 4 == 0 and O >= 32)
@@ -79,6 +82,9 @@ const convCases: Record<string, [number, number, number, number, number]> = {
   'direct workgroup-tiled': [2, 5, 11, 6, 9],
   'Winograd, row lanes': [2, 7, 5, 5, 11],
   'Winograd, channel lanes': [1, 9, 7, 8, 36],
+  'Winograd F(4x4), 1 channel per transform thread': [1, 9, 7, 8, 36],
+  'Winograd F(4x4), 4 channels per transform thread': [2, 7, 5, 5, 11],
+  'Winograd F(2x2), 4 channels per transform thread': [1, 9, 7, 8, 36],
 };
 
 for (const path of paths) {
@@ -98,8 +104,8 @@ for (const path of paths) {
         const Wt = Tensor.fromData(Float32Array.from(w), [3, 3, C, O]);
         const B = Tensor.fromData(Float32Array.from(b), [O]);
         try {
-          const got = await withSettings({ channelLanes: path.lanes ?? null }, () =>
-            withEpilogue(kind, bn, 0.1, (e) => (path.winograd ? winogradForward(X, Wt, B, { lanes: path.winograd, epilogue: e }) : conv2dForward(X, Wt, B, { variant: path.variant, epilogue: e }))),
+          const got = await withSettings({ channelLanes: path.lanes ?? null, ...(path.transformChannels ? { transformChannels: path.transformChannels } : {}) }, () =>
+            withEpilogue(kind, bn, 0.1, (e) => (path.winograd ? winogradForward(X, Wt, B, { lanes: path.winograd, tile: path.tile, epilogue: e }) : conv2dForward(X, Wt, B, { variant: path.variant, epilogue: e }))),
           );
           return compare(`fused ${kind}`, got, epilogueRef(kind, conv2dRef(x, w, b, s), bn, 0.1), [N, H, W, O], tol(9 * C));
         } finally {

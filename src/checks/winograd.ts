@@ -92,6 +92,21 @@ for (const wg of [3, 64]) {
 }
 
 /**
+ * Both thread shapes of the input, output and gradient transforms (`transformChannels`): 1 channel per thread
+ * (lavapipe's default) and 4 (vec4, the GPUs'), whatever the adapter picks by itself; ragged channel counts included.
+ */
+for (const ch of [1, 4] as const) {
+  for (const tile of [2, 4] as WinogradTile[]) {
+    for (const [lanes, [N, H, W, C, O]] of [['rows', [1, 7, 13, 3, 17]], ['channels', [2, 9, 11, 16, 40]], ['rows', [3, 5, 7, 17, 5]]] as [WinogradLanes, [number, number, number, number, number]][]) {
+      checks.push({
+        name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes, ${ch} channel${ch > 1 ? 's' : ''} per transform thread [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+        run: () => winogradPassesCheck([N, H, W, C, O], lanes, tile, { transformChannels: ch }),
+      });
+    }
+  }
+}
+
+/**
  * Finite differences through the graph's conv2d 3x3 op (bias included) with `algorithm` forced for every
  * pass; `relu` fuses a ReLU into the output write (src/kernels/epilogue.ts) and adds it to the reference.
  */

@@ -112,14 +112,34 @@ function defaultLanes(T: number, K: number, N: number): WinogradLanes {
   return N >= 32 && T <= 512 ? 'channels' : 'rows';
 }
 
+/**
+ * Channels per thread of the Winograd input, output and gradient transforms (shaders/winograd*_input, _output,
+ * _grad.wgsl): the `transformChannels` setting, else 1 on CPU adapters and 4 elsewhere. lavapipe turns every
+ * load or store whose address differs between SIMD lanes into a branch per lane and component, so a thread of 4
+ * channels (vec4) carries four times the code of a thread of 1: winograd4_output took 1.9 s of CPU to compile
+ * with 4 and 0.38 s with 1, and ran in 0.59-1.15x the time (bench/RESULTS.md, "2026-12-07, one channel per
+ * transform thread"). Each channel's arithmetic is the same either way, so the results are bitwise the same.
+ */
+export function transformChannels(): 1 | 4 {
+  const set = setting('transformChannels');
+  if (set !== null) return set;
+  return isCpuAdapter(gpu().adapter) ? 1 : 4;
+}
+
+/** The transforms' pipeline constants: V (vec4 loads when 4 threads' worth of channels are aligned) and CH. */
+function transformConstants(channels: number, ch: 1 | 4): Record<string, number> {
+  return ch === 4 ? { V: channels % 4 === 0 ? 4 : 1 } : { CH: 1 };
+}
+
 /** [E, T, C] transform of the band of T tiles from tile t0. */
 function transformIn(src: Tensor, til: Tiling, t0: number, T: number, kernel: typeof winogradInputKernel): Tensor {
   const g = gpu();
   const [N, H, W, C] = src.shape;
   const out = Tensor.empty([til.E, T, C]);
-  const groups = kernel.groupsFor(T * Math.ceil(C / 4));
+  const ch = transformChannels();
+  const groups = kernel.groupsFor(T * Math.ceil(C / ch));
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
-  kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, t0 }, [bx, by], { V: C % 4 === 0 ? 4 : 1 });
+  kernel.dispatch(g, { src, src4: src, dst: out }, { N, H, W, C, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, t0 }, [bx, by], transformConstants(C, ch));
   return out;
 }
 
@@ -168,7 +188,8 @@ function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0
   const g = gpu();
   const [N, H, W, O] = y.shape;
   const kernel = til.E === 36 ? winograd4OutputKernel : winogradOutputKernel;
-  const groups = kernel.groupsFor(T * Math.ceil(O / 4));
+  const ch = transformChannels();
+  const groups = kernel.groupsFor(T * Math.ceil(O / ch));
   const [bx, by] = grid1d(groups, 1, g.limits.maxComputeWorkgroupsPerDimension);
   const epi = epilogueBinding(epilogue, O, m);
   kernel.dispatch(
@@ -176,7 +197,7 @@ function transformOut(m: Tensor, bias: Tensor | null, y: Tensor, til: Tiling, t0
     { src: m, src4: m, bias: bias ?? m, dst: y, affine: epi.affine },
     { N, H, W, O, tilesH: til.tilesH, tilesW: til.tilesW, T, blocksX: bx, hasBias: bias ? 1 : 0, t0, epi: epi.epi, alpha: epi.alpha },
     [bx, by],
-    { V: O % 4 === 0 ? 4 : 1 },
+    transformConstants(O, ch),
   );
 }
 

@@ -71,6 +71,8 @@ export interface Settings {
   winogradBandBytes: number | null;
   /** Threads per workgroup of the channel-lane kernels, 1-256 (null: 8 on CPU adapters, by layer width elsewhere; src/kernels/winograd.ts laneWorkgroup). SPINESEG_LANE_WG=N */
   laneWorkgroup: number | null;
+  /** Channels per thread of the Winograd transforms, 1 or 4 (null: 1 on CPU adapters, 4 elsewhere; src/kernels/winograd.ts transformChannels). SPINESEG_TRANSFORM_CH=1|4 */
+  transformChannels: 1 | 4 | null;
 }
 
 export type SettingName = keyof Settings;
@@ -172,6 +174,17 @@ const specs: { [K in SettingName]: Spec<Settings[K]> } = {
     },
     check: (v) => (v === null || (Number.isInteger(v) && v >= 1 && v <= 256) ? null : 'expected an integer from 1 to 256'),
     show: (v) => (v === null ? '8 on CPU adapters, by layer width elsewhere' : `${v}`),
+  },
+  transformChannels: {
+    doc: 'channels per thread of the Winograd input, output and gradient transforms',
+    default: null,
+    env: 'SPINESEG_TRANSFORM_CH',
+    parse: (raw) => {
+      if (raw === '1' || raw === '4') return Number(raw) as 1 | 4;
+      throw new Error('expected 1 or 4');
+    },
+    check: (v) => (v === null || v === 1 || v === 4 ? null : 'expected 1, 4 or null'),
+    show: (v) => (v === null ? '1 on CPU adapters, 4 elsewhere' : `${v}`),
   },
 };
 
