@@ -19,6 +19,11 @@
 // (see shaders/conv2d_register_oc.wgsl). The loads stay uniform; only their order changes.
 override V: u32 = 4u;   // 4: C % 4 == 0, read src as vec4 along channels; 1: scalar
 override VO: u32 = 4u;  // 4: O % 4 == 0, read weight rows as vec4
+// lavapipe compiles every loop a shader holds, turning each load and store whose address differs between SIMD lanes
+// into a branch per lane (bench/RESULTS.md, "2026-12-07, one channel per transform thread"): one loop serves both
+// weight layouts, and whether the blocks of 8 output channels are whole is a constant, so a pipeline holds one loop
+// (the kernel with four took 1.6 s of CPU to compile).
+override FULL: u32 = 0u; // 1: VO == 4 and O % 8 == 0, so every block of 8 output channels is whole (no bounds checks)
 
 const TM: u32 = 2u;     // pixels per thread
 const WG: u32 = 64u;
@@ -44,23 +49,21 @@ struct Params {
 
 // #include epilogue
 
-// Four weights wt[idx .. idx+3] of output channels col .. col+3 (zero past O).
-fn weights4(idx: u32, col: u32) -> vec4<f32> {
-  if (VO == 4u && col + 4u <= p.O) { return wt4[idx >> 2u]; }
+// Four weights of input channel c for output channels col .. col+3 (zero past O): wt[idx .. idx+3] of the
+// [tap, c, o] layout, or with `tr` (wtT) wt[tap, col + j, c] of the [tap, o, c] layout.
+fn weights4(idx: u32, tap: u32, c: u32, col: u32, tr: bool) -> vec4<f32> {
+  if (VO == 4u && !tr && col + 4u <= p.O) { return wt4[idx >> 2u]; }
   var r = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {
-    if (col + j < p.O) { r[j] = wt[idx + j]; }
+    if (col + j < p.O) { r[j] = wt[select(idx + j, (tap * p.O + col + j) * p.C + c, tr)]; }
   }
   return r;
 }
 
-// The same four weights of tap `tap`, channel c, from the transposed layout wt[tap, o, c].
-fn weightsT4(tap: u32, c: u32, col: u32) -> vec4<f32> {
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (col + j < p.O) { r[j] = wt[(tap * p.O + col + j) * p.C + c]; }
-  }
-  return r;
+// The vec4 index of weight row q (0..7) of the hot loop: rn + (q / 2) * O/4 + q % 2 in the [tap, c, o] layout,
+// rt + q * C/4 in the [tap, o, c] one.
+fn row8(q: u32, rn: u32, rt: u32, tr: bool) -> u32 {
+  return select(rn + (q >> 1u) * (p.O >> 2u) + (q & 1u), rt + q * (p.C >> 2u), tr);
 }
 
 @compute @workgroup_size(64)
@@ -86,7 +89,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   // a full block of 8 output channels with vec4-aligned rows: no per-load bounds checks
-  let full = VO == 4u && o0 + 8u <= p.O;
+  let full = FULL == 1u;
+  let tr = p.wtT == 1u;
   let Hs = i32(p.Hs);
   let Ws = i32(p.Ws);
   let ss = i32(p.sstride);
@@ -108,72 +112,43 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         ok[i] = sh >= 0 && sh < Hs && sw >= 0 && sw < Ws;
         base[i] = select(0u, u32((pn[i] * Hs + sh) * Ws + sw) * p.C, ok[i]);
       }
-      if (V == 4u && full && p.wtT == 1u) {
-        let C4 = p.C >> 2u;
+      if (V == 4u && full) {
+        // hot path, unrolled by hand so the accumulators stay in registers. Eight vec4 weight rows per 4 input
+        // channels in either layout (one loop for both: lavapipe compiles every loop a shader holds):
+        // [tap, c, o]: row 2i + h holds input channel c+i's outputs o0+4h .. o0+4h+3;
+        // [tap, o, c] (wtT): row j holds output o0+j's input channels c .. c+3, so channel c+i's weights are (r_0[i] .. r_7[i])
         for (var c = 0u; c < p.C; c += 4u) {
           let a0 = select(vec4<f32>(0.0), src4[(base[0] + c) >> 2u], ok[0]);
           let a1 = select(vec4<f32>(0.0), src4[(base[1] + c) >> 2u], ok[1]);
-          // r_j = wt[tap, o0 + j, c .. c+3]; channel c+i's weights are (r_0[i] .. r_7[i])
-          let ti = (tbase + c) >> 2u;
-          let r0 = wt4[ti]; let r1 = wt4[ti + C4]; let r2 = wt4[ti + 2u * C4]; let r3 = wt4[ti + 3u * C4];
-          let r4 = wt4[ti + 4u * C4]; let r5 = wt4[ti + 5u * C4]; let r6 = wt4[ti + 6u * C4]; let r7 = wt4[ti + 7u * C4];
-          var w0 = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
-          var w1 = vec4<f32>(r4.x, r5.x, r6.x, r7.x);
+          let rn = (wbase + c * p.O) >> 2u;
+          let rt = (tbase + c) >> 2u;
+          let r0 = wt4[row8(0u, rn, rt, tr)]; let r1 = wt4[row8(1u, rn, rt, tr)];
+          let r2 = wt4[row8(2u, rn, rt, tr)]; let r3 = wt4[row8(3u, rn, rt, tr)];
+          let r4 = wt4[row8(4u, rn, rt, tr)]; let r5 = wt4[row8(5u, rn, rt, tr)];
+          let r6 = wt4[row8(6u, rn, rt, tr)]; let r7 = wt4[row8(7u, rn, rt, tr)];
+          var w0 = select(r0, vec4<f32>(r0.x, r1.x, r2.x, r3.x), tr);
+          var w1 = select(r1, vec4<f32>(r4.x, r5.x, r6.x, r7.x), tr);
           acc0 = fma(vec4<f32>(a0.x), w0, acc0); acc1 = fma(vec4<f32>(a0.x), w1, acc1);
           acc2 = fma(vec4<f32>(a1.x), w0, acc2); acc3 = fma(vec4<f32>(a1.x), w1, acc3);
-          w0 = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
-          w1 = vec4<f32>(r4.y, r5.y, r6.y, r7.y);
+          w0 = select(r2, vec4<f32>(r0.y, r1.y, r2.y, r3.y), tr);
+          w1 = select(r3, vec4<f32>(r4.y, r5.y, r6.y, r7.y), tr);
           acc0 = fma(vec4<f32>(a0.y), w0, acc0); acc1 = fma(vec4<f32>(a0.y), w1, acc1);
           acc2 = fma(vec4<f32>(a1.y), w0, acc2); acc3 = fma(vec4<f32>(a1.y), w1, acc3);
-          w0 = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
-          w1 = vec4<f32>(r4.z, r5.z, r6.z, r7.z);
+          w0 = select(r4, vec4<f32>(r0.z, r1.z, r2.z, r3.z), tr);
+          w1 = select(r5, vec4<f32>(r4.z, r5.z, r6.z, r7.z), tr);
           acc0 = fma(vec4<f32>(a0.z), w0, acc0); acc1 = fma(vec4<f32>(a0.z), w1, acc1);
           acc2 = fma(vec4<f32>(a1.z), w0, acc2); acc3 = fma(vec4<f32>(a1.z), w1, acc3);
-          w0 = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
-          w1 = vec4<f32>(r4.w, r5.w, r6.w, r7.w);
-          acc0 = fma(vec4<f32>(a0.w), w0, acc0); acc1 = fma(vec4<f32>(a0.w), w1, acc1);
-          acc2 = fma(vec4<f32>(a1.w), w0, acc2); acc3 = fma(vec4<f32>(a1.w), w1, acc3);
-        }
-      } else if (p.wtT == 1u) {
-        // transposed weights, ragged channels or a partial block of output channels
-        for (var c = 0u; c < p.C; c++) {
-          let w0 = weightsT4(tap, c, o0);
-          let w1 = weightsT4(tap, c, o0 + 4u);
-          let a0 = select(0.0, src[base[0] + c], ok[0]);
-          let a1 = select(0.0, src[base[1] + c], ok[1]);
-          acc0 = fma(vec4<f32>(a0), w0, acc0); acc1 = fma(vec4<f32>(a0), w1, acc1);
-          acc2 = fma(vec4<f32>(a1), w0, acc2); acc3 = fma(vec4<f32>(a1), w1, acc3);
-        }
-      } else if (V == 4u && full) {
-        // hot path, unrolled by hand so the accumulators stay in registers
-        for (var c = 0u; c < p.C; c += 4u) {
-          let a0 = select(vec4<f32>(0.0), src4[(base[0] + c) >> 2u], ok[0]);
-          let a1 = select(vec4<f32>(0.0), src4[(base[1] + c) >> 2u], ok[1]);
-          let wi = (wbase + c * p.O) >> 2u;
-          let O4 = p.O >> 2u;
-          var w0 = wt4[wi];
-          var w1 = wt4[wi + 1u];
-          acc0 = fma(vec4<f32>(a0.x), w0, acc0); acc1 = fma(vec4<f32>(a0.x), w1, acc1);
-          acc2 = fma(vec4<f32>(a1.x), w0, acc2); acc3 = fma(vec4<f32>(a1.x), w1, acc3);
-          w0 = wt4[wi + O4];
-          w1 = wt4[wi + O4 + 1u];
-          acc0 = fma(vec4<f32>(a0.y), w0, acc0); acc1 = fma(vec4<f32>(a0.y), w1, acc1);
-          acc2 = fma(vec4<f32>(a1.y), w0, acc2); acc3 = fma(vec4<f32>(a1.y), w1, acc3);
-          w0 = wt4[wi + 2u * O4];
-          w1 = wt4[wi + 2u * O4 + 1u];
-          acc0 = fma(vec4<f32>(a0.z), w0, acc0); acc1 = fma(vec4<f32>(a0.z), w1, acc1);
-          acc2 = fma(vec4<f32>(a1.z), w0, acc2); acc3 = fma(vec4<f32>(a1.z), w1, acc3);
-          w0 = wt4[wi + 3u * O4];
-          w1 = wt4[wi + 3u * O4 + 1u];
+          w0 = select(r6, vec4<f32>(r0.w, r1.w, r2.w, r3.w), tr);
+          w1 = select(r7, vec4<f32>(r4.w, r5.w, r6.w, r7.w), tr);
           acc0 = fma(vec4<f32>(a0.w), w0, acc0); acc1 = fma(vec4<f32>(a0.w), w1, acc1);
           acc2 = fma(vec4<f32>(a1.w), w0, acc2); acc3 = fma(vec4<f32>(a1.w), w1, acc3);
         }
       } else {
-        // ragged channel counts or a partial block of output channels
+        // ragged channel counts or a partial block of output channels, either layout
         for (var c = 0u; c < p.C; c++) {
           let wi = wbase + c * p.O;
-          let w0 = weights4(wi, o0);
-          let w1 = weights4(wi + 4u, o0 + 4u);
+          let w0 = weights4(wi, tap, c, o0, tr);
+          let w1 = weights4(wi + 4u, tap, c, o0 + 4u, tr);
           let a0 = select(0.0, src[base[0] + c], ok[0]);
           let a1 = select(0.0, src[base[1] + c], ok[1]);
           acc0 = fma(vec4<f32>(a0), w0, acc0); acc1 = fma(vec4<f32>(a0), w1, acc1);
@@ -200,7 +175,7 @@ fn storeRow(live: bool, n: i32, a: i32, b: i32, o0: u32, lo: vec4<f32>, hi: vec4
   if (!live) { return; }
   let row = u32((n * i32(p.Hd) + a * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + b * i32(p.ostride) + i32(p.ox));
   let at = row * p.O + o0;
-  if (full) {
+  if (FULL == 1u) {
     dst[at] = lo.x; dst[at + 1u] = lo.y; dst[at + 2u] = lo.z; dst[at + 3u] = lo.w;
     dst[at + 4u] = hi.x; dst[at + 5u] = hi.y; dst[at + 6u] = hi.z; dst[at + 7u] = hi.w;
     return;

@@ -27,7 +27,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> wt4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst: array<vec4<f32>>; // O % 4 == 0: one vec4 store per pixel
 @group(0) @binding(7) var<storage, read> affine: array<f32>; // fused epilogue's [scale(O), shift(O)]
 
 // #include epilogue
@@ -54,6 +54,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let Ws = i32(p.Ws);
   let ss = i32(p.sstride);
   let O4 = p.O >> 2u;
+  let tr = p.wtT == 1u;
   for (var ty = 0u; ty < p.th; ty++) {
     let kh = p.kh0 + i32(ty) * p.khStep;
     let dh = p.dh0 + i32(ty) * p.dhStep;
@@ -62,7 +63,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let dw = p.dw0 + i32(tx) * p.dwStep;
       let tap = u32(kh * i32(p.KW) + kw);
       // [tap, c, o]: vec4 rows along o, O/4 apart per c; [tap, o, c] (wtT): vec4 rows along c, C/4 apart per o
-      let wbase = select((tap * p.C * p.O + o) >> 2u, ((tap * p.O + o) * p.C) >> 2u, p.wtT == 1u);
+      let wbase = select((tap * p.C * p.O + o) >> 2u, ((tap * p.O + o) * p.C) >> 2u, tr);
       let C4 = p.C >> 2u;
       var base: array<u32, P>;
       var ok: array<bool, P>;
@@ -74,28 +75,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       }
       for (var c = 0u; c < p.C; c += 4u) {
         let c4 = c >> 2u;
-        var w0: vec4<f32>;
-        var w1: vec4<f32>;
-        var w2: vec4<f32>;
-        var w3: vec4<f32>;
-        if (p.wtT == 0u) {
-          let wi = wbase + c * O4;
-          w0 = wt4[wi];
-          w1 = wt4[wi + O4];
-          w2 = wt4[wi + 2u * O4];
-          w3 = wt4[wi + 3u * O4];
-        } else {
-          // rows r_j = wt[tap, o + j, c .. c+3]; w_i = (r_0[i], .., r_3[i])
-          let wi = wbase + c4;
-          let r0 = wt4[wi];
-          let r1 = wt4[wi + C4];
-          let r2 = wt4[wi + 2u * C4];
-          let r3 = wt4[wi + 3u * C4];
-          w0 = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
-          w1 = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
-          w2 = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
-          w3 = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
-        }
+        // four vec4 rows per 4 input channels, one load for both layouts (lavapipe compiles each load of an address
+        // that differs between lanes into a branch per lane): [tap, c, o]: row k is input channel c+k's 4 outputs,
+        // O/4 apart; [tap, o, c] (wtT): row k is output o+k's input channels c .. c+3, C/4 apart, swizzled back
+        let wi = select(wbase + c * O4, wbase + c4, tr);
+        let step = select(O4, C4, tr);
+        let r0 = wt4[wi];
+        let r1 = wt4[wi + step];
+        let r2 = wt4[wi + 2u * step];
+        let r3 = wt4[wi + 3u * step];
+        let w0 = select(r0, vec4<f32>(r0.x, r1.x, r2.x, r3.x), tr);
+        let w1 = select(r1, vec4<f32>(r0.y, r1.y, r2.y, r3.y), tr);
+        let w2 = select(r2, vec4<f32>(r0.z, r1.z, r2.z, r3.z), tr);
+        let w3 = select(r3, vec4<f32>(r0.w, r1.w, r2.w, r3.w), tr);
         for (var i = 0u; i < P; i++) {
           let x = select(vec4<f32>(0.0), src4[base[i] + c4], ok[i]);
           acc[i] = fma(vec4<f32>(x.x), w0, fma(vec4<f32>(x.y), w1, fma(vec4<f32>(x.z), w2, fma(vec4<f32>(x.w), w3, acc[i]))));
@@ -110,10 +102,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (m0 + i >= M) { break; }
     let row = u32((pn[i] * i32(p.Hd) + pa[i] * i32(p.ostride) + i32(p.oy)) * i32(p.Wd) + pb[i] * i32(p.ostride) + i32(p.ox));
     let v = applyEpilogue4(epi, acc[i] + bv);
-    let at = row * p.O + o;
-    dst[at] = v.x;
-    dst[at + 1u] = v.y;
-    dst[at + 2u] = v.z;
-    dst[at + 3u] = v.w;
+    dst[(row * p.O + o) >> 2u] = v;
   }
 }

@@ -184,6 +184,10 @@ for (const variant of ['register', 'register-pixel-lanes', 'tiled'] as (ConvVari
     [1, 7, 13, 3, 17, 1, false],
     [3, 7, 7, 17, 64, 2, true],
     [1, 7, 13, 64, 3, 3, true],
+    // vec4-aligned channels that are not whole blocks of 8 (the register kernel's FULL = 0 with vec4 loads), both
+    // weight layouts: 12 outputs forward, 8 through the input gradient; the U-Net's last upsample to 4 channels
+    [2, 5, 7, 8, 12, 3, false],
+    [1, 5, 7, 8, 4, 2, true],
   ] as ConvCase[]) {
     // the register variant picks channel lanes for vec4-aligned channels >= 32; force the pixel-lane kernel too
     checks.push({

@@ -149,7 +149,9 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
   } else {
     const [bx, by] = grid1d(Math.ceil(M / 128), 1, maxWg);
-    convGemmRegisterKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 8)], constants);
+    // whole blocks of 8 output channels are a constant: a pipeline compiles one of the kernel's two loops
+    const whole = constants.VO === 4 && geo.O % 8 === 0 ? 1 : 0;
+    convGemmRegisterKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 8)], { ...constants, FULL: whole });
   }
 }
 
