@@ -4,10 +4,9 @@
 // input's geometry, as nnU-Net's flag of that name writes them (after ensemble averaging, before argmax and
 // post-processing). Every file goes through a temporary name and a rename.
 import { basename, join } from 'node:path';
-import { writeImageNode } from '@itk-wasm/image-io';
-import { FloatTypes, Image, ImageType, PixelTypes } from 'itk-wasm';
 import { writeFileAtomic } from '../model/checkpoint.ts';
 import { writeFileAtomicWith } from '../pipeline/atomic-write.ts';
+import { itkModules } from '../pipeline/io.ts';
 import type { DicomSource } from '../pipeline/dicom.ts';
 import { PipelineError } from '../pipeline/errors.ts';
 import { LEVEL_CODES } from '../pipeline/level-codes.ts';
@@ -91,7 +90,8 @@ function probabilitiesInInputGeometry(x: ExtraInputs): { data: Float32Array; cla
 
 async function writeProbabilities(p: { data: Float32Array; classes: number; geometry: Volume }, path: string): Promise<void> {
   const g = p.geometry;
-  const image = new Image(new ImageType(4, FloatTypes.Float32, PixelTypes.Scalar, 1));
+  const { core, io } = await itkModules();
+  const image = new core.Image(new core.ImageType(4, core.FloatTypes.Float32, core.PixelTypes.Scalar, 1));
   image.size = [...g.size, p.classes];
   image.spacing = [...g.spacing, 1];
   image.origin = [...g.origin, 0];
@@ -101,7 +101,7 @@ async function writeProbabilities(p: { data: Float32Array; classes: number; geom
   image.direction = direction;
   image.data = p.data;
   try {
-    await writeFileAtomicWith(path, (tmp) => writeImageNode(image, tmp, { useCompression: true }).then(() => undefined));
+    await writeFileAtomicWith(path, (tmp) => io.writeImageNode(image, tmp, { useCompression: true }).then(() => undefined));
   } catch (err) {
     throw new PipelineError(`${path}: could not write the probabilities (${err instanceof Error ? err.message : String(err)})`, { file: path, field: 'file' });
   }

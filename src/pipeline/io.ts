@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
-import { Image, ImageType, IntTypes, FloatTypes, PixelTypes } from 'itk-wasm';
+import type { Image, ImageType } from 'itk-wasm';
 import { PipelineError, fieldError } from './errors.ts';
 import { DEFAULT_SIZE_BUDGET_BYTES, parseMetaImageHeader, type MetaImageHeader } from './mha.ts';
 import { mapGreyLevels, mapSpiderLabels, type LabelMapOptions } from './labels.ts';
@@ -38,9 +37,19 @@ function describeFailure(err: unknown): string {
   return String(err);
 }
 
+/**
+ * itk-wasm and its image IO, loaded on first use: they take ~0.2 s to import, which a PNG `predict` (the common case)
+ * never needs.
+ */
+export async function itkModules(): Promise<{ core: typeof import('itk-wasm'); io: typeof import('@itk-wasm/image-io') }> {
+  const [core, io] = await Promise.all([import('itk-wasm'), import('@itk-wasm/image-io')]);
+  return { core, io };
+}
+
 async function itkRead(file: string, informationOnly = false): Promise<Image> {
+  const { io } = await itkModules();
   try {
-    return await readImageNode(file, informationOnly ? { informationOnly: true } : {});
+    return await io.readImageNode(file, informationOnly ? { informationOnly: true } : {});
   } catch (err) {
     throw new PipelineError(`${file}: itk-wasm could not read the image (${describeFailure(err)})`, { file, field: 'file' });
   }
@@ -114,7 +123,7 @@ function checkPngFile(file: string, budget: number): void {
 }
 
 /** An RGB(A) export of a grey image (R = G = B everywhere, as some of the shared PNGs are) becomes scalar. */
-function greyFromRgb(file: string, image: Image): Image {
+function greyFromRgb(file: string, image: Image, core: typeof import('itk-wasm')): Image {
   const t = image.imageType;
   const data = image.data;
   if ((t.components !== 3 && t.components !== 4) || !(data instanceof Uint8Array)) return image;
@@ -127,13 +136,13 @@ function greyFromRgb(file: string, image: Image): Image {
     }
     grey[i] = r;
   }
-  const out = new Image(new ImageType(t.dimension, t.componentType, PixelTypes.Scalar, 1));
+  const out = new core.Image(new core.ImageType(t.dimension, t.componentType, core.PixelTypes.Scalar, 1));
   Object.assign(out, { size: image.size, spacing: image.spacing, origin: image.origin, direction: image.direction, data: grey });
   return out;
 }
 
-function toVolume(file: string, itkImage: Image): Volume {
-  return itkImageToVolume(file, greyFromRgb(file, itkImage));
+async function toVolume(file: string, itkImage: Image): Promise<Volume> {
+  return itkImageToVolume(file, greyFromRgb(file, itkImage, (await itkModules()).core));
 }
 
 /** Reads a .mha (raw or compressed), .nii/.nii.gz or .png image into a Volume (2-D images get size z = 1); every format is held to the size budget before its voxels are read. */
@@ -173,7 +182,8 @@ export async function readLabels(file: string, options: ReadLabelsOptions = {}):
   return { ...vol, data };
 }
 
-function componentTypeOf(data: VoxelArray): string {
+function componentTypeOf(data: VoxelArray, core: typeof import('itk-wasm')): string {
+  const { IntTypes, FloatTypes } = core;
   if (data instanceof Uint8Array) return IntTypes.UInt8;
   if (data instanceof Int8Array) return IntTypes.Int8;
   if (data instanceof Int16Array) return IntTypes.Int16;
@@ -203,8 +213,9 @@ export async function writeImage(vol: Volume, file: string, options: WriteImageO
   if (format === 'png' && (vol.size[2] !== 1 || !(vol.data instanceof Uint8Array))) {
     throw fieldError(file, 'size', vol.size, 'a .png must be a 2-D (z = 1) 8-bit image');
   }
-  const componentType = componentTypeOf(vol.data) as ConstructorParameters<typeof ImageType>[1];
-  const image = new Image(new ImageType(dimension, componentType, PixelTypes.Scalar, 1));
+  const { core, io } = await itkModules();
+  const componentType = componentTypeOf(vol.data, core) as ConstructorParameters<typeof ImageType>[1];
+  const image = new core.Image(new core.ImageType(dimension, componentType, core.PixelTypes.Scalar, 1));
   image.size = vol.size.slice(0, dimension);
   image.spacing = vol.spacing.slice(0, dimension);
   image.origin = vol.origin.slice(0, dimension);
@@ -214,7 +225,7 @@ export async function writeImage(vol: Volume, file: string, options: WriteImageO
   image.data = vol.data;
   try {
     await writeFileAtomicWith(file, async (tmp) => {
-      await writeImageNode(image, tmp, { useCompression: options.compress ?? false });
+      await io.writeImageNode(image, tmp, { useCompression: options.compress ?? false });
     });
   } catch (err) {
     if (err instanceof PipelineError) throw err;

@@ -1,13 +1,14 @@
 // itk-wasm's Image to a Volume (pure, shared by Node IO and the web app): scalar pixels only, geometry
 // copied from ITK's row-major direction, and what itk-wasm returned checked against its own header
 // (size, spacing, voxel count, finite floats), each failure a PipelineError naming the file.
-import { PixelTypes, type Image } from 'itk-wasm';
+import type { Image } from 'itk-wasm';
 import { PipelineError, fieldError } from './errors.ts';
 import { voxelCount, type Vec3, type Volume, type VoxelArray } from './volume.ts';
 
 export function itkImageToVolume(file: string, image: Image): Volume {
   const t = image.imageType;
-  if (t.pixelType !== PixelTypes.Scalar || t.components !== 1) {
+  // 'Scalar' is itk-wasm's PixelTypes.Scalar, compared as text so that Node loads itk-wasm only when it reads a volume
+  if (t.pixelType !== 'Scalar' || t.components !== 1) {
     throw fieldError(file, 'pixelType', `${t.pixelType} x${t.components}`, 'only scalar single-component images are supported');
   }
   if (t.dimension !== 2 && t.dimension !== 3) throw fieldError(file, 'dimension', t.dimension, 'must be 2 or 3');
