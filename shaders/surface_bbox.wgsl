@@ -18,7 +18,9 @@ var<workgroup> local: array<atomic<i32>, 42>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let F = p.numClasses - 1u;
+  // at least 0 even for numClasses = 0: the helper compile and bench/compile-cost.ts dispatch every kernel once with
+  // zeroed parameters, and F = 0 - 1 made this loop run 2^32 times (the dispatch never ended)
+  let F = max(p.numClasses, 1u) - 1u;
   if (lid.x < F * 6u) { atomicStore(&local[lid.x], select(-1, 2147483647, lid.x % 6u < 3u)); }
   workgroupBarrier();
   var lo: array<vec3<i32>, 7>;

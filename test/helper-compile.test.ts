@@ -6,7 +6,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { gpu, initGpu } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
 import { takeFreshPipelineKeys } from '../src/kernels/runner.ts';
-import { installHelperCompile, HELPER_COMPILE_MIN, HELPER_CACHE_HIT_MS, wantsHelperCompile, type HelperCompileStats } from '../src/kernels/pipeline-cache.ts';
+import { installHelperCompile, placeholderBindings, HELPER_COMPILE_MIN, HELPER_CACHE_HIT_MS, wantsHelperCompile, type HelperCompileStats } from '../src/kernels/pipeline-cache.ts';
+import { registry } from '../src/kernels/runner.ts';
 
 const stats = (): HelperCompileStats => ({ started: 0, dispatched: 0, stoppedWarm: 0 });
 
@@ -77,6 +78,32 @@ describe('helper compile', () => {
     }
     expect(g.waitHooks.length).toBe(0);
   });
+
+  // the helper (and bench/compile-cost.ts) dispatch whatever kernel a run used, once, on one workgroup with every
+  // parameter zero: each must then end at once. surface_bbox computed its class count as numClasses - 1, so zero
+  // parameters made it loop 2^32 times and the dispatch never ended.
+  it('every kernel of the registry finishes a dispatch with zeroed parameters and placeholder buffers', async () => {
+    const g = gpu();
+    const buffers: GPUBuffer[] = [];
+    const slow: string[] = [];
+    try {
+      for (const [name, k] of [...registry.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        const { buffers: bound, params } = placeholderBindings(k, () => {
+          const b = g.device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
+          buffers.push(b);
+          return b;
+        });
+        const t0 = performance.now();
+        k.dispatch(g, bound, params, [1, 1, 1]);
+        await g.sync();
+        // a cold compile takes up to ~3 s here; a runaway loop does not end at all (the test's timeout)
+        if (performance.now() - t0 > 20_000) slow.push(name);
+      }
+    } finally {
+      for (const b of buffers) b.destroy();
+    }
+    expect(slow).toEqual([]);
+  }, 180_000);
 
   it('fewer fresh pipelines than HELPER_COMPILE_MIN start nothing, and a real read runs every hook', async () => {
     const g = gpu();
