@@ -7,7 +7,7 @@
 //
 // With V = B^T d B of the same tile (shaders/winograd4_input.wgsl), dW = G^T (sum over tiles of V x dst) G
 // (shaders/winograd4_filter_grad.wgsl): the gradient of y = A^T ((G w G^T) . V) A with respect to w.
-// dst is [36, T, O] for the band of T tiles from t0. One thread per tile and 4 channels.
+// dst is [36, T, O] for the band of T tiles from t0. One thread per tile and CH channels (4, or 1 on CPU adapters).
 override V: u32 = 4u;
 override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 

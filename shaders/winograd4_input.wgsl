@@ -4,7 +4,7 @@
 //   d[i][j] = src[n, 4*ty - 1 + i, 4*tx - 1 + j, c] (zero outside: the 'same' padding of a 3x3 conv), e = 6*i + j,
 //   B^T = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
 //          [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]   (points 0, +-1, +-2, infinity).
-// dst is [36, T, C] for the band of T tiles from tile t0. One thread per tile and 4 channels.
+// dst is [36, T, C] for the band of T tiles from tile t0. One thread per tile and CH channels (4, or 1 on CPU adapters).
 override V: u32 = 4u; // 4: C % 4 == 0 (vec4 loads); 1: scalar loads with bounds
 override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 

@@ -3,7 +3,7 @@
 //   dst[n, 4*ty + i, 4*tx + j, o] = epilogue(bias[o] + (A^T m A)[i][j]),  m[e] = src[e, t, o] (e = 6*r + s)
 //   for tile t = (n, ty, tx) of the band from t0,
 //   A^T = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]];
-// outputs past the edge are not written. One thread per tile and 4 output channels.
+// outputs past the edge are not written. One thread per tile and CH output channels (4, or 1 on CPU adapters).
 override V: u32 = 4u;
 override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 

@@ -5,7 +5,7 @@
 //   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], e = 4*i + j.
 //
 // dst is [16, T, C] so that each of the 16 transformed-domain GEMMs reads a dense [T, C] matrix. One
-// thread per tile and 4 channels (vec4 loads along NHWC channels when C % 4 == 0); only adds and
+// thread per tile and CH channels (4 with vec4 loads when C % 4 == 0, or 1 on CPU adapters); only adds and
 // subtractions, exact in fp32 up to rounding of the sums.
 override V: u32 = 4u; // 4: C % 4 == 0 (vec4 loads); 1: scalar loads with bounds
 override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)

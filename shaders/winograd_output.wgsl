@@ -2,7 +2,7 @@
 //
 //   dst[n, 2*ty + i, 2*tx + j, o] = bias[o] + (A^T m A)[i][j],  m[e] = src[e, t, o] for tile t = (n, ty, tx),
 //   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]; outputs past the edge of odd sizes are not written.
-// One thread per tile and 4 output channels (vec4 loads when O % 4 == 0).
+// One thread per tile and CH output channels (4, or 1 on CPU adapters) (vec4 loads when O % 4 == 0).
 override V: u32 = 4u;
 override CH: u32 = 4u; // channels per thread: 4, or 1 (scalar loads and stores; src/kernels/winograd.ts transformChannels)
 

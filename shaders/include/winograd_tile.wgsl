@@ -1,7 +1,8 @@
 // shaders/include/winograd_tile.wgsl, a snippet pulled in by `// #include winograd_tile` (src/runtime/shaders.ts).
-// For Winograd transforms that run one thread per (tile, 4 channels) of a band of tiles: thread q -> its tile
-// within the band (tl, which indexes the band's [E, T, channels] tensor), that tile's place in the whole tensor
-// (n, ty, tx; tile t = p.t0 + tl) and its first channel c.
+// For Winograd transforms that run one thread per (tile, ch channels) of a band of tiles (ch = 4, or 1 on CPU
+// adapters: the includer's CH): thread q -> its tile within the band (tl, which indexes the band's
+// [E, T, channels] tensor), that tile's place in the whole tensor (n, ty, tx; tile t = p.t0 + tl) and its first
+// channel c.
 // Included by: winograd_input, winograd4_input, winograd_grad, winograd4_grad, winograd_output, winograd4_output
 // Defines: struct TileThread, tileThread
 // The includer must define: p.T: u32, p.t0: u32, p.tilesH: u32, p.tilesW: u32
