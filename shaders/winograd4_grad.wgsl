@@ -17,19 +17,9 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
+// #include winograd_patch
 // #include winograd_tile
 
-fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
-  if (h >= p.H || w >= p.W) { return vec4<f32>(0.0); }
-  let at = ((n * p.H + h) * p.W + w) * p.C + c;
-  if (CH == 1u) { return vec4<f32>(src[at], 0.0, 0.0, 0.0); }
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (c + j < p.C) { r[j] = src[at + j]; }
-  }
-  return r;
-}
 
 // A y for a column y of 4 (shared sums: y0 + y2, y1 + y3, y0 + 4 y2, 2 y1 + 8 y3)
 fn a6(y: array<vec4<f32>, 4>) -> array<vec4<f32>, 6> {
@@ -53,7 +43,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var s: array<array<vec4<f32>, 4>, 6>;
   for (var j = 0u; j < 4u; j++) {
     var col: array<vec4<f32>, 4>;
-    for (var i = 0u; i < 4u; i++) { col[i] = load(n, 4u * ty + i, 4u * tx + j, c); }
+    for (var i = 0u; i < 4u; i++) { col[i] = loadPatch(n, i32(4u * ty + i), i32(4u * tx + j), c); }
     let r = a6(col);
     for (var i = 0u; i < 6u; i++) { s[i][j] = r[i]; }
   }

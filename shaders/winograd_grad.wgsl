@@ -14,19 +14,9 @@ struct Params { N: u32, H: u32, W: u32, C: u32, tilesH: u32, tilesW: u32, T: u32
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
+// #include winograd_patch
 // #include winograd_tile
 
-fn load(n: u32, h: u32, w: u32, c: u32) -> vec4<f32> {
-  if (h >= p.H || w >= p.W) { return vec4<f32>(0.0); }
-  let at = ((n * p.H + h) * p.W + w) * p.C + c;
-  if (CH == 1u) { return vec4<f32>(src[at], 0.0, 0.0, 0.0); }
-  if (V == 4u) { return src4[at >> 2u]; }
-  var r = vec4<f32>(0.0);
-  for (var j = 0u; j < 4u; j++) {
-    if (c + j < p.C) { r[j] = src[at + j]; }
-  }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -37,10 +27,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let n = th.n;
   let ty = th.ty;
   let tx = th.tx;
-  let y00 = load(n, 2u * ty, 2u * tx, c);
-  let y01 = load(n, 2u * ty, 2u * tx + 1u, c);
-  let y10 = load(n, 2u * ty + 1u, 2u * tx, c);
-  let y11 = load(n, 2u * ty + 1u, 2u * tx + 1u, c);
+  let y00 = loadPatch(n, i32(2u * ty), i32(2u * tx), c);
+  let y01 = loadPatch(n, i32(2u * ty), i32(2u * tx + 1u), c);
+  let y10 = loadPatch(n, i32(2u * ty + 1u), i32(2u * tx), c);
+  let y11 = loadPatch(n, i32(2u * ty + 1u), i32(2u * tx + 1u), c);
   // A dY: 4 rows of 2
   let r = array<array<vec4<f32>, 2>, 4>(
     array<vec4<f32>, 2>(y00, y01),
