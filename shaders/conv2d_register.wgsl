@@ -20,7 +20,7 @@
 override V: u32 = 4u;   // 4: C % 4 == 0, read src as vec4 along channels; 1: scalar
 override VO: u32 = 4u;  // 4: O % 4 == 0, read weight rows as vec4
 // lavapipe compiles every loop a shader holds, turning each load and store whose address differs between SIMD lanes
-// into a branch per lane (bench/RESULTS.md, "2026-12-07, one channel per transform thread"): one loop serves both
+// into a branch per lane (bench/RESULTS.md, "2026-12-07 (night)"): one loop serves both
 // weight layouts, and whether the blocks of 8 output channels are whole is a constant, so a pipeline holds one loop
 // (the kernel with four took 1.6 s of CPU to compile).
 override FULL: u32 = 0u; // 1: VO == 4 and O % 8 == 0, so every block of 8 output channels is whole (no bounds checks)

@@ -1,6 +1,6 @@
 // The channel-lane kernels' workgroup size (src/kernels/winograd.ts laneWorkgroup): on a CPU adapter one size, 8, for
 // every layer width, so that a run compiles one pipeline per kernel instead of one per width (bench/RESULTS.md,
-// "2026-12-07, one workgroup size"); the `laneWorkgroup` setting (SPINESEG_LANE_WG) overrides it. The results at other
+// "2026-12-07 (evening)"); the `laneWorkgroup` setting (SPINESEG_LANE_WG) overrides it. The results at other
 // sizes are checked against float64 in src/checks/conv.ts and src/checks/winograd.ts.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpu, initGpu, isCpuAdapter } from '../src/runtime/gpu.ts';

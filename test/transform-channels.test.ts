@@ -1,6 +1,6 @@
 // Channels per thread of the Winograd input, output and gradient transforms (src/kernels/winograd.ts
 // transformChannels): 1 on CPU adapters, where lavapipe compiles a vec4 thread's divergent loads and stores into four
-// times the code (bench/RESULTS.md, "2026-12-07, one channel per transform thread"), 4 elsewhere; the
+// times the code (bench/RESULTS.md, "2026-12-07 (night)"), 4 elsewhere; the
 // `transformChannels` setting (SPINESEG_TRANSFORM_CH) overrides it. Both shapes are checked against float64 in
 // src/checks/winograd.ts and src/checks/epilogue.ts; here: which pipelines a run uses, and that the two give the same bits.
 import { describe, it, expect, beforeAll } from 'vitest';

@@ -117,8 +117,8 @@ function defaultLanes(T: number, K: number, N: number): WinogradLanes {
  * _grad.wgsl): the `transformChannels` setting, else 1 on CPU adapters and 4 elsewhere. lavapipe turns every
  * load or store whose address differs between SIMD lanes into a branch per lane and component, so a thread of 4
  * channels (vec4) carries four times the code of a thread of 1: winograd4_output took 1.9 s of CPU to compile
- * with 4 and 0.38 s with 1, and ran in 0.59-1.15x the time (bench/RESULTS.md, "2026-12-07, one channel per
- * transform thread"). Each channel's arithmetic is the same either way, so the results are bitwise the same.
+ * with 4 and 0.38 s with 1, and ran in 0.59-1.15x the time (bench/RESULTS.md,
+ * "2026-12-07 (night)"). Each channel's arithmetic is the same either way, so the results are bitwise the same.
  */
 export function transformChannels(): 1 | 4 {
   const set = setting('transformChannels');
@@ -160,7 +160,7 @@ function transformFilter(w: Tensor, flip: boolean, m: WinogradTile): Tensor {
  * so sizing it by layer width compiled one pipeline per width: 16 of a cold first training step's ~51 pipelines
  * and about a third of its compile time on lavapipe. With 8 threads (one 256-bit SIMD row of lavapipe) the step
  * ran as fast, interleaved whole processes, and the first step came 1.5x sooner (bench/RESULTS.md,
- * "2026-12-07, one workgroup size").
+ * "2026-12-07 (evening)").
  */
 export function laneWorkgroup(byWidth: number): number {
   const set = setting('laneWorkgroup');
