@@ -7,7 +7,7 @@ import { gpu, initGpu, isCpuAdapter } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
 import { takeFreshPipelineKeys } from '../src/kernels/runner.ts';
 import { settingsFromEnvironment, withSettings } from '../src/runtime/settings.ts';
-import { laneWorkgroup, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
+import { laneWorkgroup, subgroupGemm, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
 import { conv2dForward, conv2dInputGrad } from '../src/kernels/conv2d.ts';
 
 /** Workgroup sizes of the channel-lane pipelines first used by `fn`, per kernel. */
@@ -62,9 +62,12 @@ describe('channel-lane workgroup size', () => {
   it('on this adapter the kernels of every width share the built-in size, and the setting replaces it', async () => {
     const builtIn = await laneSizes(() => layers([16, 32, 64, 128], 1));
     if (isCpuAdapter(gpu().adapter)) {
-      expect(builtIn).toEqual({ winograd_gemm_oc: [8], winograd_gemm_at: [8], conv2d_register_oc: [8] });
+      // the subgroup kernels, where the device has them, replace winograd_gemm_oc, _at and conv2d_register_oc: 8
+      // threads each (winograd_gemm_at_sg has no size constant)
+      if (subgroupGemm()) expect(builtIn).toEqual({ winograd_gemm_sg: [8], conv2d_register_sg: [8] });
+      else expect(builtIn).toEqual({ winograd_gemm_oc: [8], winograd_gemm_at: [8], conv2d_register_oc: [8] });
     }
-    const forced = await withSettings({ laneWorkgroup: 5 }, () => laneSizes(() => layers([16, 32, 64, 128], 2)));
+    const forced = await withSettings({ laneWorkgroup: 5, subgroupGemm: false }, () => laneSizes(() => layers([16, 32, 64, 128], 2)));
     expect(forced).toEqual({ winograd_gemm_oc: [5], winograd_gemm_at: [5], conv2d_register_oc: [5] });
   });
 

@@ -24,7 +24,7 @@ import { tuneDir } from './tune-store-node.ts';
 /** What decides which pipelines a run creates, besides the adapter: the host's description of the work and the kernel settings. */
 function runKey(run: string): string {
   const s = settings();
-  const text = JSON.stringify([run, s.convAlgorithm, s.fusedEpilogues, s.matmulVariant, s.convVariant, s.channelLanes, s.winogradBandBytes, s.laneWorkgroup, s.transformChannels, s.convChoices]);
+  const text = JSON.stringify([run, s.convAlgorithm, s.fusedEpilogues, s.matmulVariant, s.convVariant, s.channelLanes, s.winogradBandBytes, s.laneWorkgroup, s.transformChannels, s.subgroupGemm, s.convChoices]);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');

@@ -9,6 +9,7 @@ import { conv2dRef, conv2dTransposeRef, conv2dGradRef, conv2dTransposeGradRef, t
 import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
+import { subgroupGemm } from '../kernels/winograd.ts';
 import {
   conv2dForward,
   conv2dInputGrad,
@@ -206,7 +207,29 @@ for (const wg of [3, 64]) {
     [1, 7, 7, 64, 64, 3, false],
     [3, 5, 7, 32, 36, 3, true],
   ] as ConvCase[]) {
-    checks.push({ name: convName(c, `register-lane-wg${wg}`), run: () => convPassesCheck(c, 'register', { laneWorkgroup: wg }) });
+    checks.push({ name: convName(c, `register-lane-wg${wg}`), run: () => convPassesCheck(c, 'register', { laneWorkgroup: wg, subgroupGemm: false }) });
+  }
+}
+
+/**
+ * The channel-lane kernel both ways (`subgroupGemm`): shaders/conv2d_register_sg.wgsl (16 pixels a workgroup, shared
+ * by subgroup broadcasts; CPU adapters' default where the device has subgroups of 8 or more) and
+ * conv2d_register_oc.wgsl. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
+ * weights and store nothing), both weight layouts (the input gradients and the transposed convs read [taps, O, C]),
+ * and the U-Net's 2x2 and 3x3 upsampling. A device without subgroups skips the 'on' checks.
+ */
+for (const sg of [true, false]) {
+  for (const c of [
+    [1, 7, 7, 64, 64, 3, false],
+    [2, 5, 7, 32, 36, 3, false],
+    [3, 5, 7, 32, 36, 3, true],
+    [2, 5, 3, 64, 32, 2, true],
+  ] as ConvCase[]) {
+    checks.push({
+      name: convName(c, `register-subgroups-${sg ? 'on' : 'off'}`),
+      unavailable: () => (sg && !withSettings({ subgroupGemm: true }, subgroupGemm) ? 'this device has no subgroups of 8 or more invocations' : null),
+      run: () => convPassesCheck(c, 'register', { subgroupGemm: sg }),
+    });
   }
 }
 

@@ -18,6 +18,8 @@ export interface Check {
   name: string;
   /** checks that are slow on CPU adapters (full-size layers) */
   slow?: boolean;
+  /** why this device cannot run it (a feature it lacks), or null: the caller skips it then and says why */
+  unavailable?(): string | null;
   run(): Promise<CheckResult>;
 }
 

@@ -15,7 +15,7 @@ import type { ConvAlgorithm } from '../kernels/conv_algorithm.ts';
 import { withSettings, type Settings } from '../runtime/settings.ts';
 import { convShapeKey, type ConvChoice } from '../kernels/conv_algorithm.ts';
 import { reluRef } from '../reference/core.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, subgroupGemm, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 
 /** float32 accumulation over K terms of magnitude <= 1; the transforms add sums of up to 9 such terms */
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
@@ -78,14 +78,33 @@ for (const [lanes, tile] of [['rows', 2], ['channels', 2], ['rows', 4], ['channe
 
 /**
  * The channel-lane GEMMs (shaders/winograd_gemm_oc.wgsl, and winograd_gemm_at.wgsl for dW) at workgroup sizes other
- * than lavapipe's built-in 8 (`laneWorkgroup`): 64, what a GPU gets for wide layers, and 3 (uneven).
+ * than lavapipe's built-in 8 (`laneWorkgroup`): 64, what a GPU gets for wide layers, and 3 (uneven). The subgroup GEMM
+ * is off here: it has one workgroup size of its own.
  */
 for (const wg of [3, 64]) {
   for (const tile of [2, 4] as WinogradTile[]) {
     for (const [N, H, W, C, O] of [[2, 9, 11, 16, 40], [1, 5, 7, 64, 64]] as [number, number, number, number, number][]) {
       checks.push({
         name: `winograd/F(${tile}x${tile},3x3) channels lanes, workgroups of ${wg} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
-        run: () => winogradPassesCheck([N, H, W, C, O], 'channels', tile, { laneWorkgroup: wg }),
+        run: () => winogradPassesCheck([N, H, W, C, O], 'channels', tile, { laneWorkgroup: wg, subgroupGemm: false }),
+      });
+    }
+  }
+}
+
+/**
+ * The channel-lane GEMM both ways (`subgroupGemm`): shaders/winograd_gemm_sg.wgsl (16 rows a workgroup, shared by
+ * subgroup broadcasts; CPU adapters' default where the device has subgroups of 8 or more) and winograd_gemm_oc.wgsl.
+ * The shapes give ragged 16-row blocks (70 and 24 tiles), a partial 32-column block (36 and 40 columns: lanes past N
+ * load clamped columns and store nothing), one tile, and K = 4. A device without subgroups skips the 'on' checks.
+ */
+for (const sg of [true, false]) {
+  for (const tile of [2, 4] as WinogradTile[]) {
+    for (const [N, H, W, C, O] of [[2, 13, 10, 20, 36], [2, 9, 11, 16, 40], [1, 2, 3, 4, 8], [1, 5, 7, 64, 64]] as [number, number, number, number, number][]) {
+      checks.push({
+        name: `winograd/F(${tile}x${tile},3x3) channels lanes, subgroup GEMM ${sg ? 'on' : 'off'} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+        unavailable: () => (sg && !withSettings({ subgroupGemm: true }, subgroupGemm) ? 'this device has no subgroups of 8 or more invocations' : null),
+        run: () => winogradPassesCheck([N, H, W, C, O], 'channels', tile, { subgroupGemm: sg }),
       });
     }
   }

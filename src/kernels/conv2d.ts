@@ -38,11 +38,17 @@ import { transpose2d } from './transpose.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { setting } from '../runtime/settings.ts';
 import { convChoice, type ConvAlgorithm } from './conv_algorithm.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, laneWorkgroup } from './winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, laneWorkgroup, subgroupGemm } from './winograd.ts';
 import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
+export const convGemmSubgroupKernel = defineKernel({
+  name: 'conv2d_register_sg',
+  shader: 'conv2d_register_sg',
+  doc: 'conv as implicit GEMM, threads along output channels, pixels shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 export const convGemmTiledKernel = defineKernel({ name: 'conv2d_tiled', shader: 'conv2d_tiled', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), workgroup-memory tiles' });
 export const convFilterRegisterKernel = defineKernel({ name: 'conv2d_filter_register', shader: 'conv2d_filter_register', doc: 'conv filter gradient, partial sums over pixel chunks, register tiles' });
 export const convFilterTiledKernel = defineKernel({ name: 'conv2d_filter_tiled', shader: 'conv2d_filter_tiled', doc: 'conv filter gradient, partial sums over pixel chunks, workgroup-memory tiles' });
@@ -143,6 +149,9 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     if (wtT) throw new Error('conv2d_tiled reads [taps, C, O] weights only');
     const [bx, by] = grid1d(Math.ceil(M / 64), 1, maxWg);
     convGemmTiledKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / 64)], constants);
+  } else if (useChannelLanes(geo, M) && subgroupGemm()) {
+    const [bx, by] = grid1d(Math.ceil(M / 16), 1, maxWg);
+    convGemmSubgroupKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 32)], { WGX: 8 });
   } else if (useChannelLanes(geo, M)) {
     const wgx = laneWorkgroup(Math.min(64, geo.O / 4));
     const [bx, by] = grid1d(Math.ceil(M / 8), 1, maxWg);

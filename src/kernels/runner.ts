@@ -18,6 +18,8 @@ export interface KernelSpec {
   entry?: string;
   /** what it computes, one line (listed by `spineseg bench kernels` and the checks) */
   doc: string;
+  /** a device feature its shader enables (`enable subgroups;`): it is dispatched only on devices that have it */
+  feature?: GPUFeatureName;
 }
 
 type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
@@ -92,6 +94,11 @@ export class Kernel {
     return this.spec.name;
   }
 
+  /** Whether `device` can run it: it has the feature the shader enables, if any. */
+  supportedOn(device: GPUDevice): boolean {
+    return !this.spec.feature || device.features.has(this.spec.feature);
+  }
+
   private reflect() {
     if (this.reflected) return this.reflected;
     const code = shaderSource(this.spec.shader);
@@ -164,6 +171,7 @@ export class Kernel {
   private moduleFor(device: GPUDevice) {
     let m = this.modules.get(device);
     if (m) return m;
+    if (!this.supportedOn(device)) throw new Error(`kernel ${this.spec.name} (shaders/${this.spec.shader}.wgsl) needs the device feature '${this.spec.feature}', which this device lacks`);
     const { bindings } = this.reflect();
     const layout = device.createBindGroupLayout({
       label: this.spec.name,

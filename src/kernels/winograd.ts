@@ -39,7 +39,19 @@ export const winogradGradKernel = defineKernel({ name: 'winograd_grad', shader: 
 export const winogradFilterGradKernel = defineKernel({ name: 'winograd_filter_grad', shader: 'winograd_filter_grad', doc: 'Winograd F(2x2,3x3) filter gradient G^T P G from [16, C, O] into HWIO' });
 export const winogradGemmKernel = defineKernel({ name: 'winograd_gemm', shader: 'winograd_gemm', doc: 'batched GEMM of the Winograd domain, register tiles, threads along rows (tiles)' });
 export const winogradGemmChannelKernel = defineKernel({ name: 'winograd_gemm_oc', shader: 'winograd_gemm_oc', doc: 'batched GEMM of the Winograd domain, register tiles, threads along columns (channels)' });
+export const winogradGemmSubgroupKernel = defineKernel({
+  name: 'winograd_gemm_sg',
+  shader: 'winograd_gemm_sg',
+  doc: 'batched GEMM of the Winograd domain, threads along columns, rows shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 export const winogradGemmAtKernel = defineKernel({ name: 'winograd_gemm_at', shader: 'winograd_gemm_at', doc: 'batched A^T B of the Winograd filter gradient, partial sums over tile chunks' });
+export const winogradGemmAtSubgroupKernel = defineKernel({
+  name: 'winograd_gemm_at_sg',
+  shader: 'winograd_gemm_at_sg',
+  doc: 'batched A^T B of the Winograd filter gradient, columns shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 
 export const winograd4InputKernel = defineKernel({ name: 'winograd4_input', shader: 'winograd4_input', doc: 'Winograd F(4x4,3x3) input transform B^T d B into [36, tiles, C]' });
 export const winograd4FilterKernel = defineKernel({ name: 'winograd4_filter', shader: 'winograd4_filter', doc: 'Winograd F(4x4,3x3) filter transform G g G^T into [36, C, O] (flip: the input-gradient kernel)' });
@@ -168,6 +180,25 @@ export function laneWorkgroup(byWidth: number): number {
   return isCpuAdapter(gpu().adapter) ? 8 : byWidth;
 }
 
+/**
+ * Whether the channel-lane kernels run as their subgroup twins: shaders/winograd_gemm_sg.wgsl for winograd_gemm_oc
+ * (16 rows a workgroup instead of 8), winograd_gemm_at_sg.wgsl for winograd_gemm_at and conv2d_register_sg.wgsl for
+ * conv2d_register_oc (src/kernels/conv2d.ts; 16 pixels instead of 8). The `subgroupGemm` setting decides, else they
+ * run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
+ * a loop into a loop over the SIMD row's 8 lanes, uniform address or not, so the values every lane needs (A's rows,
+ * B's columns, the activations) cost 8x their count; in the twins lane j loads one and subgroupBroadcast hands it to
+ * all. The GEMMs of a 512x640 prediction ran 2.3-3x faster (bench/RESULTS.md, "2026-12-07 (afternoon)"). Each twin
+ * adds in the same order as the kernel it replaces: the results are bitwise the same. Where the device lacks
+ * subgroups (or they are narrower than 8) the setting cannot force them.
+ */
+export function subgroupGemm(): boolean {
+  const g = gpu();
+  const able = g.device.features.has('subgroups' as GPUFeatureName) && (g.adapter.subgroupMinSize ?? 0) >= 8;
+  const set = setting('subgroupGemm');
+  if (set !== null) return set && able;
+  return able && isCpuAdapter(g.adapter);
+}
+
 /** dst[E, M, N] = A[E, M, K] @ B[E, K, N]. */
 function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lanes: WinogradLanes, E = 16, wgxWanted?: number): Tensor {
   const g = gpu();
@@ -176,7 +207,8 @@ function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lane
   if (lanes === 'channels' && K % 4 === 0 && N % 4 === 0) {
     const wgx = wgxWanted !== undefined ? Math.min(wgxWanted, Math.ceil(N / 4)) : laneWorkgroup(Math.min(64, Math.ceil(N / 4)));
     if (!(Number.isInteger(wgx) && wgx >= 1 && wgx <= 256)) throw new Error(`Winograd GEMM: workgroup size ${wgx} is not an integer in 1..256`);
-    winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
+    if (subgroupGemm()) winogradGemmSubgroupKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 16), Math.ceil(N / 32), E], { WGX: 8 });
+    else winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
   } else {
     winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), E], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
   }
@@ -269,7 +301,8 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor, opts: WinogradFilterGr
   const E = til.E;
   const band = bandTiles(til.T, Math.max(C, O), E);
   // chunks of tiles: enough workgroups in all (~256), at least 32 tiles each, partials within 64 MiB
-  const wg = laneWorkgroup(Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8)));
+  const sg = subgroupGemm();
+  const wg = sg ? 8 : laneWorkgroup(Math.min(64, Math.max(8, Math.ceil(C / 4 / 8) * 8)));
   const perChunk = E * Math.ceil(C / 4 / wg) * Math.ceil(O / 8);
   let chunks = Math.max(1, Math.min(Math.ceil(til.T / 32), Math.ceil(256 / perChunk)));
   // F(4x4): also chunks of at most F4_MAX_CHUNK tiles, for accuracy (see F4_SUM_BLOCK)
@@ -288,13 +321,11 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor, opts: WinogradFilterGr
   for (const b of bands) {
     const v = transformIn(x, til, b.t0, b.T, tile === 4 ? winograd4InputKernel : winogradInputKernel);
     const z = transformIn(dy, til, b.t0, b.T, tile === 4 ? winograd4GradKernel : winogradGradKernel);
-    winogradGemmAtKernel.dispatch(
-      g,
-      { A: v, A4: v, B: z, B4: z, part },
-      { T: b.T, K: C, N: O, chunk, batch: E, partBase },
-      [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * E],
-      { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg, ...(tile === 4 ? { SUM_BLOCK: F4_SUM_BLOCK } : {}) },
-    );
+    const groups: [number, number, number] = [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * E];
+    const params = { T: b.T, K: C, N: O, chunk, batch: E, partBase };
+    const sumBlock: Record<string, number> = tile === 4 ? { SUM_BLOCK: F4_SUM_BLOCK } : {};
+    if (sg) winogradGemmAtSubgroupKernel.dispatch(g, { A: v, A4: v, B: z, part }, params, groups, { VK: C % 4 === 0 ? 4 : 1, ...sumBlock });
+    else winogradGemmAtKernel.dispatch(g, { A: v, A4: v, B: z, B4: z, part }, params, groups, { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg, ...sumBlock });
     v.dispose();
     z.dispose();
     partBase += b.chunks * E;

@@ -12,6 +12,8 @@ export interface AdapterDescription {
   backend: string;
   features: string[];
   limits: Record<string, number>;
+  /** the adapter's smallest subgroup size, where it says (GPUAdapterInfo.subgroupMinSize) */
+  subgroupMinSize?: number;
 }
 
 /** Limits the engine relies on; doctor prints them and kernels read them from here. */
@@ -473,9 +475,17 @@ export async function requestHelperGpu(): Promise<Gpu | null> {
   if (!current || !gpuObject) return null;
   const adapter = await gpuObject.requestAdapter({ powerPreference });
   if (!adapter) return null;
-  const device = await adapter.requestDevice({ requiredLimits: current.adapter.limits });
+  // the same features as the main device: the helper compiles the same pipelines (subgroup kernels included)
+  const requiredFeatures = DEVICE_FEATURES.filter((f) => current!.device.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits: current.adapter.limits, requiredFeatures });
   return new Gpu(device, current.adapter);
 }
+
+/**
+ * Optional features the engine asks for where the adapter has them: f16 (reported by doctor), timestamp queries
+ * (`bench --profile`), and subgroups (shaders/winograd_gemm_sg.wgsl, chosen by src/kernels/winograd.ts subgroupGemm).
+ */
+const DEVICE_FEATURES: GPUFeatureName[] = ['shader-f16', 'timestamp-query', 'subgroups' as GPUFeatureName];
 
 /** Creates (once) and returns the process-wide Gpu. Requests the adapter's own limits, not the defaults. */
 export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
@@ -490,7 +500,7 @@ export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
     }
     const limits: Record<string, number> = {};
     for (const name of ENGINE_LIMITS) limits[name] = adapter.limits[name as keyof GPUSupportedLimits] as number;
-    const requiredFeatures = (['shader-f16', 'timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+    const requiredFeatures = DEVICE_FEATURES.filter((f) => adapter.features.has(f));
     const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
     const info = adapter.info;
     const description: AdapterDescription = {
@@ -501,6 +511,7 @@ export function initGpu(options: GpuOptions = {}): Promise<Gpu> {
       backend: (info as unknown as { backendType?: string }).backendType ?? backendFromDescription(info.description),
       features: [...adapter.features].sort(),
       limits,
+      ...(typeof (info as { subgroupMinSize?: unknown }).subgroupMinSize === 'number' ? { subgroupMinSize: (info as { subgroupMinSize: number }).subgroupMinSize } : {}),
     };
     current = new Gpu(device, description);
     // idle waits exist for Dawn's Node binding, which busy-polls while a GPU promise is pending; a browser does not,

@@ -73,6 +73,8 @@ export interface Settings {
   laneWorkgroup: number | null;
   /** Channels per thread of the Winograd transforms, 1 or 4 (null: 1 on CPU adapters, 4 elsewhere; src/kernels/winograd.ts transformChannels). SPINESEG_TRANSFORM_CH=1|4 */
   transformChannels: 1 | 4 | null;
+  /** The channel-lane Winograd GEMM that shares its rows through subgroup broadcasts (null: on CPU adapters whose device has subgroups of at least 8; src/kernels/winograd.ts subgroupGemm). SPINESEG_SUBGROUP_GEMM=0|1 */
+  subgroupGemm: boolean | null;
 }
 
 export type SettingName = keyof Settings;
@@ -185,6 +187,17 @@ const specs: { [K in SettingName]: Spec<Settings[K]> } = {
     },
     check: (v) => (v === null || v === 1 || v === 4 ? null : 'expected 1, 4 or null'),
     show: (v) => (v === null ? '1 on CPU adapters, 4 elsewhere' : `${v}`),
+  },
+  subgroupGemm: {
+    doc: 'the channel-lane Winograd GEMM with subgroup broadcasts of its rows (shaders/winograd_gemm_sg.wgsl)',
+    default: null,
+    env: 'SPINESEG_SUBGROUP_GEMM',
+    parse: (raw) => {
+      if (raw === '1' || raw === '0') return raw === '1';
+      throw new Error('expected 0 or 1');
+    },
+    check: (v) => (v === null || typeof v === 'boolean' ? null : 'expected true, false or null'),
+    show: (v) => (v === null ? 'on CPU adapters with subgroups of 8 or more' : v ? 'on' : 'off'),
   },
 };
 

@@ -1,0 +1,91 @@
+// Transposed-A batched GEMM of the Winograd filter gradient with subgroup broadcasts: the twin of
+// shaders/winograd_gemm_at.wgsl (same contract, same sums in the same order) for CPU adapters.
+//
+//   part[s*BATCH + b, k, n] = sum over rows t in chunk s of A[b, t, k] * B[b, t, n]
+//
+// A thread owns 4 consecutive k (vec4 loads of A when K % 4 == 0), a workgroup 8 columns n. Every thread needs the
+// same 8 values of B per tile; lavapipe emits every storage load inside a loop as a loop over the 8 lanes of its SIMD
+// row (shaders/winograd_gemm_sg.wgsl says more), so here lane j loads column n0 + j alone and subgroupBroadcast
+// hands it to all. Needs subgroups of at least 8 invocations and a workgroup of 8 (src/kernels/winograd.ts
+// subgroupGemm). Threads past K run the loop on clamped loads, so that all take part in the broadcasts; they store
+// nothing.
+enable subgroups;
+
+override VK: u32 = 4u;
+override SUM_BLOCK: u32 = 4294967295u; // tiles per separately summed block (default: the whole chunk in one chain)
+
+struct Params { T: u32, K: u32, N: u32, chunk: u32, batch: u32, partBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+@group(0) @binding(5) var<storage, read_write> part: array<f32>;
+
+// A[ai .. ai+3], rows k0 .. k0+3 of one tile (vec4 when VK == 4, zero past K otherwise)
+fn loadA(ai: u32, k0: u32) -> vec4<f32> {
+  if (VK == 4u) { return A4[ai >> 2u]; }
+  var x = vec4<f32>(0.0);
+  for (var r = 0u; r < 4u; r++) {
+    if (k0 + r < p.K) { x[r] = A[ai + r]; }
+  }
+  return x;
+}
+
+// this lane's column n0 + lane of B's row (zero past N)
+fn loadB(row: u32, n0: u32, lane: u32) -> f32 {
+  let v = B[row * p.N + min(n0 + lane, p.N - 1u)];
+  return select(0.0, v, n0 + lane < p.N);
+}
+
+@compute @workgroup_size(8)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
+  let k0 = (wid.x * 8u + lid.x) * 4u;
+  // threads past K read the last vec4 of K (in bounds) and store nothing
+  let kl = min(k0, (p.K - 1u) & ~3u);
+  let lane = sid % 8u;
+  let n0 = wid.y * 8u;
+  let b = wid.z % p.batch;
+  let s = wid.z / p.batch;
+  let t0 = s * p.chunk;
+  let t1 = min(t0 + p.chunk, p.T);
+  var acc: array<vec4<f32>, 8>; // acc[2r], acc[2r+1]: row k0 + r, columns n0..n0+3, n0+4..n0+7
+  if (SUM_BLOCK == 4294967295u) {
+    for (var t = t0; t < t1; t++) {
+      let g = loadB(b * p.T + t, n0, lane);
+      let g0 = vec4<f32>(subgroupBroadcast(g, 0u), subgroupBroadcast(g, 1u), subgroupBroadcast(g, 2u), subgroupBroadcast(g, 3u));
+      let g1 = vec4<f32>(subgroupBroadcast(g, 4u), subgroupBroadcast(g, 5u), subgroupBroadcast(g, 6u), subgroupBroadcast(g, 7u));
+      let x = loadA((b * p.T + t) * p.K + kl, kl);
+      acc[0] = fma(vec4<f32>(x.x), g0, acc[0]); acc[1] = fma(vec4<f32>(x.x), g1, acc[1]);
+      acc[2] = fma(vec4<f32>(x.y), g0, acc[2]); acc[3] = fma(vec4<f32>(x.y), g1, acc[3]);
+      acc[4] = fma(vec4<f32>(x.z), g0, acc[4]); acc[5] = fma(vec4<f32>(x.z), g1, acc[5]);
+      acc[6] = fma(vec4<f32>(x.w), g0, acc[6]); acc[7] = fma(vec4<f32>(x.w), g1, acc[7]);
+    }
+  } else {
+    // blocks of SUM_BLOCK tiles summed apart, then added: a shorter fp32 chain (F(4x4)'s larger transformed values)
+    for (var tb = t0; tb < t1; tb += min(SUM_BLOCK, t1 - tb)) {
+      let te = select(t1, tb + SUM_BLOCK, t1 - tb > SUM_BLOCK);
+      var blk = array<vec4<f32>, 8>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+      for (var t = tb; t < te; t++) {
+        let g = loadB(b * p.T + t, n0, lane);
+        let g0 = vec4<f32>(subgroupBroadcast(g, 0u), subgroupBroadcast(g, 1u), subgroupBroadcast(g, 2u), subgroupBroadcast(g, 3u));
+        let g1 = vec4<f32>(subgroupBroadcast(g, 4u), subgroupBroadcast(g, 5u), subgroupBroadcast(g, 6u), subgroupBroadcast(g, 7u));
+        let x = loadA((b * p.T + t) * p.K + kl, kl);
+        blk[0] = fma(vec4<f32>(x.x), g0, blk[0]); blk[1] = fma(vec4<f32>(x.x), g1, blk[1]);
+        blk[2] = fma(vec4<f32>(x.y), g0, blk[2]); blk[3] = fma(vec4<f32>(x.y), g1, blk[3]);
+        blk[4] = fma(vec4<f32>(x.z), g0, blk[4]); blk[5] = fma(vec4<f32>(x.z), g1, blk[5]);
+        blk[6] = fma(vec4<f32>(x.w), g0, blk[6]); blk[7] = fma(vec4<f32>(x.w), g1, blk[7]);
+      }
+      for (var r = 0u; r < 8u; r++) { acc[r] += blk[r]; }
+    }
+  }
+  if (k0 >= p.K) { return; }
+  let base = (p.partBase + wid.z) * p.K * p.N;
+  for (var r = 0u; r < 4u; r++) {
+    if (k0 + r >= p.K) { break; }
+    for (var j = 0u; j < 8u; j++) {
+      let n = n0 + j;
+      if (n >= p.N) { break; }
+      part[base + (k0 + r) * p.N + n] = acc[2u * r + j / 4u][j % 4u];
+    }
+  }
+}
