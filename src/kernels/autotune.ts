@@ -6,12 +6,12 @@
 import { gpu, adapterName, type AdapterDescription } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad, type ConvVariant } from './conv2d.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, laneWorkgroup, type WinogradLanes } from './winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, winogradFits, laneWorkgroup, subgroupGemm, type WinogradLanes } from './winograd.ts';
 import { convShapeKey, type ConvChoice, type ConvPass } from './conv_algorithm.ts';
 import { provideSettings } from '../runtime/settings.ts';
 
 /** Bump when kernels change enough that old timings mislead. */
-export const TUNE_VERSION = 2; // 2: F(4x4, 3x3) candidates (a version-1 cache never timed them)
+export const TUNE_VERSION = 3; // 2: F(4x4, 3x3) candidates (a version-1 cache never timed them); 3: the subgroup kernels (channel lanes timed before them lost where they now win)
 
 export interface ConvShape3x3 {
   N: number;
@@ -81,7 +81,8 @@ function candidates(pass: ConvPass, s: ConvShape3x3, x: Tensor, w: Tensor, dy: T
   // more, smaller workgroups balance better across few CPU threads, but each size is a pipeline of its own to compile
   const byWidth = Math.min(64, Math.ceil(N / 4));
   const builtIn = laneWorkgroup(byWidth);
-  const otherSizes = [...new Set([8, 32, byWidth])].filter((s) => s !== builtIn && s <= byWidth);
+  // the subgroup GEMM (subgroupGemm) has one workgroup size of its own: no other sizes to time
+  const otherSizes = subgroupGemm() ? [] : [...new Set([8, 32, byWidth])].filter((s) => s !== builtIn && s <= byWidth);
   for (const tile of [2, 4] as const) {
     const family = tile === 2 ? 'winograd' : 'winograd4';
     for (const l of lanes) {
