@@ -1,5 +1,6 @@
-// The channel-lane kernels with subgroup broadcasts (shaders/winograd_gemm_sg.wgsl, winograd_gemm_at_sg.wgsl and
-// conv2d_register_sg.wgsl; src/kernels/winograd.ts subgroupGemm): on by default on CPU adapters whose device has
+// The register-tile kernels with subgroup broadcasts (shaders/winograd_gemm_sg.wgsl, winograd_gemm_rows_sg.wgsl,
+// winograd_gemm_at_sg.wgsl, conv2d_register_sg.wgsl and conv2d_register_px_sg.wgsl; src/kernels/winograd.ts
+// subgroupGemm): on by default on CPU adapters whose device has
 // subgroups of 8 or more (lavapipe: 8), where they ran the U-Net's GEMMs 1.5-3x faster than the kernels they replace
 // (bench/RESULTS.md, "2026-12-07 (afternoon)"); the setting (SPINESEG_SUBGROUP_GEMM) switches them. Their results
 // against float64 are in src/checks/winograd.ts and conv.ts; here: that both give the same bits (they add in the same
@@ -12,7 +13,7 @@ import { settingsFromEnvironment, withSettings } from '../src/runtime/settings.t
 import { subgroupGemm, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
 import { conv2dForward, conv2dInputGrad } from '../src/kernels/conv2d.ts';
 
-const GEMMS = /^(winograd_gemm_(oc|sg|at|at_sg)|conv2d_register_(oc|sg)) /;
+const GEMMS = /^(winograd_gemm(_oc|_sg|_rows_sg|_at|_at_sg)?|conv2d_register(_oc|_sg|_px_sg)?) /;
 
 /**
  * Forward, input-gradient and filter-gradient convolutions through channel lanes: 16 to 64 channels, ragged tile and
@@ -27,9 +28,11 @@ async function run(): Promise<{ values: Float32Array[]; gemms: string[] }> {
     const k = Tensor.fromData(Float32Array.from({ length: 9 * c * o }, (_, i) => Math.cos(i) / c), [3, 3, c, o]);
     for (const tile of [2, 4] as const) {
       out.push(winogradForward(x, k, null, { lanes: 'channels', tile }), winogradInputGrad(dy, k, { lanes: 'channels', tile }), winogradFilterGrad(x, dy, { tile }));
+      out.push(winogradForward(x, k, null, { lanes: 'rows', tile }));
     }
-    // the direct register kernel: channel lanes from 32 outputs (64 -> 40 forward, 40 -> 64 back; two weight layouts)
-    if (c === 64) out.push(conv2dForward(x, k, null, { algorithm: 'direct', variant: 'register' }), conv2dInputGrad(dy, k, { algorithm: 'direct', variant: 'register' }));
+    // the direct register kernels: channel lanes from 32 outputs (64 -> 40 forward, 40 -> 64 back; two weight
+    // layouts), pixel lanes below (16 -> 16: whole vec4 blocks; 5 -> 7: ragged)
+    if (c === 64 || c === 16 || c === 5) out.push(conv2dForward(x, k, null, { algorithm: 'direct', variant: 'register' }), conv2dInputGrad(dy, k, { algorithm: 'direct', variant: 'register' }));
     [x, dy, k].forEach((t) => t.dispose());
   }
   const values = await Promise.all(out.map((t) => t.read()));
@@ -53,13 +56,13 @@ describe('the subgroup Winograd GEMM', () => {
     if (/llvmpipe/.test(g.adapter.description) && /256-bits/.test(g.adapter.device)) expect(able).toBe(true);
   });
 
-  it('runs the _sg kernels when on and winograd_gemm_oc, _at and conv2d_register_oc when off, with bitwise the same results', async (ctx) => {
+  it('runs the _sg kernels when on and the kernels they replace when off, with bitwise the same results', async (ctx) => {
     if (!withSettings({ subgroupGemm: true }, subgroupGemm)) return ctx.skip('this device has no subgroups of 8 or more invocations');
     const on = await withSettings({ subgroupGemm: true }, run);
     const off = await withSettings({ subgroupGemm: false }, run);
-    expect(on.gemms.sort()).toEqual(['conv2d_register_sg', 'winograd_gemm_at_sg', 'winograd_gemm_sg']);
-    expect(off.gemms.sort()).toEqual(['conv2d_register_oc', 'winograd_gemm_at', 'winograd_gemm_oc']);
-    expect(on.values.length).toBe(26);
+    expect(on.gemms.sort()).toEqual(['conv2d_register_px_sg', 'conv2d_register_sg', 'winograd_gemm_at_sg', 'winograd_gemm_rows_sg', 'winograd_gemm_sg']);
+    expect(off.gemms.sort()).toEqual(['conv2d_register', 'conv2d_register_oc', 'winograd_gemm', 'winograd_gemm_at', 'winograd_gemm_oc']);
+    expect(on.values.length).toBe(38);
     for (const [i, v] of on.values.entries()) {
       expect(v.every(Number.isFinite)).toBe(true);
       expect(Buffer.from(v.buffer).equals(Buffer.from(off.values[i]!.buffer))).toBe(true);

@@ -212,9 +212,10 @@ for (const wg of [3, 64]) {
 }
 
 /**
- * The channel-lane kernel both ways (`subgroupGemm`): shaders/conv2d_register_sg.wgsl (16 pixels a workgroup, shared
- * by subgroup broadcasts; CPU adapters' default where the device has subgroups of 8 or more) and
- * conv2d_register_oc.wgsl. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
+ * The register kernels both ways (`subgroupGemm`): the subgroup twins shaders/conv2d_register_sg.wgsl (channel lanes,
+ * 16 pixels a workgroup shared by broadcasts) and conv2d_register_px_sg.wgsl (pixel lanes, weights shared by
+ * broadcasts), CPU adapters' default where the device has subgroups of 8 or more, against conv2d_register_oc.wgsl and
+ * conv2d_register.wgsl. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
  * weights and store nothing), both weight layouts (the input gradients and the transposed convs read [taps, O, C]),
  * and the U-Net's 2x2 and 3x3 upsampling. A device without subgroups skips the 'on' checks.
  */
@@ -224,6 +225,13 @@ for (const sg of [true, false]) {
     [2, 5, 7, 32, 36, 3, false],
     [3, 5, 7, 32, 36, 3, true],
     [2, 5, 3, 64, 32, 2, true],
+    // pixel lanes (conv2d_register_px_sg.wgsl, fewer than 32 outputs): ragged channels, vec4 channels in whole and
+    // partial blocks of 8 outputs, both weight layouts, and a 2x2 upsample to 4 channels
+    [3, 7, 13, 17, 3, 3, false],
+    [1, 9, 7, 16, 16, 3, false],
+    [2, 5, 7, 8, 12, 3, false],
+    [1, 5, 7, 8, 4, 2, true],
+    [2, 6, 5, 12, 8, 3, true],
   ] as ConvCase[]) {
     checks.push({
       name: convName(c, `register-subgroups-${sg ? 'on' : 'off'}`),

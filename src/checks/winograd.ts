@@ -93,18 +93,29 @@ for (const wg of [3, 64]) {
 }
 
 /**
- * The channel-lane GEMM both ways (`subgroupGemm`): shaders/winograd_gemm_sg.wgsl (16 rows a workgroup, shared by
- * subgroup broadcasts; CPU adapters' default where the device has subgroups of 8 or more) and winograd_gemm_oc.wgsl.
+ * The GEMMs both ways (`subgroupGemm`): the subgroup twins shaders/winograd_gemm_sg.wgsl (channel lanes, 16 rows a
+ * workgroup shared by broadcasts), winograd_gemm_rows_sg.wgsl (row lanes, B shared) and winograd_gemm_at_sg.wgsl (dW),
+ * CPU adapters' default where the device has subgroups of 8 or more, against the kernels they replace.
  * The shapes give ragged 16-row blocks (70 and 24 tiles), a partial 32-column block (36 and 40 columns: lanes past N
  * load clamped columns and store nothing), one tile, and K = 4. A device without subgroups skips the 'on' checks.
  */
 for (const sg of [true, false]) {
   for (const tile of [2, 4] as WinogradTile[]) {
-    for (const [N, H, W, C, O] of [[2, 13, 10, 20, 36], [2, 9, 11, 16, 40], [1, 2, 3, 4, 8], [1, 5, 7, 64, 64]] as [number, number, number, number, number][]) {
+    for (const [lanes, [N, H, W, C, O]] of [
+      ['channels', [2, 13, 10, 20, 36]],
+      ['channels', [2, 9, 11, 16, 40]],
+      ['channels', [1, 2, 3, 4, 8]],
+      ['channels', [1, 5, 7, 64, 64]],
+      // row lanes (winograd_gemm_rows_sg.wgsl): whole vec4 blocks of 8 columns, a partial block (12), ragged K and N
+      ['rows', [2, 9, 11, 16, 16]],
+      ['rows', [1, 13, 10, 8, 12]],
+      ['rows', [1, 7, 13, 3, 17]],
+      ['rows', [3, 5, 7, 17, 5]],
+    ] as [WinogradLanes, [number, number, number, number, number]][]) {
       checks.push({
-        name: `winograd/F(${tile}x${tile},3x3) channels lanes, subgroup GEMM ${sg ? 'on' : 'off'} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
+        name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes, subgroup GEMM ${sg ? 'on' : 'off'} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
         unavailable: () => (sg && !withSettings({ subgroupGemm: true }, subgroupGemm) ? 'this device has no subgroups of 8 or more invocations' : null),
-        run: () => winogradPassesCheck([N, H, W, C, O], 'channels', tile, { subgroupGemm: sg }),
+        run: () => winogradPassesCheck([N, H, W, C, O], lanes, tile, { subgroupGemm: sg }),
       });
     }
   }

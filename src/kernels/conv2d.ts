@@ -43,6 +43,12 @@ import { epilogueBinding, type Epilogue } from './epilogue.ts';
 
 export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', shader: 'conv2d_register', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), barrier-free register tiles' });
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
+export const convGemmPixelSubgroupKernel = defineKernel({
+  name: 'conv2d_register_px_sg',
+  shader: 'conv2d_register_px_sg',
+  doc: 'conv as implicit GEMM, register tiles, threads along pixels, weights shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 export const convGemmSubgroupKernel = defineKernel({
   name: 'conv2d_register_sg',
   shader: 'conv2d_register_sg',
@@ -160,7 +166,8 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     const [bx, by] = grid1d(Math.ceil(M / 128), 1, maxWg);
     // whole blocks of 8 output channels are a constant: a pipeline compiles one of the kernel's two loops
     const whole = constants.VO === 4 && geo.O % 8 === 0 ? 1 : 0;
-    convGemmRegisterKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 8)], { ...constants, FULL: whole });
+    const kernel = subgroupGemm() ? convGemmPixelSubgroupKernel : convGemmRegisterKernel;
+    kernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 8)], { ...constants, FULL: whole });
   }
 }
 

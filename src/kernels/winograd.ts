@@ -39,6 +39,12 @@ export const winogradGradKernel = defineKernel({ name: 'winograd_grad', shader: 
 export const winogradFilterGradKernel = defineKernel({ name: 'winograd_filter_grad', shader: 'winograd_filter_grad', doc: 'Winograd F(2x2,3x3) filter gradient G^T P G from [16, C, O] into HWIO' });
 export const winogradGemmKernel = defineKernel({ name: 'winograd_gemm', shader: 'winograd_gemm', doc: 'batched GEMM of the Winograd domain, register tiles, threads along rows (tiles)' });
 export const winogradGemmChannelKernel = defineKernel({ name: 'winograd_gemm_oc', shader: 'winograd_gemm_oc', doc: 'batched GEMM of the Winograd domain, register tiles, threads along columns (channels)' });
+export const winogradGemmRowsSubgroupKernel = defineKernel({
+  name: 'winograd_gemm_rows_sg',
+  shader: 'winograd_gemm_rows_sg',
+  doc: 'batched GEMM of the Winograd domain, threads along rows, B shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 export const winogradGemmSubgroupKernel = defineKernel({
   name: 'winograd_gemm_sg',
   shader: 'winograd_gemm_sg',
@@ -181,9 +187,10 @@ export function laneWorkgroup(byWidth: number): number {
 }
 
 /**
- * Whether the channel-lane kernels run as their subgroup twins: shaders/winograd_gemm_sg.wgsl for winograd_gemm_oc
- * (16 rows a workgroup instead of 8), winograd_gemm_at_sg.wgsl for winograd_gemm_at and conv2d_register_sg.wgsl for
- * conv2d_register_oc (src/kernels/conv2d.ts; 16 pixels instead of 8). The `subgroupGemm` setting decides, else they
+ * Whether the register-tile kernels run as their subgroup twins: shaders/winograd_gemm_sg.wgsl for winograd_gemm_oc
+ * (16 rows a workgroup instead of 8), winograd_gemm_rows_sg.wgsl for winograd_gemm, winograd_gemm_at_sg.wgsl for
+ * winograd_gemm_at, and in src/kernels/conv2d.ts conv2d_register_sg.wgsl for conv2d_register_oc (16 pixels instead
+ * of 8) and conv2d_register_px_sg.wgsl for conv2d_register. The `subgroupGemm` setting decides, else they
  * run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
  * a loop into a loop over the SIMD row's 8 lanes, uniform address or not, so the values every lane needs (A's rows,
  * B's columns, the activations) cost 8x their count; in the twins lane j loads one and subgroupBroadcast hands it to
@@ -210,7 +217,8 @@ function batchedGemm(a: Tensor, b: Tensor, M: number, K: number, N: number, lane
     if (subgroupGemm()) winogradGemmSubgroupKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 16), Math.ceil(N / 32), E], { WGX: 8 });
     else winogradGemmChannelKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 8), Math.ceil(N / (4 * wgx)), E], { WGX: wgx });
   } else {
-    winogradGemmKernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), E], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
+    const kernel = subgroupGemm() ? winogradGemmRowsSubgroupKernel : winogradGemmKernel;
+    kernel.dispatch(g, buffers, { M, N, K }, [Math.ceil(M / 128), Math.ceil(N / 8), E], { VK: K % 4 === 0 ? 4 : 1, VN: N % 4 === 0 ? 4 : 1, WG: 64 });
   }
   return out;
 }
