@@ -1,6 +1,6 @@
 // The register-tile kernels with subgroup broadcasts (shaders/winograd_gemm_sg.wgsl, winograd_gemm_rows_sg.wgsl,
-// winograd_gemm_at_sg.wgsl, conv2d_register_sg.wgsl and conv2d_register_px_sg.wgsl; src/kernels/winograd.ts
-// subgroupGemm): on by default on CPU adapters whose device has
+// winograd_gemm_at_sg.wgsl, conv2d_register_sg.wgsl, conv2d_register_px_sg.wgsl and conv2d_filter_register_sg.wgsl;
+// src/kernels/winograd.ts subgroupGemm): on by default on CPU adapters whose device has
 // subgroups of 8 or more (lavapipe: 8), where they ran the U-Net's GEMMs 1.5-3x faster than the kernels they replace
 // (bench/RESULTS.md, "2026-12-07 (afternoon)"); the setting (SPINESEG_SUBGROUP_GEMM) switches them. Their results
 // against float64 are in src/checks/winograd.ts and conv.ts; here: that both give the same bits (they add in the same
@@ -11,9 +11,9 @@ import { Tensor } from '../src/runtime/tensor.ts';
 import { takeFreshPipelineKeys } from '../src/kernels/runner.ts';
 import { settingsFromEnvironment, withSettings } from '../src/runtime/settings.ts';
 import { subgroupGemm, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
-import { conv2dForward, conv2dInputGrad } from '../src/kernels/conv2d.ts';
+import { conv2dForward, conv2dInputGrad, conv2dFilterGrad } from '../src/kernels/conv2d.ts';
 
-const GEMMS = /^(winograd_gemm(_oc|_sg|_rows_sg|_at|_at_sg)?|conv2d_register(_oc|_sg|_px_sg)?) /;
+const GEMMS = /^(winograd_gemm(_oc|_sg|_rows_sg|_at|_at_sg)?|conv2d_register(_oc|_sg|_px_sg)?|conv2d_filter_register(_sg)?) /;
 
 /**
  * Forward, input-gradient and filter-gradient convolutions through channel lanes: 16 to 64 channels, ragged tile and
@@ -32,7 +32,10 @@ async function run(): Promise<{ values: Float32Array[]; gemms: string[] }> {
     }
     // the direct register kernels: channel lanes from 32 outputs (64 -> 40 forward, 40 -> 64 back; two weight
     // layouts), pixel lanes below (16 -> 16: whole vec4 blocks; 5 -> 7: ragged)
-    if (c === 64 || c === 16 || c === 5) out.push(conv2dForward(x, k, null, { algorithm: 'direct', variant: 'register' }), conv2dInputGrad(dy, k, { algorithm: 'direct', variant: 'register' }));
+    if (c === 64 || c === 16 || c === 5) {
+      const direct = { algorithm: 'direct', variant: 'register' } as const;
+      out.push(conv2dForward(x, k, null, direct), conv2dInputGrad(dy, k, direct), conv2dFilterGrad(x, dy, [3, 3], direct));
+    }
     [x, dy, k].forEach((t) => t.dispose());
   }
   const values = await Promise.all(out.map((t) => t.read()));
@@ -60,9 +63,9 @@ describe('the subgroup Winograd GEMM', () => {
     if (!withSettings({ subgroupGemm: true }, subgroupGemm)) return ctx.skip('this device has no subgroups of 8 or more invocations');
     const on = await withSettings({ subgroupGemm: true }, run);
     const off = await withSettings({ subgroupGemm: false }, run);
-    expect(on.gemms.sort()).toEqual(['conv2d_register_px_sg', 'conv2d_register_sg', 'winograd_gemm_at_sg', 'winograd_gemm_rows_sg', 'winograd_gemm_sg']);
-    expect(off.gemms.sort()).toEqual(['conv2d_register', 'conv2d_register_oc', 'winograd_gemm', 'winograd_gemm_at', 'winograd_gemm_oc']);
-    expect(on.values.length).toBe(38);
+    expect(on.gemms.sort()).toEqual(['conv2d_filter_register_sg', 'conv2d_register_px_sg', 'conv2d_register_sg', 'winograd_gemm_at_sg', 'winograd_gemm_rows_sg', 'winograd_gemm_sg']);
+    expect(off.gemms.sort()).toEqual(['conv2d_filter_register', 'conv2d_register', 'conv2d_register_oc', 'winograd_gemm', 'winograd_gemm_at', 'winograd_gemm_oc']);
+    expect(on.values.length).toBe(41);
     for (const [i, v] of on.values.entries()) {
       expect(v.every(Number.isFinite)).toBe(true);
       expect(Buffer.from(v.buffer).equals(Buffer.from(off.values[i]!.buffer))).toBe(true);

@@ -214,8 +214,8 @@ for (const wg of [3, 64]) {
 /**
  * The register kernels both ways (`subgroupGemm`): the subgroup twins shaders/conv2d_register_sg.wgsl (channel lanes,
  * 16 pixels a workgroup shared by broadcasts) and conv2d_register_px_sg.wgsl (pixel lanes, weights shared by
- * broadcasts), CPU adapters' default where the device has subgroups of 8 or more, against conv2d_register_oc.wgsl and
- * conv2d_register.wgsl. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
+ * broadcasts) and, for dW, conv2d_filter_register_sg.wgsl, CPU adapters' default where the device has subgroups of 8 or
+ * more, against the kernels they replace. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
  * weights and store nothing), both weight layouts (the input gradients and the transposed convs read [taps, O, C]),
  * and the U-Net's 2x2 and 3x3 upsampling. A device without subgroups skips the 'on' checks.
  */

@@ -57,6 +57,12 @@ export const convGemmSubgroupKernel = defineKernel({
 });
 export const convGemmTiledKernel = defineKernel({ name: 'conv2d_tiled', shader: 'conv2d_tiled', doc: 'conv as implicit GEMM (forward / input grad / transposed parity), workgroup-memory tiles' });
 export const convFilterRegisterKernel = defineKernel({ name: 'conv2d_filter_register', shader: 'conv2d_filter_register', doc: 'conv filter gradient, partial sums over pixel chunks, register tiles' });
+export const convFilterSubgroupKernel = defineKernel({
+  name: 'conv2d_filter_register_sg',
+  shader: 'conv2d_filter_register_sg',
+  doc: 'conv filter gradient, partial sums over pixel chunks, g shared by subgroup broadcasts (CPU adapters)',
+  feature: 'subgroups',
+});
 export const convFilterTiledKernel = defineKernel({ name: 'conv2d_filter_tiled', shader: 'conv2d_filter_tiled', doc: 'conv filter gradient, partial sums over pixel chunks, workgroup-memory tiles' });
 
 import type { ConvVariant } from './conv_algorithm.ts';
@@ -225,7 +231,9 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
     convFilterTiledKernel.dispatch(g, buffers, { ...params, kBlocks: Math.ceil(K / 64) }, [Math.ceil(K / 64) * Math.ceil(geo.O / 64), 1, chunks], constants);
   } else {
     const rowGroups = K / V;
-    convFilterRegisterKernel.dispatch(g, buffers, { ...params, rowGroups }, [convFilterRegisterKernel.groupsFor(rowGroups), Math.ceil(geo.O / 8), chunks], constants);
+    const sg = subgroupGemm();
+    const kernel = sg ? convFilterSubgroupKernel : convFilterRegisterKernel;
+    kernel.dispatch(g, buffers, { ...params, rowGroups }, [kernel.groupsFor(rowGroups), Math.ceil(geo.O / 8), chunks], sg ? { V } : constants);
   }
   if (chunks === 1) return partial;
   const summed = columnSum(partial, chunks, K * geo.O);

@@ -190,7 +190,8 @@ export function laneWorkgroup(byWidth: number): number {
  * Whether the register-tile kernels run as their subgroup twins: shaders/winograd_gemm_sg.wgsl for winograd_gemm_oc
  * (16 rows a workgroup instead of 8), winograd_gemm_rows_sg.wgsl for winograd_gemm, winograd_gemm_at_sg.wgsl for
  * winograd_gemm_at, and in src/kernels/conv2d.ts conv2d_register_sg.wgsl for conv2d_register_oc (16 pixels instead
- * of 8) and conv2d_register_px_sg.wgsl for conv2d_register. The `subgroupGemm` setting decides, else they
+ * of 8), conv2d_register_px_sg.wgsl for conv2d_register and conv2d_filter_register_sg.wgsl for
+ * conv2d_filter_register. The `subgroupGemm` setting decides, else they
  * run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
  * a loop into a loop over the SIMD row's 8 lanes, uniform address or not, so the values every lane needs (A's rows,
  * B's columns, the activations) cost 8x their count; in the twins lane j loads one and subgroupBroadcast hands it to
