@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { initGpu, ENGINE_LIMITS } from '../runtime/gpu.ts';
 import { registry } from '../kernels/runner.ts';
+import { subgroupGemm } from '../kernels/winograd.ts';
 import { settingRows, type SettingRow } from '../runtime/settings.ts';
 
 /** The settings table: name, value, where the value came from and the variable that sets it (src/runtime/settings.ts). */
@@ -22,7 +23,7 @@ export function register(program: Command): void {
       const a = g.adapter;
       const m = (await import('../app/machine.ts')).machineInfo(a);
       if (opts.json) {
-        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend }, machine: m, features: a.features, limits: a.limits, settings: settingRows() }, null, 2));
+        console.log(JSON.stringify({ adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend, subgroupMinSize: a.subgroupMinSize ?? null }, machine: m, features: a.features, limits: a.limits, subgroupKernels: subgroupGemm(), settings: settingRows() }, null, 2));
         return;
       }
       const rows: [string, string][] = [
@@ -37,6 +38,8 @@ export function register(program: Command): void {
         ['description', a.description || '-'],
         ['backend', a.backend],
         ['features', a.features.join(', ') || '(none)'],
+        // the register-tile kernels' subgroup twins (src/kernels/winograd.ts subgroupGemm)
+        ['subgroup kernels', `${subgroupGemm() ? 'on' : 'off'} (subgroups ${g.device.features.has('subgroups' as GPUFeatureName) ? `of ${a.subgroupMinSize ?? '?'} or more lanes` : 'not on this device'}; SPINESEG_SUBGROUP_GEMM)`],
         ...ENGINE_LIMITS.map((l) => [l, String(a.limits[l])] as [string, string]),
       ];
       const w = Math.max(...rows.map((r) => r[0].length));
