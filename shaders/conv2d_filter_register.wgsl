@@ -7,8 +7,23 @@
 // the output and g = its input. The reduction over N*H*W pixels is long and the output small, so it
 // is split into chunks across workgroups (z) and the partials summed by a second pass (column sums).
 // Threads own V consecutive channels of one tap (rows of dW) and 8 output channels (uniform per
-// workgroup): the loads of g are the same for every thread (uniform, broadcast on lavapipe), the src
-// loads are vec4 along channels when C % 4 == 0.
+// workgroup): the loads of g are the same for every thread, the src loads are vec4 along channels when
+// C % 4 == 0.
+//
+// The SUBGROUPS variant (kernel conv2d_filter_register_sg; src/kernels/winograd.ts subgroupGemm) is for CPU adapters:
+// lavapipe emits every storage load inside a loop as a loop over the 8 lanes of its SIMD row, uniform address or not
+// (shaders/winograd_gemm_sg.wgsl says more), so there lane j of each 8-lane group loads g[m, o0 + j] alone and
+// subgroupBroadcast hands it to all. Its workgroups are one 8-lane group (of 64, threads wholly past the last row group
+// would all have to run the loop for the broadcasts: the first layer has 9 row groups); the threads of the last one
+// past it run on the last row group's loads and store nothing. It needs subgroups of at least 8 invocations; it adds in
+// the same order, so its sums are bitwise the same.
+// #if SUBGROUPS
+enable subgroups;
+const FWG: u32 = 8u;
+// #else
+const FWG: u32 = 64u;
+// #endif
+
 override V: u32 = 4u;
 override VO: u32 = 4u;
 
@@ -34,10 +49,24 @@ fn grad4(idx: u32, col: u32) -> vec4<f32> {
   return r;
 }
 
-@compute @workgroup_size(64)
+// #if SUBGROUPS
+// this lane's value g[m, o0 + lane] (zero past O)
+fn laneGrad(m: u32, o0: u32, lane: u32) -> f32 {
+  let v = g[m * p.O + min(o0 + lane, p.O - 1u)];
+  return select(0.0, v, o0 + lane < p.O);
+}
+
+@compute @workgroup_size(FWG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
+  let lane = sid % 8u;
+  let live = wid.x * FWG + lid.x < p.rowGroups;
+  let q = min(wid.x * FWG + lid.x, p.rowGroups - 1u);
+// #else
+@compute @workgroup_size(FWG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let q = wid.x * 64u + lid.x;
+  let q = wid.x * FWG + lid.x;
   if (q >= p.rowGroups) { return; }
+// #endif
   // this thread's rows of dW: tap t, channels c0 .. c0+V-1
   let perTap = p.C / V;
   let t = q / perTap;
@@ -61,8 +90,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let sw = i32(b) * ss + kw - p.pw;
     let ok = sh >= 0 && sh < Hs && sw >= 0 && sw < Ws;
     let at = select(0u, u32((i32(n) * Hs + sh) * Ws + sw) * p.C + c0, ok);
+// #if SUBGROUPS
+    let gl = laneGrad(m, o0, lane);
+    let g0 = vec4<f32>(subgroupBroadcast(gl, 0u), subgroupBroadcast(gl, 1u), subgroupBroadcast(gl, 2u), subgroupBroadcast(gl, 3u));
+    let g1 = vec4<f32>(subgroupBroadcast(gl, 4u), subgroupBroadcast(gl, 5u), subgroupBroadcast(gl, 6u), subgroupBroadcast(gl, 7u));
+// #else
     let g0 = grad4(m * p.O + o0, o0);
     let g1 = grad4(m * p.O + o0 + 4u, o0 + 4u);
+// #endif
     if (V == 4u) {
       let x = select(vec4<f32>(0.0), src4[at >> 2u], ok);
       for (var r = 0u; r < 4u; r++) {
@@ -81,6 +116,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (a == p.Hg) { a = 0u; n++; }
     }
   }
+// #if SUBGROUPS
+  if (!live) { return; }
+// #endif
   let K = p.T * p.C;
   for (var r = 0u; r < V; r++) {
     let row = t * p.C + c0 + r;

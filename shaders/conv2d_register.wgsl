@@ -17,6 +17,16 @@
 // wtT = 1 reads the weights transposed per tap, wt[tap, o, c] ([taps, O, C]): the conv input gradient
 // and the Keras-layout Conv2DTranspose kernel use the stored tensor as is, with no transpose pass
 // (see shaders/conv2d_register_oc.wgsl). The loads stay uniform; only their order changes.
+//
+// The SUBGROUPS variant (kernel conv2d_register_px_sg; src/kernels/winograd.ts subgroupGemm) is for CPU adapters:
+// lavapipe emits every storage load inside a loop as a loop over the 8 lanes of its SIMD row, uniform address or not
+// (shaders/winograd_gemm_sg.wgsl says more), so there lane j of each 8-lane group loads weight row j (hot path) or
+// weight j (ragged path) of the block of 8 output channels alone, and subgroupBroadcast hands it to all. It needs
+// subgroups of at least 8 invocations; it adds in the same order, so its sums are bitwise the same.
+// #if SUBGROUPS
+enable subgroups;
+// #endif
+
 override V: u32 = 4u;   // 4: C % 4 == 0, read src as vec4 along channels; 1: scalar
 override VO: u32 = 4u;  // 4: O % 4 == 0, read weight rows as vec4
 // lavapipe compiles every loop a shader holds, turning each load and store whose address differs between SIMD lanes
@@ -60,6 +70,16 @@ fn weights4(idx: u32, tap: u32, c: u32, col: u32, tr: bool) -> vec4<f32> {
   return r;
 }
 
+// #if SUBGROUPS
+// This lane's weight of input channel c for output channel col + lane (zero past O): wt[idx + lane] of the
+// [tap, c, o] layout, or with `tr` (wtT) wt[tap, col + lane, c] of the [tap, o, c] layout.
+fn laneWeight(idx: u32, tap: u32, c: u32, col: u32, lane: u32, tr: bool) -> f32 {
+  let o = min(col + lane, p.O - 1u);
+  let v = wt[select(idx + (o - col), (tap * p.O + o) * p.C + c, tr)];
+  return select(0.0, v, col + lane < p.O);
+}
+
+// #endif
 // The vec4 index of weight row q (0..7) of the hot loop: rn + (q / 2) * O/4 + q % 2 in the [tap, c, o] layout,
 // rt + q * C/4 in the [tap, o, c] one.
 fn row8(q: u32, rn: u32, rt: u32, tr: bool) -> u32 {
@@ -67,7 +87,12 @@ fn row8(q: u32, rn: u32, rt: u32, tr: bool) -> u32 {
 }
 
 @compute @workgroup_size(64)
+// #if SUBGROUPS
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
+  let lane = sid % 8u;
+// #else
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+// #endif
   let tile = wid.x + wid.y * p.blocksX;
   let o0 = wid.z * 8u;
   let M = p.N * p.Hg * p.Wg;
@@ -122,10 +147,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
           let a1 = select(vec4<f32>(0.0), src4[(base[1] + c) >> 2u], ok[1]);
           let rn = (wbase + c * p.O) >> 2u;
           let rt = (tbase + c) >> 2u;
+// #if SUBGROUPS
+          // this lane's weight row (FULL: all eight rows are in range in either layout)
+          let rl = wt4[row8(lane, rn, rt, tr)];
+          let r0 = subgroupBroadcast(rl, 0u); let r1 = subgroupBroadcast(rl, 1u);
+          let r2 = subgroupBroadcast(rl, 2u); let r3 = subgroupBroadcast(rl, 3u);
+          let r4 = subgroupBroadcast(rl, 4u); let r5 = subgroupBroadcast(rl, 5u);
+          let r6 = subgroupBroadcast(rl, 6u); let r7 = subgroupBroadcast(rl, 7u);
+// #else
           let r0 = wt4[row8(0u, rn, rt, tr)]; let r1 = wt4[row8(1u, rn, rt, tr)];
           let r2 = wt4[row8(2u, rn, rt, tr)]; let r3 = wt4[row8(3u, rn, rt, tr)];
           let r4 = wt4[row8(4u, rn, rt, tr)]; let r5 = wt4[row8(5u, rn, rt, tr)];
           let r6 = wt4[row8(6u, rn, rt, tr)]; let r7 = wt4[row8(7u, rn, rt, tr)];
+// #endif
           var w0 = select(r0, vec4<f32>(r0.x, r1.x, r2.x, r3.x), tr);
           var w1 = select(r1, vec4<f32>(r4.x, r5.x, r6.x, r7.x), tr);
           acc0 = fma(vec4<f32>(a0.x), w0, acc0); acc1 = fma(vec4<f32>(a0.x), w1, acc1);
@@ -147,8 +181,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         // ragged channel counts or a partial block of output channels, either layout
         for (var c = 0u; c < p.C; c++) {
           let wi = wbase + c * p.O;
+// #if SUBGROUPS
+          let wl = laneWeight(wi, tap, c, o0, lane, tr);
+          let w0 = vec4<f32>(subgroupBroadcast(wl, 0u), subgroupBroadcast(wl, 1u), subgroupBroadcast(wl, 2u), subgroupBroadcast(wl, 3u));
+          let w1 = vec4<f32>(subgroupBroadcast(wl, 4u), subgroupBroadcast(wl, 5u), subgroupBroadcast(wl, 6u), subgroupBroadcast(wl, 7u));
+// #else
           let w0 = weights4(wi, tap, c, o0, tr);
           let w1 = weights4(wi + 4u, tap, c, o0 + 4u, tr);
+// #endif
           let a0 = select(0.0, src[base[0] + c], ok[0]);
           let a1 = select(0.0, src[base[1] + c], ok[1]);
           acc0 = fma(vec4<f32>(a0), w0, acc0); acc1 = fma(vec4<f32>(a0), w1, acc1);

@@ -6,7 +6,18 @@
 // The reduction over tiles is long and the result small (K x N per transform position), so chunks run on
 // separate workgroups and a column-sum pass adds them (src/kernels/winograd.ts). Mapping as in
 // shaders/conv2d_filter_register.wgsl: a thread owns 4 consecutive k (vec4 loads of A when K % 4 == 0) and
-// the workgroup 8 columns n (uniform loads of B).
+// the workgroup 8 columns n (the same B values for every thread).
+//
+// The SUBGROUPS variant (kernel winograd_gemm_at_sg; src/kernels/winograd.ts subgroupGemm) is for CPU adapters, in
+// workgroups of 8: lavapipe emits every storage load inside a loop as a loop over the 8 lanes of its SIMD row, uniform
+// address or not (shaders/winograd_gemm_sg.wgsl says more), so there lane j loads column n0 + j of B's row alone and
+// subgroupBroadcast hands it to all. Threads past K run the loop on clamped loads, so that all take part in the
+// broadcasts, and store nothing. It needs subgroups of at least 8 invocations; it adds in the same order, so its sums
+// are bitwise the same.
+// #if SUBGROUPS
+enable subgroups;
+// #endif
+
 override VK: u32 = 4u;
 override VN: u32 = 4u;
 override WG: u32 = 64u;
@@ -32,10 +43,26 @@ fn loadA(ai: u32, k0: u32) -> vec4<f32> {
   return x;
 }
 
+// #if SUBGROUPS
+// this lane's column n0 + lane of B's row (zero past N)
+fn laneB(row: u32, n0: u32, lane: u32) -> f32 {
+  let v = B[row * p.N + min(n0 + lane, p.N - 1u)];
+  return select(0.0, v, n0 + lane < p.N);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
+  let lane = sid % 8u;
+  let k0 = (wid.x * WG + lid.x) * 4u;
+  // threads past K read the last vec4 of K (in bounds) and store nothing
+  let kc = min(k0, (p.K - 1u) & ~3u);
+// #else
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let k0 = (wid.x * WG + lid.x) * 4u;
   if (k0 >= p.K) { return; }
+  let kc = k0;
+// #endif
   let n0 = wid.y * 8u;
   let b = wid.z % p.batch;
   let s = wid.z / p.batch;
@@ -47,17 +74,23 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     // blocked loop below with one block (bench/winograd_gemm_at_ab.ts); SUM_BLOCK is a constant, so one of the
     // two loops is compiled
     for (var t = t0; t < t1; t++) {
+// #if SUBGROUPS
+      let g = laneB(b * p.T + t, n0, lane);
+      let g0 = vec4<f32>(subgroupBroadcast(g, 0u), subgroupBroadcast(g, 1u), subgroupBroadcast(g, 2u), subgroupBroadcast(g, 3u));
+      let g1 = vec4<f32>(subgroupBroadcast(g, 4u), subgroupBroadcast(g, 5u), subgroupBroadcast(g, 6u), subgroupBroadcast(g, 7u));
+// #else
       let bi = (b * p.T + t) * p.N + n0;
       let g0 = rowB(bi, n0);
       let g1 = rowB(bi + 4u, n0 + 4u);
-      let ai = (b * p.T + t) * p.K + k0;
+// #endif
+      let ai = (b * p.T + t) * p.K + kc;
       var x: vec4<f32>;
       if (VK == 4u) {
         x = A4[ai >> 2u];
       } else {
         x = vec4<f32>(0.0);
         for (var r = 0u; r < 4u; r++) {
-          if (k0 + r < p.K) { x[r] = A[ai + r]; }
+          if (kc + r < p.K) { x[r] = A[ai + r]; }
         }
       }
       acc[0] = fma(vec4<f32>(x.x), g0, acc[0]); acc[1] = fma(vec4<f32>(x.x), g1, acc[1]);
@@ -71,10 +104,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let te = select(t1, tb + SUM_BLOCK, t1 - tb > SUM_BLOCK);
       var blk = array<vec4<f32>, 8>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
       for (var t = tb; t < te; t++) {
+// #if SUBGROUPS
+        let g = laneB(b * p.T + t, n0, lane);
+        let g0 = vec4<f32>(subgroupBroadcast(g, 0u), subgroupBroadcast(g, 1u), subgroupBroadcast(g, 2u), subgroupBroadcast(g, 3u));
+        let g1 = vec4<f32>(subgroupBroadcast(g, 4u), subgroupBroadcast(g, 5u), subgroupBroadcast(g, 6u), subgroupBroadcast(g, 7u));
+// #else
         let bi = (b * p.T + t) * p.N + n0;
         let g0 = rowB(bi, n0);
         let g1 = rowB(bi + 4u, n0 + 4u);
-        let x = loadA((b * p.T + t) * p.K + k0, k0);
+// #endif
+        let x = loadA((b * p.T + t) * p.K + kc, kc);
         blk[0] = fma(vec4<f32>(x.x), g0, blk[0]); blk[1] = fma(vec4<f32>(x.x), g1, blk[1]);
         blk[2] = fma(vec4<f32>(x.y), g0, blk[2]); blk[3] = fma(vec4<f32>(x.y), g1, blk[3]);
         blk[4] = fma(vec4<f32>(x.z), g0, blk[4]); blk[5] = fma(vec4<f32>(x.z), g1, blk[5]);
@@ -83,6 +122,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       for (var r = 0u; r < 8u; r++) { acc[r] += blk[r]; }
     }
   }
+  // threads past K (the SUBGROUPS variant's, which ran the loop) store nothing: k0 + 0 >= K breaks at once
   let base = (p.partBase + wid.z) * p.K * p.N;
   for (var r = 0u; r < 4u; r++) {
     if (k0 + r >= p.K) { break; }

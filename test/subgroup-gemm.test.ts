@@ -1,6 +1,6 @@
-// The register-tile kernels with subgroup broadcasts (shaders/winograd_gemm_sg.wgsl, winograd_gemm_rows_sg.wgsl,
-// winograd_gemm_at_sg.wgsl, conv2d_register_sg.wgsl, conv2d_register_px_sg.wgsl and conv2d_filter_register_sg.wgsl;
-// src/kernels/winograd.ts subgroupGemm): on by default on CPU adapters whose device has
+// The register-tile kernels with subgroup broadcasts (shaders/winograd_gemm_sg.wgsl and conv2d_register_sg.wgsl, and
+// the SUBGROUPS variants of winograd_gemm.wgsl, winograd_gemm_at.wgsl, conv2d_register.wgsl and
+// conv2d_filter_register.wgsl; src/kernels/winograd.ts subgroupGemm): on by default on CPU adapters whose device has
 // subgroups of 8 or more (lavapipe: 8), where they ran the U-Net's GEMMs 1.5-3x faster than the kernels they replace
 // (bench/RESULTS.md, "2026-12-07 (afternoon)"); the setting (SPINESEG_SUBGROUP_GEMM) switches them. Their results
 // against float64 are in src/checks/winograd.ts and conv.ts; here: that both give the same bits (they add in the same

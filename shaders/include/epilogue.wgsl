@@ -6,7 +6,7 @@
 //                                              scale = gamma / sqrt(var + eps), shift = beta - mean * scale)
 //   p.epi bit 4: LeakyReLU                     v = v > 0 ? v : p.alpha * v
 // With p.epi == 0 the value is written unchanged, which every gradient pass uses.
-// Included by: conv2d_register, conv2d_register_oc, conv2d_register_px_sg, conv2d_register_sg, conv2d_tiled, winograd_output, winograd4_output
+// Included by: conv2d_register, conv2d_register_oc, conv2d_register_sg, conv2d_tiled, winograd_output, winograd4_output
 // Defines: struct Epilogue, epilogueFor, epilogueForN, applyEpilogue4, epilogue1
 // The includer must define: p.epi: u32, p.alpha: f32, affine: array<f32>
 //

@@ -213,8 +213,8 @@ for (const wg of [3, 64]) {
 
 /**
  * The register kernels both ways (`subgroupGemm`): the subgroup twins shaders/conv2d_register_sg.wgsl (channel lanes,
- * 16 pixels a workgroup shared by broadcasts) and conv2d_register_px_sg.wgsl (pixel lanes, weights shared by
- * broadcasts) and, for dW, conv2d_filter_register_sg.wgsl, CPU adapters' default where the device has subgroups of 8 or
+ * 16 pixels a workgroup shared by broadcasts) and the SUBGROUPS variants of conv2d_register.wgsl (pixel lanes, weights
+ * shared by broadcasts) and, for dW, conv2d_filter_register.wgsl, CPU adapters' default where the device has subgroups of 8 or
  * more, against the kernels they replace. Ragged 16-pixel blocks, 36 outputs (a partial block of 32: lanes past O load clamped
  * weights and store nothing), both weight layouts (the input gradients and the transposed convs read [taps, O, C]),
  * and the U-Net's 2x2 and 3x3 upsampling. A device without subgroups skips the 'on' checks.
@@ -225,7 +225,7 @@ for (const sg of [true, false]) {
     [2, 5, 7, 32, 36, 3, false],
     [3, 5, 7, 32, 36, 3, true],
     [2, 5, 3, 64, 32, 2, true],
-    // pixel lanes (conv2d_register_px_sg.wgsl, fewer than 32 outputs): ragged channels, vec4 channels in whole and
+    // pixel lanes (kernel conv2d_register_px_sg, fewer than 32 outputs): ragged channels, vec4 channels in whole and
     // partial blocks of 8 outputs, both weight layouts, and a 2x2 upsample to 4 channels
     [3, 7, 13, 17, 3, 3, false],
     [1, 9, 7, 16, 16, 3, false],

@@ -94,7 +94,8 @@ for (const wg of [3, 64]) {
 
 /**
  * The GEMMs both ways (`subgroupGemm`): the subgroup twins shaders/winograd_gemm_sg.wgsl (channel lanes, 16 rows a
- * workgroup shared by broadcasts), winograd_gemm_rows_sg.wgsl (row lanes, B shared) and winograd_gemm_at_sg.wgsl (dW),
+ * workgroup shared by broadcasts) and the SUBGROUPS variants of winograd_gemm.wgsl (row lanes, B shared) and
+ * winograd_gemm_at.wgsl (dW),
  * CPU adapters' default where the device has subgroups of 8 or more, against the kernels they replace.
  * The shapes give ragged 16-row blocks (70 and 24 tiles), a partial 32-column block (36 and 40 columns: lanes past N
  * load clamped columns and store nothing), one tile, and K = 4. A device without subgroups skips the 'on' checks.
@@ -106,7 +107,7 @@ for (const sg of [true, false]) {
       ['channels', [2, 9, 11, 16, 40]],
       ['channels', [1, 2, 3, 4, 8]],
       ['channels', [1, 5, 7, 64, 64]],
-      // row lanes (winograd_gemm_rows_sg.wgsl): whole vec4 blocks of 8 columns, a partial block (12), ragged K and N
+      // row lanes (kernel winograd_gemm_rows_sg): whole vec4 blocks of 8 columns, a partial block (12), ragged K and N
       ['rows', [2, 9, 11, 16, 16]],
       ['rows', [1, 13, 10, 8, 12]],
       ['rows', [1, 7, 13, 3, 17]],

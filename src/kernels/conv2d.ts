@@ -45,7 +45,8 @@ export const convGemmRegisterKernel = defineKernel({ name: 'conv2d_register', sh
 export const convGemmChannelKernel = defineKernel({ name: 'conv2d_register_oc', shader: 'conv2d_register_oc', doc: 'conv as implicit GEMM, register tiles, threads along output channels (few pixels, many channels)' });
 export const convGemmPixelSubgroupKernel = defineKernel({
   name: 'conv2d_register_px_sg',
-  shader: 'conv2d_register_px_sg',
+  shader: 'conv2d_register',
+  defines: ['SUBGROUPS'],
   doc: 'conv as implicit GEMM, register tiles, threads along pixels, weights shared by subgroup broadcasts (CPU adapters)',
   feature: 'subgroups',
 });
@@ -59,7 +60,8 @@ export const convGemmTiledKernel = defineKernel({ name: 'conv2d_tiled', shader: 
 export const convFilterRegisterKernel = defineKernel({ name: 'conv2d_filter_register', shader: 'conv2d_filter_register', doc: 'conv filter gradient, partial sums over pixel chunks, register tiles' });
 export const convFilterSubgroupKernel = defineKernel({
   name: 'conv2d_filter_register_sg',
-  shader: 'conv2d_filter_register_sg',
+  shader: 'conv2d_filter_register',
+  defines: ['SUBGROUPS'],
   doc: 'conv filter gradient, partial sums over pixel chunks, g shared by subgroup broadcasts (CPU adapters)',
   feature: 'subgroups',
 });
@@ -233,7 +235,7 @@ function filterGemm(src: Tensor, grad: Tensor, geo: FilterGeometry, variant: Con
     const rowGroups = K / V;
     const sg = subgroupGemm();
     const kernel = sg ? convFilterSubgroupKernel : convFilterRegisterKernel;
-    kernel.dispatch(g, buffers, { ...params, rowGroups }, [kernel.groupsFor(rowGroups), Math.ceil(geo.O / 8), chunks], sg ? { V } : constants);
+    kernel.dispatch(g, buffers, { ...params, rowGroups }, [kernel.groupsFor(rowGroups), Math.ceil(geo.O / 8), chunks], constants);
   }
   if (chunks === 1) return partial;
   const summed = columnSum(partial, chunks, K * geo.O);

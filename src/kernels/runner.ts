@@ -20,6 +20,8 @@ export interface KernelSpec {
   doc: string;
   /** a device feature its shader enables (`enable subgroups;`): it is dispatched only on devices that have it */
   feature?: GPUFeatureName;
+  /** the shader's variant: the names of its `// #if NAME` blocks to keep (src/runtime/shaders.ts shaderSource) */
+  defines?: string[];
 }
 
 type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
@@ -101,7 +103,7 @@ export class Kernel {
 
   private reflect() {
     if (this.reflected) return this.reflected;
-    const code = shaderSource(this.spec.shader);
+    const code = shaderSource(this.spec.shader, this.spec.defines);
     const r = new WgslReflect(code);
     const entries = r.entry.compute;
     const entry = this.spec.entry ? entries.find((e) => e.name === this.spec.entry) : entries[0];
@@ -177,7 +179,7 @@ export class Kernel {
       label: this.spec.name,
       entries: bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind } })),
     });
-    const module = device.createShaderModule({ code: shaderSource(this.spec.shader), label: this.spec.shader });
+    const module = device.createShaderModule({ code: shaderSource(this.spec.shader, this.spec.defines), label: this.spec.name });
     m = { module, layout, pipelineLayout: device.createPipelineLayout({ bindGroupLayouts: [layout] }) };
     this.modules.set(device, m);
     return m;

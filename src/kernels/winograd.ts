@@ -41,7 +41,8 @@ export const winogradGemmKernel = defineKernel({ name: 'winograd_gemm', shader: 
 export const winogradGemmChannelKernel = defineKernel({ name: 'winograd_gemm_oc', shader: 'winograd_gemm_oc', doc: 'batched GEMM of the Winograd domain, register tiles, threads along columns (channels)' });
 export const winogradGemmRowsSubgroupKernel = defineKernel({
   name: 'winograd_gemm_rows_sg',
-  shader: 'winograd_gemm_rows_sg',
+  shader: 'winograd_gemm',
+  defines: ['SUBGROUPS'],
   doc: 'batched GEMM of the Winograd domain, threads along rows, B shared by subgroup broadcasts (CPU adapters)',
   feature: 'subgroups',
 });
@@ -54,7 +55,8 @@ export const winogradGemmSubgroupKernel = defineKernel({
 export const winogradGemmAtKernel = defineKernel({ name: 'winograd_gemm_at', shader: 'winograd_gemm_at', doc: 'batched A^T B of the Winograd filter gradient, partial sums over tile chunks' });
 export const winogradGemmAtSubgroupKernel = defineKernel({
   name: 'winograd_gemm_at_sg',
-  shader: 'winograd_gemm_at_sg',
+  shader: 'winograd_gemm_at',
+  defines: ['SUBGROUPS'],
   doc: 'batched A^T B of the Winograd filter gradient, columns shared by subgroup broadcasts (CPU adapters)',
   feature: 'subgroups',
 });
@@ -188,10 +190,10 @@ export function laneWorkgroup(byWidth: number): number {
 
 /**
  * Whether the register-tile kernels run as their subgroup twins: shaders/winograd_gemm_sg.wgsl for winograd_gemm_oc
- * (16 rows a workgroup instead of 8), winograd_gemm_rows_sg.wgsl for winograd_gemm, winograd_gemm_at_sg.wgsl for
- * winograd_gemm_at, and in src/kernels/conv2d.ts conv2d_register_sg.wgsl for conv2d_register_oc (16 pixels instead
- * of 8), conv2d_register_px_sg.wgsl for conv2d_register and conv2d_filter_register_sg.wgsl for
- * conv2d_filter_register. The `subgroupGemm` setting decides, else they
+ * (16 rows a workgroup instead of 8) and conv2d_register_sg.wgsl for conv2d_register_oc (src/kernels/conv2d.ts; 16
+ * pixels instead of 8), written apart, and the SUBGROUPS variants (`// #if SUBGROUPS` blocks) of winograd_gemm.wgsl
+ * (kernel winograd_gemm_rows_sg), winograd_gemm_at.wgsl (winograd_gemm_at_sg), conv2d_register.wgsl
+ * (conv2d_register_px_sg) and conv2d_filter_register.wgsl (conv2d_filter_register_sg). The `subgroupGemm` setting decides, else they
  * run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
  * a loop into a loop over the SIMD row's 8 lanes, uniform address or not, so the values every lane needs (A's rows,
  * B's columns, the activations) cost 8x their count; in the twins lane j loads one and subgroupBroadcast hands it to
@@ -333,8 +335,8 @@ export function winogradFilterGrad(x: Tensor, dy: Tensor, opts: WinogradFilterGr
     const groups: [number, number, number] = [Math.ceil(C / 4 / wg), Math.ceil(O / 8), b.chunks * E];
     const params = { T: b.T, K: C, N: O, chunk, batch: E, partBase };
     const sumBlock: Record<string, number> = tile === 4 ? { SUM_BLOCK: F4_SUM_BLOCK } : {};
-    if (sg) winogradGemmAtSubgroupKernel.dispatch(g, { A: v, A4: v, B: z, part }, params, groups, { VK: C % 4 === 0 ? 4 : 1, ...sumBlock });
-    else winogradGemmAtKernel.dispatch(g, { A: v, A4: v, B: z, B4: z, part }, params, groups, { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg, ...sumBlock });
+    const kernel = sg ? winogradGemmAtSubgroupKernel : winogradGemmAtKernel;
+    kernel.dispatch(g, { A: v, A4: v, B: z, B4: z, part }, params, groups, { VK: C % 4 === 0 ? 4 : 1, VN: O % 4 === 0 ? 4 : 1, WG: wg, ...sumBlock });
     v.dispose();
     z.dispose();
     partBase += b.chunks * E;

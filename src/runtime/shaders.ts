@@ -27,15 +27,56 @@ const INCLUDE = /^\/\/ #include (\w+)[ \t]*$/gm;
 /** Where the snippet a `// #include <name>` line names lives: shaders/include/<name>.wgsl. */
 export const includePath = (name: string): string => `include/${name}`;
 
+const CONDITIONAL = /^\/\/ #(if|else|endif)\b(.*)$/;
+
 /**
  * The WGSL text of shaders/<name>.wgsl with its `// #include <other>` lines replaced by shaders/include/<other>.wgsl
  * (one level: snippets shared by several kernels, e.g. the convolutions' fused epilogue, never include). Each
  * snippet's header names what its includer must define.
+ *
+ * `defines` selects a variant of a kernel written once: lines between `// #if NAME` and `// #else` (or `// #endif`)
+ * are kept when NAME is among them, lines between `// #else` and `// #endif` when it is not (one level, no nesting).
+ * Dropped lines become empty lines, so the compiler's line numbers stay the file's. A define that the shader never
+ * tests is an error, as is an unbalanced block.
  */
-export function shaderSource(name: string): string {
-  return rawSource(name).replace(INCLUDE, (_, other: string) => {
+export function shaderSource(name: string, defines: readonly string[] = []): string {
+  const text = rawSource(name).replace(INCLUDE, (_, other: string) => {
     const text = rawSource(includePath(other));
     if (/^\/\/ #include /m.test(text)) throw new Error(`shader snippet 'shaders/include/${other}.wgsl' (included by '${name}') must not include others`);
+    if (/^\/\/ #(if|else|endif)\b/m.test(text)) throw new Error(`shader snippet 'shaders/include/${other}.wgsl' (included by '${name}') must not hold #if blocks`);
     return text;
   });
+  return selectVariant(text, defines, `shaders/${name}.wgsl`);
+}
+
+function selectVariant(text: string, defines: readonly string[], where: string): string {
+  const tested = new Set<string>();
+  const lines = text.split('\n');
+  // null: outside a block; else the block's name and whether its current branch is kept
+  let block: { name: string; keep: boolean; at: number; inElse: boolean } | null = null;
+  const out = lines.map((line, i) => {
+    const m = CONDITIONAL.exec(line);
+    if (m) {
+      const [, directive, rest] = m as unknown as [string, 'if' | 'else' | 'endif', string];
+      const arg = rest.trim();
+      if (directive === 'if') {
+        if (!/^\w+$/.test(arg)) throw new Error(`${where}:${i + 1}: '// #if' takes one name, got '${arg}'`);
+        if (block) throw new Error(`${where}:${i + 1}: '// #if ${arg}' inside '// #if ${block.name}' (line ${block.at}): blocks do not nest`);
+        block = { name: arg, keep: defines.includes(arg), at: i + 1, inElse: false };
+        tested.add(arg);
+      } else {
+        if (arg !== '') throw new Error(`${where}:${i + 1}: '// #${directive}' takes nothing, got '${arg}'`);
+        if (!block) throw new Error(`${where}:${i + 1}: '// #${directive}' without '// #if'`);
+        if (directive === 'else') {
+          if (block.inElse) throw new Error(`${where}:${i + 1}: a second '// #else' for '// #if ${block.name}' (line ${block.at})`);
+          block = { ...block, keep: !block.keep, inElse: true };
+        } else block = null;
+      }
+      return line;
+    }
+    return block && !block.keep ? '' : line;
+  });
+  if (block) throw new Error(`${where}: '// #if ${(block as { name: string }).name}' (line ${(block as { at: number }).at}) has no '// #endif'`);
+  for (const d of defines) if (!tested.has(d)) throw new Error(`${where} has no '// #if ${d}' block: the define selects nothing`);
+  return out.join('\n');
 }
