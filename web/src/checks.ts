@@ -31,7 +31,11 @@ export async function runAllChecks(opts: { includeSlow?: boolean; onResult?(r: C
     for (const c of mod.checks ?? []) {
       if (opts.filter && !c.name.includes(opts.filter)) continue;
       let r: CheckOutcome;
-      if (c.slow && !opts.includeSlow) {
+      const unavailable = c.unavailable?.() ?? null;
+      if (unavailable) {
+        // a kernel this device cannot run (the subgroup twins where subgroups are narrower than 8, as on SwiftShader)
+        r = { family, name: c.name, pass: true, skipped: true, detail: `skipped: ${unavailable}`, ms: 0 };
+      } else if (c.slow && !opts.includeSlow) {
         r = { family, name: c.name, pass: true, skipped: true, detail: 'slow check, skipped', ms: 0 };
       } else {
         const t0 = performance.now();
