@@ -10,7 +10,7 @@ import { gpu, initGpu, isCpuAdapter } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
 import { takeFreshPipelineKeys } from '../src/kernels/runner.ts';
 import { settingsFromEnvironment, withSettings } from '../src/runtime/settings.ts';
-import { subgroupGemm, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
+import { subgroupGemm, subgroupTwinsUnavailable, winogradForward, winogradInputGrad, winogradFilterGrad } from '../src/kernels/winograd.ts';
 import { conv2dForward, conv2dInputGrad, conv2dFilterGrad } from '../src/kernels/conv2d.ts';
 
 const GEMMS = /^(winograd_gemm(_oc|_sg|_rows_sg|_at|_at_sg)?|conv2d_register(_oc|_sg|_px_sg)?|conv2d_filter_register(_sg)?) /;
@@ -60,7 +60,8 @@ describe('the subgroup Winograd GEMM', () => {
   });
 
   it('runs the _sg kernels when on and the kernels they replace when off, with bitwise the same results', async (ctx) => {
-    if (!withSettings({ subgroupGemm: true }, subgroupGemm)) return ctx.skip('this device has no subgroups of 8 or more invocations');
+    const why = subgroupTwinsUnavailable();
+    if (why) return ctx.skip(why);
     const on = await withSettings({ subgroupGemm: true }, run);
     const off = await withSettings({ subgroupGemm: false }, run);
     expect(on.gemms.sort()).toEqual(['conv2d_filter_register_sg', 'conv2d_register_px_sg', 'conv2d_register_sg', 'winograd_gemm_at_sg', 'winograd_gemm_rows_sg', 'winograd_gemm_sg']);

@@ -9,7 +9,7 @@ import { conv2dRef, conv2dTransposeRef, conv2dGradRef, conv2dTransposeGradRef, t
 import { Rng } from '../util/random.ts';
 import { Tensor } from '../graph/tensor.ts';
 import { gpu } from '../runtime/gpu.ts';
-import { subgroupGemm } from '../kernels/winograd.ts';
+import { subgroupTwinsUnavailable } from '../kernels/winograd.ts';
 import {
   conv2dForward,
   conv2dInputGrad,
@@ -235,7 +235,7 @@ for (const sg of [true, false]) {
   ] as ConvCase[]) {
     checks.push({
       name: convName(c, `register-subgroups-${sg ? 'on' : 'off'}`),
-      unavailable: () => (sg && !withSettings({ subgroupGemm: true }, subgroupGemm) ? 'this device has no subgroups of 8 or more invocations' : null),
+      unavailable: () => (sg ? subgroupTwinsUnavailable() : null),
       run: () => convPassesCheck(c, 'register', { subgroupGemm: sg }),
     });
   }

@@ -15,7 +15,7 @@ import type { ConvAlgorithm } from '../kernels/conv_algorithm.ts';
 import { withSettings, type Settings } from '../runtime/settings.ts';
 import { convShapeKey, type ConvChoice } from '../kernels/conv_algorithm.ts';
 import { reluRef } from '../reference/core.ts';
-import { winogradForward, winogradInputGrad, winogradFilterGrad, subgroupGemm, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
+import { winogradForward, winogradInputGrad, winogradFilterGrad, subgroupTwinsUnavailable, type WinogradLanes, type WinogradTile } from '../kernels/winograd.ts';
 
 /** float32 accumulation over K terms of magnitude <= 1; the transforms add sums of up to 9 such terms */
 const tol = (K: number) => ({ atol: 6e-5 * Math.sqrt(K), rtol: 2e-4 });
@@ -115,7 +115,7 @@ for (const sg of [true, false]) {
     ] as [WinogradLanes, [number, number, number, number, number]][]) {
       checks.push({
         name: `winograd/F(${tile}x${tile},3x3) ${lanes} lanes, subgroup GEMM ${sg ? 'on' : 'off'} [${N},${H},${W},${C}] -> ${O} forward, dx, dW`,
-        unavailable: () => (sg && !withSettings({ subgroupGemm: true }, subgroupGemm) ? 'this device has no subgroups of 8 or more invocations' : null),
+        unavailable: () => (sg ? subgroupTwinsUnavailable() : null),
         run: () => winogradPassesCheck([N, H, W, C, O], lanes, tile, { subgroupGemm: sg }),
       });
     }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { initGpu, ENGINE_LIMITS } from '../runtime/gpu.ts';
 import { registry } from '../kernels/runner.ts';
-import { subgroupGemm } from '../kernels/winograd.ts';
+import { subgroupGemm, subgroupTwinsUnavailable } from '../kernels/winograd.ts';
 import { settingRows, type SettingRow } from '../runtime/settings.ts';
 
 /** The settings table: name, value, where the value came from and the variable that sets it (src/runtime/settings.ts). */
@@ -39,7 +39,7 @@ export function register(program: Command): void {
         ['backend', a.backend],
         ['features', a.features.join(', ') || '(none)'],
         // the register-tile kernels' subgroup twins (src/kernels/winograd.ts subgroupGemm)
-        ['subgroup kernels', `${subgroupGemm() ? 'on' : 'off'} (subgroups ${g.device.features.has('subgroups' as GPUFeatureName) ? `of ${a.subgroupMinSize ?? '?'} or more lanes` : 'not on this device'}; SPINESEG_SUBGROUP_GEMM)`],
+        ['subgroup kernels', `${subgroupGemm() ? 'on' : 'off'} (${subgroupTwinsUnavailable() ?? `subgroups of ${a.subgroupMinSize} or more invocations`}; SPINESEG_SUBGROUP_GEMM)`],
         ...ENGINE_LIMITS.map((l) => [l, String(a.limits[l])] as [string, string]),
       ];
       const w = Math.max(...rows.map((r) => r[0].length));

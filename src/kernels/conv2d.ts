@@ -163,13 +163,16 @@ function implicitGemm(src: Tensor, wt: Tensor, bias: Tensor | null, dst: Tensor,
     if (wtT) throw new Error('conv2d_tiled reads [taps, C, O] weights only');
     const [bx, by] = grid1d(Math.ceil(M / 64), 1, maxWg);
     convGemmTiledKernel.dispatch(g, buffers, { ...params, blocksX: bx }, [bx, by, Math.ceil(geo.O / 64)], constants);
-  } else if (useChannelLanes(geo, M) && subgroupGemm()) {
-    const [bx, by] = grid1d(Math.ceil(M / 16), 1, maxWg);
-    convGemmSubgroupKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 32)], { WGX: 8 });
   } else if (useChannelLanes(geo, M)) {
-    const wgx = laneWorkgroup(Math.min(64, geo.O / 4));
-    const [bx, by] = grid1d(Math.ceil(M / 8), 1, maxWg);
-    convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
+    if (subgroupGemm()) {
+      // the subgroup twin: 16 pixels a workgroup of 8 threads (one 8-lane group)
+      const [bx, by] = grid1d(Math.ceil(M / 16), 1, maxWg);
+      convGemmSubgroupKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / 32)], { WGX: 8 });
+    } else {
+      const wgx = laneWorkgroup(Math.min(64, geo.O / 4));
+      const [bx, by] = grid1d(Math.ceil(M / 8), 1, maxWg);
+      convGemmChannelKernel.dispatch(g, buffers, { ...params, blocksX: bx, wtT: wtT ? 1 : 0 }, [bx, by, Math.ceil(geo.O / (4 * wgx))], { WGX: wgx });
+    }
   } else {
     const [bx, by] = grid1d(Math.ceil(M / 128), 1, maxWg);
     // whole blocks of 8 output channels are a constant: a pipeline compiles one of the kernel's two loops

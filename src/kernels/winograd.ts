@@ -193,8 +193,8 @@ export function laneWorkgroup(byWidth: number): number {
  * (16 rows a workgroup instead of 8) and conv2d_register_sg.wgsl for conv2d_register_oc (src/kernels/conv2d.ts; 16
  * pixels instead of 8), written apart, and the SUBGROUPS variants (`// #if SUBGROUPS` blocks) of winograd_gemm.wgsl
  * (kernel winograd_gemm_rows_sg), winograd_gemm_at.wgsl (winograd_gemm_at_sg), conv2d_register.wgsl
- * (conv2d_register_px_sg) and conv2d_filter_register.wgsl (conv2d_filter_register_sg). The `subgroupGemm` setting decides, else they
- * run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
+ * (conv2d_register_px_sg) and conv2d_filter_register.wgsl (conv2d_filter_register_sg). The `subgroupGemm` setting
+ * decides, else they run on CPU adapters whose device has subgroups of at least 8 invocations. lavapipe turns every storage load inside
  * a loop into a loop over the SIMD row's 8 lanes, uniform address or not, so the values every lane needs (A's rows,
  * B's columns, the activations) cost 8x their count; in the twins lane j loads one and subgroupBroadcast hands it to
  * all. The GEMMs of a 512x640 prediction ran 2.3-3x faster (bench/RESULTS.md, "2026-12-07 (afternoon)"). Each twin
@@ -202,11 +202,23 @@ export function laneWorkgroup(byWidth: number): number {
  * subgroups (or they are narrower than 8) the setting cannot force them.
  */
 export function subgroupGemm(): boolean {
-  const g = gpu();
-  const able = g.device.features.has('subgroups' as GPUFeatureName) && (g.adapter.subgroupMinSize ?? 0) >= 8;
+  const able = subgroupTwinsUnavailable() === null;
   const set = setting('subgroupGemm');
   if (set !== null) return set && able;
-  return able && isCpuAdapter(g.adapter);
+  return able && isCpuAdapter(gpu().adapter);
+}
+
+/**
+ * Why this device cannot run the subgroup twins, or null when it can: they need the `subgroups` feature (requested
+ * by initGpu where the adapter has it) and subgroups of at least 8 invocations (lavapipe on AVX2 / AVX-512: 8;
+ * SwiftShader: 4). What the checks skip with, `doctor` prints, and subgroupGemm decides on.
+ */
+export function subgroupTwinsUnavailable(): string | null {
+  const g = gpu();
+  if (!g.device.features.has('subgroups' as GPUFeatureName)) return 'this device has no subgroups';
+  const size = g.adapter.subgroupMinSize;
+  if (size === undefined || size < 8) return `this device's subgroups ${size === undefined ? 'have no known size' : `can be ${size} invocations`}: the twins need 8 or more`;
+  return null;
 }
 
 /** dst[E, M, N] = A[E, M, K] @ B[E, K, N]. */
