@@ -1,11 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
 import { checks } from '../src/checks/epilogue.ts';
+import { checkTests } from './helpers/check-tests.ts';
 
-describe('fused convolution epilogues and Winograd tile bands: GPU vs float64 reference and finite differences', () => {
-  for (const c of checks) {
-    it(c.name, async () => {
-      const r = await c.run();
-      expect(r.pass, r.detail).toBe(true);
-    });
-  }
-});
+describe('fused convolution epilogues and Winograd tile bands: GPU vs float64 reference and finite differences', () => checkTests(checks));

@@ -1,13 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
 import { checks } from '../src/checks/nn.ts';
+import { checkTests } from './helpers/check-tests.ts';
 
-const slow = process.env.SPINESEG_SLOW === '1';
-
-describe('NN ops, Adam and init: GPU vs float64 reference and finite differences', () => {
-  for (const c of checks) {
-    (c.slow && !slow ? it.skip : it)(c.name, async () => {
-      const r = await c.run();
-      expect(r.pass, r.detail).toBe(true);
-    });
-  }
-});
+describe('NN ops, Adam and init: GPU vs float64 reference and finite differences', () => checkTests(checks));

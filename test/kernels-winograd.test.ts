@@ -1,15 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
 import { checks } from '../src/checks/winograd.ts';
+import { checkTests } from './helpers/check-tests.ts';
 
-const slow = process.env.SPINESEG_SLOW === '1';
-
-describe('Winograd F(2x2,3x3) convolutions: GPU vs float64 reference and finite differences', () => {
-  for (const c of checks) {
-    (c.slow && !slow ? it.skip : it)(c.name, async (ctx) => {
-      const why = c.unavailable?.();
-      if (why) return ctx.skip(why);
-      const r = await c.run();
-      expect(r.pass, r.detail).toBe(true);
-    });
-  }
-});
+describe('Winograd F(2x2,3x3) convolutions: GPU vs float64 reference and finite differences', () => checkTests(checks));

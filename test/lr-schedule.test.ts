@@ -1,11 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
 import { checks } from '../src/checks/schedule.ts';
+import { checkTests } from './helpers/check-tests.ts';
 
-describe('learning-rate schedules: GPU vs float64 reference', () => {
-  for (const c of checks) {
-    it(c.name, async () => {
-      const r = await c.run();
-      expect(r.pass, r.detail).toBe(true);
-    });
-  }
-});
+describe('learning-rate schedules: GPU vs float64 reference', () => checkTests(checks));

@@ -1,13 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
 import { checks } from '../src/checks/metrics.ts';
+import { checkTests } from './helpers/check-tests.ts';
 
-const slow = process.env.SPINESEG_SLOW === '1';
-
-describe('metrics: confusion counts, exact EDT and surface distances vs the float64 reference', () => {
-  for (const c of checks) {
-    (c.slow && !slow ? it.skip : it)(c.name, async () => {
-      const r = await c.run();
-      expect(r.pass, r.detail).toBe(true);
-    });
-  }
-});
+describe('metrics: confusion counts, exact EDT and surface distances vs the float64 reference', () => checkTests(checks));
