@@ -51,32 +51,32 @@ export function shaderSource(name: string, defines: readonly string[] = []): str
 
 function selectVariant(text: string, defines: readonly string[], where: string): string {
   const tested = new Set<string>();
-  const lines = text.split('\n');
-  // null: outside a block; else the block's name and whether its current branch is kept
-  let block: { name: string; keep: boolean; at: number; inElse: boolean } | null = null;
-  const out = lines.map((line, i) => {
+  const out: string[] = [];
+  // the open block: its name, its line, whether the current branch is kept and whether that is the #else
+  let block = null as { name: string; at: number; keep: boolean; inElse: boolean } | null;
+  for (const [i, line] of text.split('\n').entries()) {
     const m = CONDITIONAL.exec(line);
-    if (m) {
-      const [, directive, rest] = m as unknown as [string, 'if' | 'else' | 'endif', string];
-      const arg = rest.trim();
-      if (directive === 'if') {
-        if (!/^\w+$/.test(arg)) throw new Error(`${where}:${i + 1}: '// #if' takes one name, got '${arg}'`);
-        if (block) throw new Error(`${where}:${i + 1}: '// #if ${arg}' inside '// #if ${block.name}' (line ${block.at}): blocks do not nest`);
-        block = { name: arg, keep: defines.includes(arg), at: i + 1, inElse: false };
-        tested.add(arg);
-      } else {
-        if (arg !== '') throw new Error(`${where}:${i + 1}: '// #${directive}' takes nothing, got '${arg}'`);
-        if (!block) throw new Error(`${where}:${i + 1}: '// #${directive}' without '// #if'`);
-        if (directive === 'else') {
-          if (block.inElse) throw new Error(`${where}:${i + 1}: a second '// #else' for '// #if ${block.name}' (line ${block.at})`);
-          block = { ...block, keep: !block.keep, inElse: true };
-        } else block = null;
-      }
-      return line;
+    if (!m) {
+      out.push(block && !block.keep ? '' : line);
+      continue;
     }
-    return block && !block.keep ? '' : line;
-  });
-  if (block) throw new Error(`${where}: '// #if ${(block as { name: string }).name}' (line ${(block as { at: number }).at}) has no '// #endif'`);
+    const directive = m[1] as 'if' | 'else' | 'endif';
+    const arg = m[2]!.trim();
+    if (directive === 'if') {
+      if (!/^\w+$/.test(arg)) throw new Error(`${where}:${i + 1}: '// #if' takes one name, got '${arg}'`);
+      if (block) throw new Error(`${where}:${i + 1}: '// #if ${arg}' inside '// #if ${block.name}' (line ${block.at}): blocks do not nest`);
+      block = { name: arg, at: i + 1, keep: defines.includes(arg), inElse: false };
+      tested.add(arg);
+    } else {
+      if (arg !== '') throw new Error(`${where}:${i + 1}: '// #${directive}' takes nothing, got '${arg}'`);
+      if (!block) throw new Error(`${where}:${i + 1}: '// #${directive}' without '// #if'`);
+      if (directive === 'endif') block = null;
+      else if (block.inElse) throw new Error(`${where}:${i + 1}: a second '// #else' for '// #if ${block.name}' (line ${block.at})`);
+      else block = { ...block, keep: !block.keep, inElse: true };
+    }
+    out.push(line);
+  }
+  if (block) throw new Error(`${where}: '// #if ${block.name}' (line ${block.at}) has no '// #endif'`);
   for (const d of defines) if (!tested.has(d)) throw new Error(`${where} has no '// #if ${d}' block: the define selects nothing`);
   return out.join('\n');
 }
